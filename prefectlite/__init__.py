@@ -1,0 +1,18 @@
+"""prefectlite: Prefect Core's graph API on a small, fast engine.
+
+Build a flow inside ``with Flow("name") as flow:`` by calling tasks on each other (nothing
+runs yet), then ``flow.run()`` walks the graph and returns a flow ``State`` whose ``.result``
+maps every task to its own ``State``.
+"""
+
+from prefectlite.core import Edge, Flow, Parameter, Task
+from prefectlite.utilities.context import context
+from prefectlite.utilities.edges import flatten, mapped, unmapped
+from prefectlite.utilities.tasks import apply_map, tags, task
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Edge", "Flow", "Parameter", "Task", "apply_map", "context", "flatten", "mapped",
+    "tags", "task", "unmapped", "__version__",
+]

@@ -1,0 +1,106 @@
+"""``Parameter``: a root task whose value is supplied when the flow runs.
+
+A Parameter's slug is its name, so one flow cannot hold two Parameters of the same name.
+Its value comes from ``flow.run(parameters={...})`` (or ``flow.run(name=value)``), found in
+``context.parameters`` while the flow runs; otherwise its default is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from prefectlite.core.task import Task
+from prefectlite.utilities.context import context
+
+if TYPE_CHECKING:
+    from prefectlite.core.flow import Flow
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "no_default"
+
+
+no_default: Any = _NoDefault()
+
+
+class Parameter(Task):
+    """A value supplied at run time.
+
+    Parameters
+    ----------
+    name
+        The parameter's name (also its slug); must be unique within a flow.
+    default
+        Value used when the run does not supply one.
+    required
+        Whether a run must supply a value (default: ``True`` exactly when no default is given).
+
+    Examples
+    --------
+    >>> Parameter("x", default=1)
+    <Parameter: x>
+    >>> Parameter("x", default=1).required, Parameter("y").required
+    (False, True)
+    """
+
+    def __init__(
+        self,
+        name: str,
+        default: Any = no_default,
+        required: bool | None = None,
+        tags: Iterable[str] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"A Parameter needs a non-empty string name, got {name!r}.")
+        if required is None:
+            required = default is no_default
+        self.required = required
+        self.default = None if default is no_default else default
+        super().__init__(name=name, slug=name, tags=tags)
+
+    def __repr__(self) -> str:
+        return f"<Parameter: {self.name}>"
+
+    def copy(self, name: str, **task_args: Any) -> Task:  # type: ignore[override]
+        """A copy under a new ``name`` (Parameter names must be unique within a flow)."""
+        new = super().copy(**task_args)
+        new.name = new.slug = name
+        return new
+
+    def __call__(self, flow: Flow | None = None) -> Parameter:  # type: ignore[override]
+        """Add this Parameter to the active (or given) flow and return it."""
+        self._resolve_flow(flow, "add").add_task(self)
+        return self
+
+    def bind(self, *args: Any, **kwargs: Any) -> Task:  # type: ignore[override]
+        if args or set(kwargs) - {"flow", "mapped", "upstream_tasks"}:
+            raise TypeError(f"{self!r} takes no inputs: its value comes from the flow run.")
+        return super().bind(**kwargs)
+
+    def run(self) -> Any:
+        values = context.get("parameters") or {}
+        if self.name in values:
+            return values[self.name]
+        if self.required:
+            raise ValueError(f"Parameter {self.name!r} is required but no value was given.")
+        return self.default
+
+
+class DateTimeParameter(Parameter):
+    """A Parameter whose value is parsed into a ``pendulum.DateTime`` when given as a string."""
+
+    def __init__(
+        self, name: str, required: bool = True, tags: Iterable[str] | None = None,
+        default: Any = no_default,
+    ) -> None:
+        super().__init__(name=name, default=default, required=required, tags=tags)
+
+    def run(self) -> Any:
+        value = super().run()
+        if isinstance(value, str):
+            import pendulum
+
+            return pendulum.parse(value)
+        return value

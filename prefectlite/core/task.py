@@ -1,0 +1,513 @@
+"""``Task``: one unit of work, and the functional API that records task calls into a flow.
+
+Calling a task inside ``with Flow(...)`` runs nothing: it copies the task and *binds* the
+arguments, recording an edge from every upstream task (and a constant for every plain value)
+in the active flow. ``bind`` does the same without copying; ``map`` binds with mapped edges.
+
+Defaults of the many task options live on the class, so an instance (and each of the many
+copies the functional API makes) only carries the options that differ from them. The signature
+of ``run()`` is inspected once per class or function and cached.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from prefectlite import triggers as _triggers
+from prefectlite.exceptions import FlowContextError, TaskDefinitionError
+from prefectlite.utilities.context import context
+
+if TYPE_CHECKING:
+    from prefectlite.core.flow import Flow
+
+RESERVED_ARGUMENTS = ("upstream_tasks", "mapped", "task_args", "flow")
+_SIGNATURE_ATTR = "_prefectlite_run_signature"
+
+
+def _check_run_signature(
+    run: Callable[..., Any], owner: str, is_method: bool = False
+) -> inspect.Signature:
+    """Return the signature of ``run`` (without ``self``) or say why it cannot be a task."""
+    if isinstance(run, staticmethod | classmethod):
+        run, is_method = run.__func__, isinstance(run, classmethod)
+    func = inspect.unwrap(run)
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        raise TaskDefinitionError(
+            f"{owner}: its run function cannot be inspected ({exc}); builtin and C functions "
+            "are common causes. Wrap it in a plain Python function and use that as the task."
+        ) from None
+    params = list(sig.parameters.values())
+    if is_method and params:
+        params = params[1:]
+    if any(p.kind is p.VAR_POSITIONAL for p in params):
+        raise TaskDefinitionError(
+            f"{owner}: run() takes *args, which tasks do not support because every task "
+            "argument is stored by keyword. Accept **kwargs or named arguments instead."
+        )
+    reserved = [p.name for p in params if p.name in RESERVED_ARGUMENTS]
+    if reserved:
+        raise TaskDefinitionError(
+            f"{owner}: run() uses the reserved argument name(s) {', '.join(reserved)}; "
+            f"the names {', '.join(RESERVED_ARGUMENTS)} are used by task calls. Rename them."
+        )
+    return sig.replace(parameters=params)
+
+
+class _TaskMeta(type):
+    """Checks each Task subclass's ``run()`` signature when the class is defined."""
+
+    def __new__(mcs, name: str, bases: tuple, namespace: dict, **kwargs: Any) -> _TaskMeta:
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        if "run" in namespace:
+            sig = _check_run_signature(namespace["run"], f"Task {name}", is_method=True)
+            setattr(cls, _SIGNATURE_ATTR, sig)
+        return cls
+
+
+def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, timedelta):
+        timeout = timeout.total_seconds()
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise TaskDefinitionError(
+            f"{owner}: timeout={timeout!r} is not a positive number of seconds "
+            "(or a datetime.timedelta)."
+        )
+    return timeout
+
+
+class Task(metaclass=_TaskMeta):
+    """A unit of work: subclass it and implement ``run()``, or use the ``@task`` decorator.
+
+    Parameters
+    ----------
+    name
+        Display name (default: the class name).
+    slug
+        Identifier unique within a flow; generated as ``"{name}-{n}"`` when the task is added.
+    tags
+        Tags for this task (enclosing ``tags(...)`` blocks add theirs).
+    max_retries, retry_delay
+        How many times a failed run is retried, and how long to wait in between
+        (``retry_delay`` is required when ``max_retries > 0``).
+    timeout
+        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut``.
+    trigger
+        Decides from the upstream states whether the task runs (default
+        :func:`prefectlite.triggers.all_successful`).
+    skip_on_upstream_skip
+        Skip this task when an upstream task was skipped (default ``True``).
+    cache_for, cache_validator, cache_key
+        Output caching: how long, how to validate, and a key shared between tasks.
+    checkpoint, result, target
+        Persist the result with the ``Result`` ``result``; skip the run when ``target`` exists.
+    state_handlers
+        Callables ``(task, old_state, new_state) -> State | None`` called on each transition.
+    on_failure
+        Callable ``(task, state)`` called when the task fails.
+    log_stdout
+        Send what ``run()`` prints to the task's logger.
+    nout
+        Number of results ``run()`` returns as a tuple, allowing ``a, b = task(...)``.
+    task_run_name
+        Name of each run: a ``str.format`` template over the run's inputs and context, or a
+        callable receiving them as keyword arguments.
+
+    Examples
+    --------
+    >>> class AddTask(Task):
+    ...     def run(self, x, y=1):
+    ...         return x + y
+    >>> AddTask(name="add", max_retries=2, retry_delay=timedelta(seconds=1))
+    <Task: add>
+    """
+
+    # Defaults live on the class: instances store only what differs (memory per task copy).
+    slug: str | None = None
+    tags: frozenset[str] | set[str] = frozenset()
+    max_retries: int = 0
+    retry_delay: timedelta | None = None
+    timeout: float | None = None
+    trigger: Callable[..., bool] = staticmethod(_triggers.all_successful)
+    skip_on_upstream_skip: bool = True
+    cache_for: timedelta | None = None
+    cache_validator: Callable[..., bool] | None = None
+    cache_key: str | None = None
+    checkpoint: bool | None = None
+    result: Any = None
+    target: str | Callable[..., str] | None = None
+    state_handlers: tuple[Callable[..., Any], ...] | list[Callable[..., Any]] = ()
+    on_failure: Callable[..., Any] | None = None
+    log_stdout: bool = False
+    nout: int | None = None
+    task_run_name: str | Callable[..., str] | None = None
+    auto_generated: bool = False
+    _flow_id: tuple[str, str] | None = None  # (id, name) of the flow that first bound it
+
+    def __init__(
+        self,
+        name: str | None = None,
+        slug: str | None = None,
+        tags: Iterable[str] | None = None,
+        max_retries: int | None = None,
+        retry_delay: timedelta | None = None,
+        timeout: int | float | timedelta | None = None,
+        trigger: Callable[..., bool] | None = None,
+        skip_on_upstream_skip: bool = True,
+        cache_for: timedelta | None = None,
+        cache_validator: Callable[..., bool] | None = None,
+        cache_key: str | None = None,
+        checkpoint: bool | None = None,
+        state_handlers: Iterable[Callable[..., Any]] | None = None,
+        on_failure: Callable[..., Any] | None = None,
+        log_stdout: bool = False,
+        result: Any = None,
+        target: str | Callable[..., str] | None = None,
+        task_run_name: str | Callable[..., str] | None = None,
+        nout: int | None = None,
+    ) -> None:
+        self.name = name or type(self).__name__
+        owner = f"Task {self.name!r}"
+        if slug is not None:
+            self.slug = slug
+        self._init_tags(tags, owner)
+        self._init_retries(max_retries, retry_delay, owner)
+        if timeout is not None:
+            self.timeout = _as_seconds(timeout, owner)
+        if trigger is not None:
+            if not callable(trigger):
+                raise TaskDefinitionError(
+                    f"{owner}: trigger={trigger!r} is not callable; pass a function of the "
+                    "upstream states such as prefectlite.triggers.all_finished."
+                )
+            self.trigger = trigger
+        if not skip_on_upstream_skip:
+            self.skip_on_upstream_skip = False
+        self._init_caching(cache_for, cache_validator, cache_key, owner)
+        self._init_handlers(state_handlers, on_failure, owner)
+        for attr, value in (
+            ("checkpoint", checkpoint), ("result", result), ("target", target),
+            ("task_run_name", task_run_name),
+        ):
+            if value is not None:
+                setattr(self, attr, value)
+        if log_stdout:
+            self.log_stdout = True
+        if nout is not None:
+            if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+                raise TaskDefinitionError(f"{owner}: nout={nout!r} must be a positive integer.")
+            self.nout = nout
+
+    # -- __init__ steps ------------------------------------------------------------------
+
+    def _init_tags(self, tags: Iterable[str] | None, owner: str) -> None:
+        if isinstance(tags, str):
+            raise TypeError(f"{owner}: tags must be a collection of strings, not one string.")
+        merged = set(tags or ()) | set(context.get("tags", ()))
+        if merged:
+            self.tags = merged
+
+    def _init_retries(self, max_retries: int | None, delay: timedelta | None, owner: str) -> None:
+        max_retries = max_retries or 0
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise TaskDefinitionError(f"{owner}: max_retries={max_retries!r} must be an int >= 0.")
+        if max_retries and delay is None:
+            raise TaskDefinitionError(
+                f"{owner}: max_retries={max_retries} needs a retry_delay, e.g. "
+                "retry_delay=datetime.timedelta(seconds=10) (use timedelta(0) for no wait)."
+            )
+        if delay is not None and not max_retries:
+            raise TaskDefinitionError(
+                f"{owner}: retry_delay is set but max_retries is not; pass max_retries > 0."
+            )
+        if delay is not None and not isinstance(delay, timedelta):
+            raise TaskDefinitionError(
+                f"{owner}: retry_delay={delay!r} must be a datetime.timedelta."
+            )
+        if max_retries:
+            self.max_retries, self.retry_delay = max_retries, delay
+
+    def _init_caching(
+        self, cache_for: timedelta | None, validator: Callable[..., bool] | None,
+        cache_key: str | None, owner: str,
+    ) -> None:
+        if cache_for is not None and not isinstance(cache_for, timedelta):
+            raise TaskDefinitionError(f"{owner}: cache_for={cache_for!r} must be a timedelta.")
+        if validator is not None and not callable(validator):
+            raise TaskDefinitionError(f"{owner}: cache_validator={validator!r} is not callable.")
+        if cache_for is not None:
+            self.cache_for = cache_for
+        if validator is not None:
+            self.cache_validator = validator
+        if cache_key is not None:
+            self.cache_key = cache_key
+
+    def _init_handlers(
+        self, handlers: Iterable[Callable[..., Any]] | None, on_failure: Callable[..., Any] | None,
+        owner: str,
+    ) -> None:
+        if handlers is not None:
+            if isinstance(handlers, str) or not isinstance(handlers, Iterable):
+                raise TypeError(f"{owner}: state_handlers must be a list of callables.")
+            handlers = list(handlers)
+            bad = [h for h in handlers if not callable(h)]
+            if bad:
+                raise TypeError(f"{owner}: state handler {bad[0]!r} is not callable.")
+            self.state_handlers = handlers
+        if on_failure is not None:
+            if not callable(on_failure):
+                raise TypeError(f"{owner}: on_failure={on_failure!r} is not callable.")
+            self.on_failure = on_failure
+
+    # -- identity and introspection ------------------------------------------------------
+
+    def __repr__(self) -> str:
+        return f"<Task: {self.name}>"
+
+    __hash__ = object.__hash__  # tasks are graph nodes, compared by identity
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The logger of this task: ``prefectlite.Task: {name}``."""
+        return logging.getLogger(f"prefectlite.Task: {self.name}")
+
+    def run(self) -> Any:
+        """The work of the task; subclasses implement it. Called with the bound arguments."""
+
+    def _run_signature(self) -> inspect.Signature:
+        sig = self.__dict__.get(_SIGNATURE_ATTR)
+        if sig is None:
+            sig = getattr(type(self), _SIGNATURE_ATTR, None)
+        if sig is None:  # Task itself, whose run() takes nothing
+            sig = inspect.Signature()
+        return sig
+
+    def inputs(self) -> dict[str, dict[str, Any]]:
+        """Each ``run()`` argument with whether it is required and its annotated type."""
+        return {
+            name: {
+                "required": p.default is p.empty and p.kind is not p.VAR_KEYWORD,
+                "type": Any if p.annotation is p.empty else p.annotation,
+            }
+            for name, p in self._run_signature().parameters.items()
+        }
+
+    def outputs(self) -> Any:
+        """The return annotation of ``run()`` (``Any`` when there is none)."""
+        annotation = self._run_signature().return_annotation
+        return Any if annotation is inspect.Signature.empty else annotation
+
+    # -- copying and binding -------------------------------------------------------------
+
+    def copy(self, **task_args: Any) -> Task:
+        """A new task with the same configuration, not part of any flow yet.
+
+        ``task_args`` set attributes of the copy (each must already be an attribute). The copy
+        gets a fresh slug unless one is given, and the tags of enclosing ``tags()`` blocks.
+        """
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        new.__dict__.pop("slug", None)
+        new.__dict__.pop("_flow_id", None)
+        for attr, value in task_args.items():
+            if not hasattr(new, attr):
+                raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
+            setattr(new, attr, value)
+        ctx_tags = context.get("tags")
+        if ctx_tags:
+            new.tags = set(new.tags) | set(ctx_tags)
+        return new
+
+    def __call__(
+        self,
+        *args: Any,
+        mapped: bool = False,
+        task_args: dict[str, Any] | None = None,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Copy this task and bind the arguments in the active (or given) flow."""
+        new = self.copy(**(task_args or {}))
+        return new.bind(
+            *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+        )
+
+    def bind(
+        self,
+        *args: Any,
+        mapped: bool = False,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Bind arguments to this task (no copy) in the active or given flow; return the task.
+
+        Tasks among the arguments become upstream tasks whose results are passed in; other
+        values become constants of the flow; ``upstream_tasks`` add state-only dependencies.
+        """
+        flow = self._resolve_flow(flow, "bind")
+        callargs = self._bind_arguments(args, kwargs)
+        flow.set_dependencies(
+            task=self, upstream_tasks=upstream_tasks, keyword_tasks=callargs, mapped=mapped,
+            validate=False,
+        )
+        _register_with_blocks(self, flow)
+        return self
+
+    def map(
+        self,
+        *args: Any,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        task_args: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Copy this task and bind its arguments as mapped: one child run per element.
+
+        Wrap an argument in :class:`~prefectlite.utilities.edges.unmapped` to pass it whole to
+        every child, or in :class:`~prefectlite.utilities.edges.flatten` to map over the
+        concatenation of a list of lists.
+        """
+        new = self.copy(**(task_args or {}))
+        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+
+    def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
+        flow = flow if flow is not None else context.get("flow")
+        if flow is None:
+            raise FlowContextError(
+                f"Could not find an active flow to {verb} {self!r} in. Build flows inside a "
+                f"`with Flow(...):` block, or pass `flow=` to {verb}(). To run the task's "
+                f"code directly (in a test, say), call `{self.name}.run(...)`."
+            )
+        return flow
+
+    def _bind_arguments(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
+        sig = self._run_signature()
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{self!r}: {exc} (run{sig})") from None
+        callargs = bound.arguments
+        for name, param in sig.parameters.items():  # flatten **kwargs into plain keys
+            if param.kind is param.VAR_KEYWORD and name in callargs:
+                callargs.update(callargs.pop(name))
+        return callargs
+
+    # -- imperative API ------------------------------------------------------------------
+
+    def set_dependencies(
+        self,
+        flow: Flow | None = None,
+        upstream_tasks: Iterable[Any] | None = None,
+        downstream_tasks: Iterable[Any] | None = None,
+        keyword_tasks: dict[str, Any] | None = None,
+        mapped: bool = False,
+        validate: bool | None = None,
+    ) -> None:
+        """Add dependencies of this task in the active or given flow (``Flow.set_dependencies``)."""
+        self._resolve_flow(flow, "set_dependencies").set_dependencies(
+            task=self, upstream_tasks=upstream_tasks, downstream_tasks=downstream_tasks,
+            keyword_tasks=keyword_tasks, mapped=mapped, validate=validate,
+        )
+
+    def set_upstream(
+        self, task: Any, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> None:
+        """Make ``task`` upstream of this one (passing its result as ``key`` when given)."""
+        flow = self._resolve_flow(flow, "set_upstream")
+        if key is None:
+            flow.set_dependencies(self, upstream_tasks=[task], mapped=mapped)
+        else:
+            flow.set_dependencies(self, keyword_tasks={key: task}, mapped=mapped)
+
+    def set_downstream(
+        self, task: Task, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> None:
+        """Make ``task`` downstream of this one (receiving this result as ``key`` when given)."""
+        flow = self._resolve_flow(flow, "set_downstream")
+        if key is None:
+            flow.set_dependencies(task, upstream_tasks=[self], mapped=mapped)
+        else:
+            flow.set_dependencies(task, keyword_tasks={key: self}, mapped=mapped)
+
+    def pipe(self, _task: Task, **kwargs: Any) -> Task:
+        """``self.pipe(other, y=1)`` is ``other(self, y=1)``: chain calls left to right."""
+        return _task(self, **kwargs)
+
+    # -- operators: each builds an operator task in the active flow ----------------------
+
+    def __iter__(self) -> Iterator[Task]:
+        if self.nout is None:
+            raise TypeError(
+                f"{self!r} is not iterable. If run() returns several values, give the task "
+                "nout=N (e.g. @task(nout=2)) to unpack them, or index the task: t[0]."
+            )
+        return (self[i] for i in range(self.nout))
+
+    def __getitem__(self, key: Any) -> Task:
+        return _operator("GetItem", self, key)
+
+    def is_equal(self, other: Any) -> Task:
+        """A task whose result is ``self == other`` (``==`` itself compares identity)."""
+        return _operator("Equal", self, other)
+
+    def is_not_equal(self, other: Any) -> Task:
+        """A task whose result is ``self != other``."""
+        return _operator("NotEqual", self, other)
+
+    def not_(self) -> Task:
+        """A task whose result is ``not self``."""
+        return _operator("Not", self)
+
+    def or_(self, other: Any) -> Task:
+        """A task whose result is ``self or other``."""
+        return _operator("Or", self, other)
+
+    def and_(self, other: Any) -> Task:
+        """A task whose result is ``self and other``."""
+        return _operator("And", self, other)
+
+
+def _operator(name: str, *args: Any) -> Task:
+    from prefectlite.tasks.core import operators
+
+    return getattr(operators, name)().bind(*args)
+
+
+def _binary(name: str, reflected: bool = False) -> Callable[[Task, Any], Task]:
+    if reflected:
+        def method(self: Task, other: Any) -> Task:
+            return _operator(name, other, self)
+    else:
+        def method(self: Task, other: Any) -> Task:
+            return _operator(name, self, other)
+    return method
+
+
+for _dunder, _op in [
+    ("add", "Add"), ("sub", "Sub"), ("mul", "Mul"), ("truediv", "Div"),
+    ("floordiv", "FloorDiv"), ("mod", "Mod"), ("pow", "Pow"), ("and", "And"), ("or", "Or"),
+]:
+    setattr(Task, f"__{_dunder}__", _binary(_op))
+    setattr(Task, f"__r{_dunder}__", _binary(_op, reflected=True))
+for _dunder, _op in [("gt", "GreaterThan"), ("ge", "GreaterThanOrEqual"),
+                     ("lt", "LessThan"), ("le", "LessThanOrEqual")]:
+    setattr(Task, f"__{_dunder}__", _binary(_op))
+del _dunder, _op
+
+
+def _register_with_blocks(task: Task, flow: Flow) -> None:
+    """Let enclosing ``case`` / resource-manager blocks attach the task just bound."""
+    for block in context.get("_blocks", ()):
+        block.add_task(task, flow)
+
+
+__all__ = ["Task", "RESERVED_ARGUMENTS"]

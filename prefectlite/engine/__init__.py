@@ -1,0 +1,6 @@
+"""The execution engine: state values, signals and results, and (later) the runners.
+
+This package stays import-light on purpose: importing it loads no runner or executor, so
+the graph model can use the value modules (``state``, ``signals``) without pulling in the
+machinery that runs flows.
+"""

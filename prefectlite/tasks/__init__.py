@@ -1,0 +1,1 @@
+"""Building-block tasks: constants, function tasks, collections, operators and control flow."""

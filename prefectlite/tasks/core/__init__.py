@@ -1,0 +1,1 @@
+"""Core building-block tasks (Prefect 1's ``prefect.tasks.core``)."""

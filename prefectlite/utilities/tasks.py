@@ -1,0 +1,154 @@
+"""The ``@task`` decorator, the ``tags()`` block, ``as_task`` and ``apply_map``."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, overload
+
+from prefectlite.core.task import Task
+from prefectlite.utilities.context import context
+from prefectlite.utilities.edges import EdgeAnnotation, unmapped, unwrap
+
+if TYPE_CHECKING:
+    from prefectlite.core.flow import Flow
+    from prefectlite.tasks.core.function import FunctionTask
+
+__all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs"]
+
+
+@overload
+def task(fn: Callable[..., Any], **task_init_kwargs: Any) -> FunctionTask: ...
+@overload
+def task(fn: None = None, **task_init_kwargs: Any) -> Callable[..., FunctionTask]: ...
+
+
+def task(
+    fn: Callable[..., Any] | None = None, **task_init_kwargs: Any
+) -> FunctionTask | Callable[[Callable[..., Any]], FunctionTask]:
+    """Turn a function into a task; usable as ``@task`` or ``@task(name=..., max_retries=...)``.
+
+    Examples
+    --------
+    >>> @task
+    ... def add(x, y=1):
+    ...     return x + y
+    >>> add
+    <Task: add>
+    >>> @task(name="plus", tags=["math"])
+    ... def add2(x, y):
+    ...     return x + y
+    >>> add2.name, sorted(add2.tags)
+    ('plus', ['math'])
+    """
+    from prefectlite.tasks.core.function import FunctionTask
+
+    if fn is None:
+        return lambda fn: FunctionTask(fn, **task_init_kwargs)
+    return FunctionTask(fn, **task_init_kwargs)
+
+
+@contextlib.contextmanager
+def tags(*tags: str) -> Iterator[None]:
+    """Tasks created (or called) inside the block get these tags as well.
+
+    Examples
+    --------
+    >>> with tags("db", "nightly"):
+    ...     t = Task()
+    >>> sorted(t.tags)
+    ['db', 'nightly']
+    """
+    with context(tags=set(context.get("tags", ())) | set(tags)):
+        yield
+
+
+def _contains_task(value: Any) -> bool:
+    if isinstance(value, Task | EdgeAnnotation):
+        return True
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_contains_task(v) for v in value)
+    if isinstance(value, dict):
+        return any(_contains_task(k) or _contains_task(v) for k, v in value.items())
+    return False
+
+
+def as_task(x: Any, flow: Flow | None = None) -> Task:
+    """Return ``x`` as a task: tasks as they are, collections of tasks as collection tasks
+    bound in ``flow``, and any other value as a ``Constant``.
+
+    Examples
+    --------
+    >>> as_task(3)
+    <Task: 3>
+    """
+    from prefectlite.tasks.core import collections
+    from prefectlite.tasks.core.constants import Constant
+
+    x = unwrap(x)[0]
+    if isinstance(x, Task):
+        return x
+    if not _contains_task(x):
+        return Constant(x)
+    if isinstance(x, dict):
+        return collections.Dict().bind_pairs(list(x.items()), flow=flow)
+    cls = {list: collections.List, tuple: collections.Tuple}.get(type(x), collections.Set)
+    return cls().bind(*x, flow=flow)
+
+
+def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate ``run``: an argument passed as ``None`` (or omitted) takes ``self.<name>``.
+
+    Examples
+    --------
+    >>> class Greet(Task):
+    ...     def __init__(self, greeting="hi", **kw):
+    ...         self.greeting = greeting
+    ...         super().__init__(**kw)
+    ...     @defaults_from_attrs("greeting")
+    ...     def run(self, greeting=None):
+    ...         return greeting
+    >>> Greet().run(), Greet().run("yo")
+    ('hi', 'yo')
+    """
+
+    def wrapper(run: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(run)
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            names = list(attr_args)
+            given = dict(zip(names, args, strict=False))
+            given.update(kwargs)
+            for name in names:
+                if given.get(name) is None:
+                    given[name] = getattr(self, name)
+            rest = args[len(names):]
+            return run(self, *rest, **given)
+
+        return method
+
+    return wrapper
+
+
+def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None, **kwargs: Any) -> Any:
+    """Map a whole function of task calls over the mapped arguments.
+
+    ``func`` is called once, while the flow is built, with the arguments as tasks; every task
+    it creates becomes a mapped task, connected child-to-child with the others, so the
+    function's whole sub-graph runs once per element. Wrap arguments in ``unmapped`` to pass
+    them whole. Tasks inside ``func`` must depend, directly or not, on a mapped argument.
+
+    Examples
+    --------
+    >>> from prefectlite import Flow
+    >>> @task
+    ... def inc(x):
+    ...     return x + 1
+    >>> with Flow("apply") as f:
+    ...     out = apply_map(lambda x: inc(inc(x)), [1, 2, 3])
+    >>> sorted(e.mapped for e in f.edges)
+    [True, True]
+    """
+    from prefectlite.core.apply_map import build_apply_map
+
+    return build_apply_map(func, args, kwargs, flow)
