@@ -44,12 +44,12 @@ def build_apply_map(
         scratch.add_task(t)
         return t
 
-    inputs = [prepare(a) for a in args]
-    kw_inputs = {k: prepare(v) for k, v in kwargs.items()}
-    with scratch:
-        result = func(*inputs, **kw_inputs)
-    outside = set(inputs) | set(kw_inputs.values())
-    with flow._atomic():
+    with flow._atomic():  # a failure anywhere leaves the flow as it was, inputs included
+        inputs = [prepare(a) for a in args]
+        kw_inputs = {k: prepare(v) for k, v in kwargs.items()}
+        with scratch:
+            result = func(*inputs, **kw_inputs)
+        outside = set(inputs) | set(kw_inputs.values())
         for t in scratch.sorted_tasks():
             if t not in outside:
                 _move(t, scratch, flow, outside, unmapped_inputs)

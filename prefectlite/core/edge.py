@@ -39,7 +39,7 @@ class Edge:
     True
     """
 
-    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened")
+    __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened", "_hash")
 
     def __init__(
         self,
@@ -59,6 +59,7 @@ class Edge:
         self.key = key
         self.mapped = mapped
         self.flattened = flattened
+        self._hash = hash(self._key())  # edges key dicts on the engine's per-task path
 
     @property
     def tasks(self) -> set[Task]:
@@ -74,7 +75,7 @@ class Edge:
         return self._key() == other._key()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self) -> str:
         up = getattr(self.upstream_task, "name", self.upstream_task)
@@ -89,5 +90,6 @@ class Edge:
         return self._key()
 
     def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(self.__slots__, state, strict=True):
+        for name, value in zip(self.__slots__, state, strict=False):
             object.__setattr__(self, name, value)
+        self._hash = hash(self._key())

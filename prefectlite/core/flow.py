@@ -287,6 +287,7 @@ class Flow:
         if task in self._graph:
             return task
         slug = task.slug
+        count = self._slug_counts.get(task.name)
         if slug is None:
             slug = self._new_slug(task.name)
         elif slug in self._slugs:
@@ -299,14 +300,18 @@ class Flow:
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
-            self._undo.append(lambda: self._undo_add_task(task, generated))
+            self._undo.append(lambda: self._undo_add_task(task, generated, count))
         return task
 
-    def _undo_add_task(self, task: Task, generated: bool) -> None:
+    def _undo_add_task(self, task: Task, generated: bool, count: int | None) -> None:
         self._graph.remove_node(task)
         del self._slugs[task.slug]  # type: ignore[arg-type]
         if generated:
             del task.slug
+            if count is None:
+                self._slug_counts.pop(task.name, None)
+            else:
+                self._slug_counts[task.name] = count
 
     def _new_slug(self, name: str) -> str:
         n = self._slug_counts.get(name, 0) + 1
@@ -353,13 +358,14 @@ class Flow:
             if t not in self._graph and t.slug is not None and t.slug in self._slugs:
                 raise self._slug_clash(t, self._slugs[t.slug])
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
+        if key is None:  # the same state-only edge again changes nothing (edges form a set)
+            existing = self._graph.get_edge_data(upstream_task, downstream_task, default={})
+            if any(data["edge"] == edge for data in existing.values()):
+                return edge
         self.add_task(upstream_task)
         self.add_task(downstream_task)
         nx_key = self._graph.add_edge(upstream_task, downstream_task, edge=edge)
-        if self._undo is not None:
-            self._undo.append(
-                lambda: self._graph.remove_edge(upstream_task, downstream_task, nx_key)
-            )
+        self._changed(lambda: self._graph.remove_edge(upstream_task, downstream_task, nx_key))
         return edge
 
     def _check_task(self, task: Any, verb: str) -> None:
@@ -503,25 +509,44 @@ class Flow:
         from prefectlite.utilities.tasks import as_task
 
         self._require(old)
-        new = as_task(new, flow=self)
-        edges_in, edges_out = self.edges_to(old), self.edges_from(old)
-        constants = self.constants.pop(old, {})
-        self._graph.remove_node(old)
-        self._slugs.pop(old.slug, None)  # type: ignore[arg-type]
-        self._cache.clear()
-        self.add_task(new)
-        for e in edges_in:
-            self.add_edge(e.upstream_task, new, key=e.key, mapped=e.mapped,
-                          flattened=e.flattened, validate=False)
-        for e in edges_out:
-            self.add_edge(new, e.downstream_task, key=e.key, mapped=e.mapped,
-                          flattened=e.flattened, validate=False)
-        if constants:
-            self.constants[new].update(constants)
-        if old in self._reference_tasks:
-            self._reference_tasks = (self._reference_tasks - {old}) | {new}
-        if validate:
-            self.validate()
+        with self._atomic():
+            self._changed(self._restore_on_undo())
+            new = as_task(new, flow=self)
+            edges_in, edges_out = self.edges_to(old), self.edges_from(old)
+            constants = self.constants.pop(old, {})
+            self._graph.remove_node(old)
+            self._slugs.pop(old.slug, None)  # type: ignore[arg-type]
+            self.add_task(new)
+            for e in edges_in:
+                self.add_edge(e.upstream_task, new, key=e.key, mapped=e.mapped,
+                              flattened=e.flattened, validate=False)
+            for e in edges_out:
+                self.add_edge(new, e.downstream_task, key=e.key, mapped=e.mapped,
+                              flattened=e.flattened, validate=False)
+            if constants:
+                self.constants[new].update(constants)
+            if old in self._reference_tasks:
+                self._reference_tasks = (self._reference_tasks - {old}) | {new}
+            if validate:
+                self.validate()
+
+    def _restore_on_undo(self) -> Callable[[], None]:
+        """An undo step that puts the graph, slugs, constants and reference tasks back."""
+        graph, slugs, counts = self._graph.copy(), dict(self._slugs), dict(self._slug_counts)
+        constants = {t: dict(v) for t, v in self.constants.items()}
+        reference = set(self._reference_tasks)
+
+        def undo() -> None:
+            self._graph = graph
+            self._slugs.clear()
+            self._slugs.update(slugs)
+            self._slug_counts.clear()
+            self._slug_counts.update(counts)
+            self.constants.clear()
+            self.constants.update(constants)
+            self._reference_tasks = reference
+
+        return undo
 
     # -- pictures ----------------------------------------------------------------------
 

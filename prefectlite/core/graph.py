@@ -62,13 +62,14 @@ def sorted_nodes(graph: nx.MultiDiGraph, roots: Iterable[Hashable] | None = None
     >>> sorted_nodes(g, roots=["b"])
     ['b']
     """
+    # Index the whole graph: a subgraph view may iterate its nodes in set (id) order.
+    index = {node: i for i, node in enumerate(graph)}
     if roots is not None:
         keep: set[Hashable] = set()
         for root in roots:
             keep.add(root)
             keep.update(nx.descendants(graph, root))
         graph = graph.subgraph(keep)
-    index = {node: i for i, node in enumerate(graph)}
     try:
         return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
     except nx.NetworkXUnfeasible:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
 
 RESERVED_ARGUMENTS = ("upstream_tasks", "mapped", "task_args", "flow")
+_LOGGERS: dict[str, logging.Logger] = {}  # task name -> logger (logging.getLogger locks)
 _SIGNATURE_ATTR = "_prefectlite_run_signature"
 
 
@@ -276,7 +277,10 @@ class Task(metaclass=_TaskMeta):
     @property
     def logger(self) -> logging.Logger:
         """The logger of this task: ``prefectlite.Task: {name}``."""
-        return logging.getLogger(f"prefectlite.Task: {self.name}")
+        log = _LOGGERS.get(self.name)
+        if log is None:
+            log = _LOGGERS[self.name] = logging.getLogger(f"prefectlite.Task: {self.name}")
+        return log
 
     def run(self) -> Any:
         """The work of the task; subclasses implement it. Called with the bound arguments."""

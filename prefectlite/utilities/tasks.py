@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
@@ -114,16 +115,23 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
     """
 
     def wrapper(run: Callable[..., Any]) -> Callable[..., Any]:
+        # Positional arguments are matched to run()'s own parameters (after self), by position.
+        positional = [
+            p.name for p in list(inspect.signature(run).parameters.values())[1:]
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+
         @functools.wraps(run)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            names = list(attr_args)
-            given = dict(zip(names, args, strict=False))
+            given = dict(zip(positional, args, strict=False))
+            twice = set(given) & set(kwargs)
+            if twice:
+                raise TypeError(f"{run.__qualname__}() got multiple values for {sorted(twice)}")
             given.update(kwargs)
-            for name in names:
+            for name in attr_args:
                 if given.get(name) is None:
                     given[name] = getattr(self, name)
-            rest = args[len(names):]
-            return run(self, *rest, **given)
+            return run(self, *args[len(positional):], **given)
 
         return method
 

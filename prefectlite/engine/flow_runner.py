@@ -1,0 +1,313 @@
+"""Running a whole flow: the event-driven walk, the flow's state, and the schedule loop.
+
+:class:`FlowRunner` checks the parameters and ``task_states`` before anything runs, then
+walks the graph with :mod:`prefectlite.engine.walk`: it submits every ready run to the
+executor (at most ``executor.max_in_flight`` at a time; the ``LocalExecutor`` takes one, so a
+local run goes depth-first), waits for *any* submitted run to finish, records its state, and
+submits what that released. A mapped task is expanded when its mapped inputs are known.
+
+A ``Retrying`` state is not waited for: the run goes on a timer heap and is submitted again
+at its ``start_time`` while other tasks keep running. Finished states given in
+``task_states`` are not run again (the basis of resuming). ``Ctrl-C`` (``KeyboardInterrupt``)
+stops the walk and returns a ``Cancelled`` flow state that keeps every state reached so far;
+it is not re-raised, so a script can inspect or resume the run.
+
+The flow's final state comes from its reference tasks (the terminal tasks by default; the
+children of a mapped reference task count one by one): ``Failed`` if any failed,
+``Success`` if all succeeded (skips count as success), ``Running`` if some never finished.
+"""
+
+from __future__ import annotations
+
+import datetime
+import heapq
+import itertools
+import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from prefectlite.core.flow import Flow
+from prefectlite.core.task import Task
+from prefectlite.engine import walk as _walk
+from prefectlite.engine.state import (
+    Cancelled,
+    Failed,
+    Finished,
+    Mapped,
+    Pending,
+    Retrying,
+    Running,
+    State,
+    Success,
+)
+from prefectlite.engine.task_runner import run_task
+from prefectlite.exceptions import ParameterError, TaskNotInFlowError
+from prefectlite.executors.base import Executor
+from prefectlite.utilities.logging import configure_logging
+
+logger = logging.getLogger("prefectlite.FlowRunner")
+_RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context")
+
+
+class FlowRunner:
+    """Runs a flow once. ``FlowRunner(flow).run(...)`` is what ``flow.run()`` calls."""
+
+    def __init__(self, flow: Flow, state_handlers: Iterable[Callable[..., Any]] | None = None):
+        self.flow = flow
+        self.state_handlers = list(state_handlers or [])
+
+    def run(
+        self,
+        state: State | None = None,
+        task_states: dict[Task, State] | None = None,
+        return_tasks: Iterable[Task] | None = None,
+        parameters: dict[str, Any] | None = None,
+        executor: Executor | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> State:
+        """Run the flow and return its final state, whose ``result`` maps tasks to states."""
+        flow = self.flow
+        parameters = dict(parameters or {})
+        check_parameters(flow, parameters)
+        task_states = check_task_states(flow, task_states)
+        flow.validate()
+        executor = executor or flow.executor or _local_executor()
+        ctx = self._flow_context(parameters, context)
+        old = state or Pending()
+        running = self._transition(old, Running(message="Running flow."))
+        if not isinstance(running, Running):
+            return running
+        logger.info("Beginning flow run for %r", flow.name)
+        walk = _walk.Walk(_walk.make_plan(flow))
+        try:
+            with executor.start():
+                _Walker(walk, executor, ctx).run(task_states)
+            final = final_state(flow, walk.states)
+        except KeyboardInterrupt:
+            logger.warning("Flow run %r interrupted; returning a Cancelled state.", flow.name)
+            final = Cancelled(message="Flow run was interrupted (KeyboardInterrupt); the "
+                              "states of the tasks that finished are kept.")
+        except Exception as exc:
+            logger.error("Unexpected error while running flow %r: %r", flow.name, exc,
+                         exc_info=True)
+            final = Failed(message=f"Unexpected error while running flow: {exc!r}")
+        result = _task_states(flow, walk.states, return_tasks)
+        final = final.copy(result=result, context={"flow_run_id": ctx["flow_run_id"]})
+        final = self._transition(running, final)
+        log = logger.info if final.is_successful() else logger.error
+        log("Flow run %s: %s", type(final).__name__.upper(), final.message)
+        return final
+
+    def _flow_context(self, parameters: dict[str, Any], extra: dict[str, Any] | None) -> dict:
+        import pendulum
+
+        from prefectlite.utilities import context as _context
+
+        now = pendulum.now("UTC")
+        ctx = {
+            **_context.snapshot(),
+            "flow": self.flow, "flow_name": self.flow.name, "flow_run_id": str(uuid.uuid4()),
+            "parameters": parameters, "date": now, "scheduled_start_time": now,
+            "today": now.strftime("%Y-%m-%d"),
+            "yesterday": now.subtract(days=1).strftime("%Y-%m-%d"),
+            "tomorrow": now.add(days=1).strftime("%Y-%m-%d"),
+            "task_run_count": 1, "task_loop_count": 1, "map_index": None,
+        }
+        ctx.update(extra or {})
+        return ctx
+
+    def _transition(self, old: State, new: State) -> State:
+        for handler in [*self.flow.state_handlers, *self.state_handlers]:
+            try:
+                new = handler(self.flow, old, new) or new
+            except Exception as exc:
+                logger.error("Flow state handler %r raised %r", handler, exc, exc_info=True)
+                return Failed(message=f"Exception raised while calling flow state handler "
+                              f"{getattr(handler, '__qualname__', handler)!r}: {exc!r}",
+                              result=exc)
+        return new
+
+
+def _local_executor() -> Executor:
+    from prefectlite.executors.local import LocalExecutor
+
+    return LocalExecutor()
+
+
+class _Walker:
+    """Drives one walk through one executor (the loop of the module docstring)."""
+
+    def __init__(self, walk: _walk.Walk, executor: Executor, ctx: dict[str, Any]) -> None:
+        self.walk, self.executor, self.ctx = walk, executor, ctx
+        self.in_flight: dict[Any, _walk.Run] = {}
+        self.retries: list[tuple[float, int, _walk.Run, State]] = []
+        self.seq = itertools.count()
+        self.base_ctx: dict[Task, dict[str, Any]] = {}
+        self.prepared: dict[Task, Any] = {}
+        self.cap = getattr(executor, "max_in_flight", None)
+
+    def run(self, preset: dict[Task, State]) -> None:
+        walk = self.walk
+        self.preset_children = {t: s for t, s in preset.items() if isinstance(s, Mapped)}
+        walk.start({t: s for t, s in preset.items() if s.is_finished() and not (
+            isinstance(s, Mapped) and not all(c.is_finished() for c in s.map_states))})
+        self.pending_states = {t: s for t, s in preset.items() if not s.is_finished()}
+        while walk.ready or self.in_flight or self.retries:
+            while walk.ready and (self.cap is None or len(self.in_flight) < self.cap):
+                self._start(walk.ready.pop())
+            self._due_retries()
+            if self.in_flight:
+                for future in self.executor.wait_any(list(self.in_flight), self._timeout()):
+                    run = self.in_flight.pop(future)
+                    self._record(run, self.executor.result(future))
+            elif self.retries and not walk.ready:
+                time.sleep(max(0.0, self.retries[0][0] - time.monotonic()))
+
+    def _timeout(self) -> float | None:
+        if not self.retries:
+            return None
+        return max(0.0, self.retries[0][0] - time.monotonic())
+
+    def _due_retries(self) -> None:
+        now = time.monotonic()
+        while self.retries and self.retries[0][0] <= now:
+            _, _, run, state = heapq.heappop(self.retries)
+            self._submit(run, state)
+
+    def _start(self, run: _walk.Run) -> None:
+        task, index = run
+        if index is None and task in self.walk.plan.mapped and task not in self.walk.children:
+            self._expand(task)
+        else:
+            self._submit(run, self.pending_states.get(task) if index is None else None)
+
+    def _expand(self, task: Task) -> None:
+        width = _walk.map_width(self.walk, task)
+        if isinstance(width, State):
+            self.walk.finish_task(task, width)
+        elif width < 0:  # a mapped input did not succeed: trigger and skip rules decide
+            self._run_unmapped(task)
+        else:
+            preset = self.preset_children.get(task)
+            done = []
+            if preset is not None and len(preset.map_states) == width:
+                done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
+            self.walk.expand(task, width, done)
+
+    def _run_unmapped(self, task: Task) -> None:
+        if self.walk.upstreams_finished(task):
+            self._submit((task, None), None)
+        else:
+            self.walk.defer(task)
+
+    def _submit(self, run: _walk.Run, state: State | None) -> None:
+        task, index = run
+        walk, plan = self.walk, self.walk.plan
+        upstream = {e: walk.upstream_state(e, index) for e in plan.in_edges[task]}
+        ctx = self._context(task, index, state)
+        prepared = self.prepared.get(task)
+        if prepared is None:
+            prepared = self.prepared[task] = self.executor.prepare_task(task)
+        future = self.executor.submit(
+            run_task, prepared, upstream, plan.constants.get(task, {}), ctx, state,
+            extra_context=ctx,
+        )
+        self.in_flight[future] = run
+
+    def _context(self, task: Task, index: int | None, state: State | None) -> dict[str, Any]:
+        base = self.base_ctx.get(task)
+        if base is None:
+            base = self.base_ctx[task] = {
+                **self.ctx, "task_name": task.name, "task_slug": task.slug,
+                "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
+            }
+        if index is None and state is None:
+            return base
+        ctx = dict(base)
+        if index is not None:
+            ctx["map_index"], ctx["task_full_name"] = index, f"{task.name}[{index}]"
+        if isinstance(state, Retrying):
+            ctx["task_run_count"] = state.run_count + 1
+        return ctx
+
+    def _record(self, run: _walk.Run, state: State) -> None:
+        task, index = run
+        if isinstance(state, Retrying):
+            delay = (state.start_time - datetime.datetime.now(datetime.UTC)).total_seconds()
+            due = time.monotonic() + max(0.0, delay)
+            heapq.heappush(self.retries, (due, next(self.seq), run, state))
+        elif index is None:
+            self.walk.finish_task(task, state)
+        else:
+            self.walk.finish_child(task, index, state)
+
+
+def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:
+    """Raise :class:`ParameterError` for unknown names or missing required Parameters."""
+    known = {p.name: p for p in flow.parameters()}
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"Flow {flow.name!r} has no parameter(s) {', '.join(map(repr, unknown))}; its "
+            f"parameters are: {', '.join(sorted(known)) or '(none)'}."
+        )
+    missing = sorted(n for n, p in known.items() if p.required and n not in parameters)
+    if missing:
+        raise ParameterError(
+            f"Flow {flow.name!r} needs a value for the required parameter(s) "
+            f"{', '.join(map(repr, missing))}: pass them to flow.run(name=value) or "
+            "flow.run(parameters={...})."
+        )
+
+
+def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict[Task, State]:
+    """Check that every key of ``task_states`` is a task of ``flow`` and every value a State."""
+    task_states = dict(task_states or {})
+    for task, state in task_states.items():
+        if task not in flow.tasks:
+            raise TaskNotInFlowError(
+                f"task_states names {task!r}, which is not a task of flow {flow.name!r}."
+            )
+        if not isinstance(state, State):
+            raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
+    return task_states
+
+
+def _task_states(
+    flow: Flow, states: dict[Task, State], return_tasks: Iterable[Task] | None
+) -> dict[Task, State]:
+    tasks = flow.sorted_tasks() if return_tasks is None else list(return_tasks)
+    return {t: states.get(t) or Pending(message="Task run did not start.") for t in tasks}
+
+
+def final_state(flow: Flow, states: dict[Task, State]) -> State:
+    """The flow's state from its reference tasks' states (see the module docstring)."""
+    reference: list[State] = []
+    for task in flow.reference_tasks():
+        state = states.get(task)
+        if state is None or not state.is_finished():
+            return Running(message="Not all reference tasks finished.")
+        reference.extend(state.map_states if isinstance(state, Mapped) else [state])
+    if any(s.is_failed() for s in reference):
+        return Failed(message="Some reference tasks failed.")
+    if all(s.is_successful() for s in reference):
+        return Success(message="All reference tasks succeeded.")
+    return Finished(message="Reference tasks finished, but not all of them succeeded.")
+
+
+def run_flow(flow: Flow, **kwargs: Any) -> State:
+    """What ``Flow.run`` does: once, or on the flow's schedule until it runs out or Ctrl-C."""
+    options = {k: kwargs.pop(k) for k in _RUN_OPTIONS if k in kwargs}
+    parameters = {**(options.get("parameters") or {}), **kwargs}
+    configure_logging()
+    runner = FlowRunner(flow)
+    run_kwargs = dict(parameters=parameters, executor=options.get("executor"),
+                      task_states=options.get("task_states"), context=options.get("context"))
+    on_schedule = options.get("run_on_schedule")
+    if flow.schedule is None or on_schedule is False:
+        return runner.run(**run_kwargs)
+    from prefectlite.engine.scheduling import run_on_schedule
+
+    return run_on_schedule(flow, runner, run_kwargs)

@@ -1,0 +1,409 @@
+"""Running one task (or one mapped child) to a final ``State``.
+
+:func:`run_task` is the function every executor runs. It is a module-level function of its
+inputs only (the task, the upstream states keyed by edge, the constants, the context), so it
+pickles and runs the same in a thread, a process or on a Dask worker. It never raises for
+anything a task does: exceptions and signals become states. Each step below is a plain
+function returning a final ``State`` or ``None`` ("go on"); state handlers run in one place,
+:func:`_transition`, on every change of state.
+
+1. upstream check: every upstream state must be finished (else the task stays ``Pending``);
+   a skipped upstream skips the task when ``skip_on_upstream_skip`` is set.
+2. trigger: ``task.trigger(upstream_states)`` (``False`` or ``TRIGGERFAIL`` → ``TriggerFailed``).
+3. inputs: upstream results by edge key (flattened where asked) plus constants.
+4. cache: a valid ``Cached`` state from an earlier run (``cache_for``) replaces the run.
+5. run: ``task.run(**inputs)`` in a worker thread when ``timeout`` is set, with ``print``
+   sent to the task logger when ``log_stdout`` is set. ``LOOP`` runs it again at once with
+   ``context.task_loop_result``/``task_loop_count`` (at most ``MAX_LOOPS`` times).
+6. retry: a failed run with retries left becomes ``Retrying(start_time=now + retry_delay)``;
+   the flow runner resubmits it when that time comes, running other tasks meanwhile.
+
+Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)
+thread until it returns on its own; the task is ``TimedOut`` at once and the flow goes on.
+This is the same on every executor (in a process-based executor, that thread lives in the
+worker process). A task that must really be stopped should check for its deadline itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from prefectlite.core.edge import Edge
+from prefectlite.core.task import Task
+from prefectlite.engine import signals
+from prefectlite.engine.state import (
+    Cached,
+    Failed,
+    Looped,
+    Mapped,
+    Pending,
+    Retrying,
+    Running,
+    Skipped,
+    State,
+    Success,
+    TimedOut,
+    TriggerFailed,
+)
+from prefectlite.utilities import context as _context
+
+logger = logging.getLogger("prefectlite.TaskRunner")
+MAX_LOOPS = 10_000
+_UTC = datetime.UTC
+_CACHE: dict[str, list[State]] = {}  # cache key -> Cached states, for this process
+
+
+def run_task(
+    task: Task,
+    upstream_states: dict[Edge, Any],
+    constants: dict[str, Any],
+    context: dict[str, Any],
+    state: State | None = None,
+) -> State:
+    """Run ``task`` once (with its retries decided, not waited for) and return its state.
+
+    ``upstream_states`` maps each incoming edge to the upstream ``State`` (a list of child
+    states stands for a mapped upstream). ``context`` becomes ``prefectlite.context``.
+    """
+    token = _context.install(context)
+    try:
+        if any(type(s) is list for s in upstream_states.values()):
+            upstream_states = {e: _as_state(s) for e, s in upstream_states.items()}
+        new = _check_upstream(task, upstream_states) or _check_trigger(task, upstream_states)
+        if new is not None:
+            return _finish(task, state, new, context)
+        try:
+            inputs = _inputs(upstream_states, constants)
+        except TypeError as exc:
+            return _finish(task, state, Failed(message=str(exc), result=exc), context)
+        new = _check_cache(task, inputs, context)
+        if new is not None:
+            return _finish(task, state, new, context)
+        running: State | None = None
+        if task.state_handlers:  # states only handlers would see are not even built
+            running = _transition(task, state or Pending(), Running(message="Starting task run."))
+            if not isinstance(running, Running):  # a handler decided otherwise
+                return _finish(task, state, running, context)
+        if logger.isEnabledFor(logging.INFO):
+            logger.info("Task %r: Starting task run...", _full_name(context, task))
+        new = _run_with_loops(task, inputs, context, running)
+        new = _retry_or_final(task, new, context)
+        _remember_cache(task, new, inputs, context)
+        return _finish(task, running, new, context)
+    finally:
+        _context.restore(token)
+
+
+def _as_state(value: Any) -> State:
+    if isinstance(value, list):  # children of a mapped upstream, resolved by an executor
+        return Mapped(message="Mapped tasks finished.", map_states=value)
+    return value  # type: ignore[no-any-return]
+
+
+def _flat_states(upstream_states: dict[Edge, State]) -> list[State]:
+    states: list[State] = []
+    for st in upstream_states.values():
+        if isinstance(st, Mapped):
+            states.extend(st.map_states)
+        else:
+            states.append(st)
+    return states
+
+
+# -- steps -----------------------------------------------------------------------------
+
+
+def _check_upstream(task: Task, upstream_states: dict[Edge, State]) -> State | None:
+    if not upstream_states:
+        return None
+    states = _flat_states(upstream_states)
+    if not all(s.is_finished() for s in upstream_states.values()):
+        return Pending(message="Not all upstream states are finished; waiting.")
+    if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
+        return Skipped(
+            message="Upstream task was skipped; set skip_on_upstream_skip=False on this task "
+            "to run it anyway."
+        )
+    return None
+
+
+def _check_trigger(task: Task, upstream_states: dict[Edge, State]) -> State | None:
+    trigger = task.trigger
+    try:
+        if not trigger(upstream_states):
+            return TriggerFailed(message=f"Trigger {_name(trigger)} was False.")
+    except signals.PrefectStateSignal as sig:
+        return sig.state
+    except Exception as exc:
+        return TriggerFailed(
+            message=f"Trigger {_name(trigger)} raised {exc!r}; fix the trigger function.",
+            result=exc,
+        )
+    return None
+
+
+def _inputs(upstream_states: dict[Edge, State], constants: dict[str, Any]) -> dict[str, Any]:
+    inputs = dict(constants)
+    for edge, st in upstream_states.items():
+        if edge.key is not None:
+            value = st.result
+            # a mapped child already received its (flattened) element
+            inputs[edge.key] = flatten_value(value) if edge.flattened and not edge.mapped else value
+    return inputs
+
+
+def flatten_value(value: Any) -> list[Any]:
+    """Concatenate a list of iterables (what ``flatten(...)`` asks for).
+
+    Examples
+    --------
+    >>> flatten_value([[1, 2], [3], []])
+    [1, 2, 3]
+    """
+    try:
+        return [item for part in value for item in part]
+    except TypeError:
+        raise TypeError(
+            f"flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got {value!r}."
+        ) from None
+
+
+def _cache_key(task: Task) -> str:
+    return task.cache_key or f"{task.name}:{task.slug}"
+
+
+def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State | None:
+    if task.cache_for is None:
+        return None
+    from prefectlite.engine import cache_validators
+
+    validator = task.cache_validator or cache_validators.duration_only
+    parameters = ctx.get("parameters") or {}
+    for candidate in reversed(_CACHE.get(_cache_key(task), ())):
+        try:
+            if validator(candidate, inputs, parameters):
+                return candidate.copy(message="Task run used a cached result.")
+        except Exception as exc:
+            return Failed(message=f"Cache validator {_name(validator)} raised {exc!r}.",
+                          result=exc)
+    return None
+
+
+def _remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any]) -> None:
+    if task.cache_for is None or type(state) is not Success:
+        return
+    cached = Cached(
+        message="Task run used a cached result.", result=state._result, cached_inputs=inputs,
+        cached_parameters=dict(ctx.get("parameters") or {}),
+        cached_result_expiration=datetime.datetime.now(_UTC) + task.cache_for,
+    )
+    _CACHE.setdefault(_cache_key(task), []).append(cached)
+
+
+def _run_with_loops(
+    task: Task, inputs: dict[str, Any], ctx: dict[str, Any], old: State | None
+) -> State:
+    loops = ctx.get("task_loop_count", 1)
+    while True:
+        new = _run_once(task, inputs, ctx)
+        if not isinstance(new, Looped):
+            return new
+        old = _transition(task, old, new)
+        if loops >= MAX_LOOPS:
+            return Failed(
+                message=f"Task {_full_name(ctx, task)!r} looped {loops} times, the most "
+                f"allowed (prefectlite.engine.task_runner.MAX_LOOPS); end the loop by "
+                "returning instead of raising LOOP."
+            )
+        loops += 1
+        ctx = {**ctx, "task_loop_count": loops, "task_loop_result": new.result}
+        _context.install(ctx)
+
+
+def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
+    try:
+        name = _run_name(task, inputs, ctx)
+        if name is not None:
+            ctx = {**ctx, "task_run_name": name}
+            _context.install(ctx)
+        call = _stdout_to_log(task, inputs) if task.log_stdout else _call(task, inputs)
+        result = _with_timeout(call, task.timeout, ctx) if task.timeout else call()
+        return Success(message="Task run succeeded.", result=result)
+    except signals.PrefectStateSignal as sig:
+        return sig.state
+    except _TimedOutError:
+        return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
+    except Exception as exc:
+        return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
+
+
+def _call(task: Task, inputs: dict[str, Any]) -> Callable[[], Any]:
+    return lambda: task.run(**inputs)
+
+
+def _run_name(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> str | None:
+    template = task.task_run_name
+    if template is None:
+        return None
+    values = {**ctx, **inputs}
+    try:
+        return template(**values) if callable(template) else template.format(**values)
+    except Exception as exc:
+        raise ValueError(
+            f"task_run_name {template!r} of {task!r} could not be formatted ({exc!r}); it may "
+            "use the task's inputs and context keys such as {map_index}."
+        ) from exc
+
+
+class _TimedOutError(Exception):
+    pass
+
+
+def _with_timeout(call: Callable[[], Any], timeout: float, ctx: dict[str, Any]) -> Any:
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        _context.install(ctx)
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # handed back to the caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True, name="prefectlite-timeout")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise _TimedOutError
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class _LogWriter(io.TextIOBase):
+    def __init__(self, log: logging.Logger) -> None:
+        self.log, self.pending = log, ""
+
+    def write(self, text: str) -> int:
+        lines = (self.pending + text).split("\n")
+        self.pending = lines.pop()
+        for line in lines:
+            self.log.info(line)
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pending:
+            self.log.info(self.pending)
+            self.pending = ""
+
+
+def _stdout_to_log(task: Task, inputs: dict[str, Any]) -> Callable[[], Any]:
+    def call() -> Any:
+        writer = _LogWriter(task.logger)
+        with contextlib.redirect_stdout(writer):
+            try:
+                return task.run(**inputs)
+            finally:
+                writer.flush()
+
+    return call
+
+
+def _retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
+    run_count = ctx.get("task_run_count", 1)
+    if isinstance(state, Retrying):
+        return state.copy(run_count=run_count)
+    if not state.is_failed() or isinstance(state, TriggerFailed):
+        return state
+    if run_count > task.max_retries:
+        return state
+    start = datetime.datetime.now(_UTC) + (task.retry_delay or datetime.timedelta(0))
+    return Retrying(
+        message=f"Retrying task (after attempt {run_count} of {task.max_retries + 1}): "
+        f"{state.message}",
+        result=state._result, start_time=start, run_count=run_count,
+    )
+
+
+# -- transitions, handlers, logging ------------------------------------------------------
+
+
+def _transition(task: Task, old: State | None, new: State) -> State:
+    """Call the task's state handlers for ``old -> new``; return the state they settle on."""
+    if old is None:
+        old = Pending()
+    for handler in task.state_handlers:
+        try:
+            new = handler(task, old, new) or new
+        except Exception as exc:
+            return Failed(
+                message=f"Exception raised while calling state handler {_name(handler)}: "
+                f"{exc!r}",
+                result=exc,
+            )
+    return new
+
+
+def _finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> State:
+    if task.state_handlers:
+        new = _transition(task, old, new)
+    if task.on_failure is not None and new.is_failed():
+        try:
+            task.on_failure(task, new)
+        except Exception as exc:
+            logger.error("Task %r: on_failure %s raised %r", _full_name(ctx, task),
+                         _name(task.on_failure), exc, exc_info=True)
+    if logger.isEnabledFor(logging.INFO):
+        logger.info("Task %r: Finished task run for task with final state: %r",
+                    _full_name(ctx, task), type(new).__name__)
+    error = new.result if isinstance(new, Failed) else None
+    if isinstance(error, Exception) and logger.isEnabledFor(logging.ERROR):
+        logger.error("Task %r: %s", _full_name(ctx, task), new.message, exc_info=error)
+    return new
+
+
+def _full_name(ctx: dict[str, Any], task: Task) -> str:
+    return ctx.get("task_run_name") or ctx.get("task_full_name") or task.name  # type: ignore[no-any-return]
+
+
+def _name(obj: Any) -> str:
+    return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
+
+
+class TaskRunner:
+    """Prefect 1's way to run one task outside a flow, e.g. in a unit test.
+
+    Examples
+    --------
+    >>> from prefectlite import task
+    >>> @task
+    ... def double(x):
+    ...     return 2 * x
+    >>> TaskRunner(double).run(context={"parameters": {}}, inputs={"x": 4}).result
+    8
+    """
+
+    def __init__(self, task: Task, state_handlers: list[Callable[..., Any]] | None = None):
+        self.task = task
+        self.state_handlers = state_handlers or []
+
+    def run(
+        self,
+        state: State | None = None,
+        upstream_states: dict[Edge, State] | None = None,
+        context: dict[str, Any] | None = None,
+        inputs: dict[str, Any] | None = None,
+    ) -> State:
+        """Run the task once with ``upstream_states`` (by edge) and plain ``inputs``."""
+        ctx = {**_context.snapshot(), "task_name": self.task.name,
+               "task_slug": self.task.slug, "task_full_name": self.task.name,
+               "logger": self.task.logger, **(context or {})}
+        new = run_task(self.task, upstream_states or {}, inputs or {}, ctx, state)
+        for handler in self.state_handlers:
+            new = handler(self, state or Pending(), new) or new
+        return new

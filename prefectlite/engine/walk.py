@@ -1,0 +1,242 @@
+"""The bookkeeping of a flow run's walk over the graph, as plain data and small functions.
+
+No executor, no I/O: the flow runner asks this module what may run next and tells it what
+finished. A *run* is ``(task, None)`` for a task, or ``(task, i)`` for child ``i`` of a
+mapped task.
+
+Policy. A task becomes ready when all its upstream tasks are *released* to it; it is
+released when the upstream finishes, except along a *pipelined* link: when the upstream is a
+mapped task and every edge to the downstream task is mapped, the upstream releases at its
+expansion (when its width is known), so child ``i`` downstream waits only for child ``i``
+upstream. Ready runs are served last-in first-out, so the walk goes depth-first along
+pipelines and frees memory early, like ``dask.local``.
+
+Bookkeeping (:class:`Walk`):
+
+``waiting[t]``      upstream links of ``t`` not yet released
+``ready``           runs that may be submitted now (a list used as a stack)
+``states[t]``       final state of each finished task (``Mapped`` once all children are)
+``children[t]``     child states of an expanded mapped task (``None`` while unfinished)
+``child_wait[t]``   per child, pipelined upstream children it still waits for
+``left[t]``         children of ``t`` not finished yet
+
+Example: ``a = inc.map([1, 2]); b = inc.map(a)``. ``a`` is ready first. The runner expands it
+(width 2): ``a[0]``, ``a[1]`` become ready and ``b`` is released (pipelined) and expanded with
+``child_wait[b] = [1, 1]``. When ``a[1]`` finishes, ``b[1]`` is ready, whether or not ``a[0]``
+has finished. When both children of ``a`` finished, ``states[a]`` is ``Mapped``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefectlite.core.edge import Edge
+from prefectlite.core.flow import Flow
+from prefectlite.core.task import Task
+from prefectlite.engine.state import Failed, Mapped, State, Success
+
+Run = tuple[Task, int | None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the walk needs to know about a flow, computed once per flow shape."""
+
+    tasks: tuple[Task, ...]
+    in_edges: dict[Task, tuple[Edge, ...]]
+    dependents: dict[Task, tuple[tuple[Task, bool], ...]]  # (downstream, pipelined)
+    n_links: dict[Task, int]  # distinct upstream tasks
+    mapped: frozenset[Task]
+    constants: dict[Task, dict[str, Any]]
+
+
+def make_plan(flow: Flow) -> Plan:
+    """Compute (and cache on the flow until it changes) the :class:`Plan` of ``flow``."""
+    return flow._cached("plan", lambda: _make_plan(flow))  # type: ignore[no-any-return]
+
+
+def _make_plan(flow: Flow) -> Plan:
+    tasks = flow.sorted_tasks()
+    in_edges = {t: tuple(sorted(flow.edges_to(t), key=_edge_order)) for t in tasks}
+    mapped = frozenset(t for t in tasks if any(e.mapped for e in in_edges[t]))
+    dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
+    n_links: dict[Task, int] = {}
+    for t in tasks:
+        by_upstream: dict[Task, list[Edge]] = {}
+        for e in in_edges[t]:
+            by_upstream.setdefault(e.upstream_task, []).append(e)
+        n_links[t] = len(by_upstream)
+        for up, edges in by_upstream.items():
+            pipelined = up in mapped and t in mapped and all(e.mapped for e in edges)
+            dependents[up].append((t, pipelined))
+    constants = {t: dict(c) for t, c in flow.constants.items()}
+    return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
+                mapped, constants)
+
+
+def _edge_order(edge: Edge) -> tuple[str, str]:
+    return (edge.key or "", edge.upstream_task.slug or "")
+
+
+@dataclass
+class Walk:
+    """The changing part of a walk (see the module docstring)."""
+
+    plan: Plan
+    waiting: dict[Task, int] = field(default_factory=dict)
+    ready: list[Run] = field(default_factory=list)
+    states: dict[Task, State] = field(default_factory=dict)
+    children: dict[Task, list[State | None]] = field(default_factory=dict)
+    child_wait: dict[Task, list[int]] = field(default_factory=dict)
+    left: dict[Task, int] = field(default_factory=dict)
+    deferred: set[Task] = field(default_factory=set)
+
+    def start(self, finished: dict[Task, State]) -> None:
+        """Mark the tasks of ``finished`` as already done; queue the tasks that may run."""
+        self.waiting = dict(self.plan.n_links)
+        for task in reversed(self.plan.tasks):  # reversed: the stack pops roots in order
+            if self.waiting[task] == 0 and task not in finished:
+                self.ready.append((task, None))
+        for task in self.plan.tasks:
+            if task in finished:
+                self.finish_task(task, finished[task])
+
+    def release(self, task: Task) -> None:
+        self.waiting[task] -= 1
+        if self.waiting[task] == 0 and task not in self.states:
+            self.ready.append((task, None))
+
+    def finish_task(self, task: Task, state: State) -> None:
+        """Record the final state of a whole task; release what waited for it."""
+        self.states[task] = state
+        expanded = task in self.children
+        for down, pipelined in self.plan.dependents[task]:
+            if not (pipelined and expanded):
+                self.release(down)
+            elif down in self.deferred and self.upstreams_finished(down):
+                self.deferred.discard(down)
+                self.ready.append((down, None))
+
+    def upstreams_finished(self, task: Task) -> bool:
+        """Whether every upstream task of ``task`` has a final state."""
+        return all(e.upstream_task in self.states for e in self.plan.in_edges[task])
+
+    def defer(self, task: Task) -> None:
+        """Queue ``task`` again (unmapped) once all its upstream tasks have finished."""
+        if self.upstreams_finished(task):
+            self.ready.append((task, None))
+        else:
+            self.deferred.add(task)
+
+    def expand(self, task: Task, width: int, done: Iterable[tuple[int, State]] = ()) -> None:
+        """Create the children of mapped ``task``; ``done`` are children finished earlier."""
+        self.children[task] = [None] * width
+        self.left[task] = width
+        pipes = [up for up in self._pipelined_upstreams(task)]
+        waits = [sum(self.children[up][i] is None for up in pipes) for i in range(width)]
+        self.child_wait[task] = waits
+        for i, state in done:
+            self._record_child(task, i, state)
+        for i in reversed(range(width)):
+            if waits[i] == 0 and self.children[task][i] is None:
+                self.ready.append((task, i))
+        for down, pipelined in self.plan.dependents[task]:
+            if pipelined:
+                self.release(down)
+        if width == 0 or self.left[task] == 0:
+            self._finish_parent(task)
+
+    def _pipelined_upstreams(self, task: Task) -> list[Task]:
+        ups = {e.upstream_task for e in self.plan.in_edges[task]}
+        return [u for u in ups
+                if u in self.children and (task, True) in self.plan.dependents[u]]
+
+    def finish_child(self, task: Task, index: int, state: State) -> None:
+        """Record the final state of child ``index`` of ``task``."""
+        self._record_child(task, index, state)
+        if self.left[task] == 0:
+            self._finish_parent(task)
+
+    def _record_child(self, task: Task, index: int, state: State) -> None:
+        self.children[task][index] = state
+        self.left[task] -= 1
+        for down, pipelined in self.plan.dependents[task]:
+            waits = self.child_wait.get(down)
+            if pipelined and waits is not None:
+                waits[index] -= 1
+                if waits[index] == 0 and self.children[down][index] is None:
+                    self.ready.append((down, index))
+
+    def _finish_parent(self, task: Task) -> None:
+        states = self.children[task]
+        self.finish_task(task, Mapped(message="Mapped tasks finished.",
+                                      map_states=states))  # type: ignore[arg-type]
+
+    def upstream_state(self, edge: Edge, index: int | None) -> State:
+        """The state child ``index`` (or the whole task, ``None``) sees along ``edge``."""
+        up = edge.upstream_task
+        if index is not None and edge.mapped:
+            kids = self.children.get(up)
+            if kids is not None and up in self.plan.mapped:
+                return kids[index]  # type: ignore[return-value]
+            return element_state(self.states[up], index, edge.flattened)
+        return self.states[up]
+
+
+def element_state(state: State, index: int, flattened: bool) -> State:
+    """The state of element ``index`` of a finished upstream's (iterable) result."""
+    from prefectlite.engine.task_runner import flatten_value
+
+    value = state.result
+    if flattened:
+        value = flatten_value(value)
+    return Success(result=value[index])
+
+
+def map_width(walk: Walk, task: Task) -> int | State:
+    """How many children mapped ``task`` has, or the state it gets when it cannot map.
+
+    ``-1`` means a mapped input finished without success (failed, skipped, ...): the task then
+    runs once, unmapped, so that its trigger and skip rules decide its state. Unequal lengths
+    or a non-iterable input give a ``Failed`` state naming the inputs.
+    """
+    widths: dict[str, int] = {}
+    for edge in walk.plan.in_edges[task]:
+        if not edge.mapped:
+            continue
+        up = edge.upstream_task
+        label = edge.key or f"upstream {up.name!r}"
+        if up in walk.children:
+            widths[label] = len(walk.children[up])
+            continue
+        state = walk.states[up]
+        if not state.is_successful() or state.is_skipped():
+            return -1
+        width = _length(state, edge, task, label)
+        if isinstance(width, State):
+            return width
+        widths[label] = width
+    if len(set(widths.values())) > 1:
+        sizes = ", ".join(f"{k}={v}" for k, v in widths.items())
+        return Failed(message=f"Mapped inputs of task {task.name!r} have different lengths "
+                      f"({sizes}); all mapped inputs must have the same length.")
+    return next(iter(widths.values()), 0)
+
+
+def _length(state: State, edge: Edge, task: Task, label: str) -> int | State:
+    from prefectlite.engine.task_runner import flatten_value
+
+    value = state.result
+    try:
+        if edge.flattened:
+            value = flatten_value(value)
+        return len(value)
+    except TypeError as exc:
+        detail = str(exc) if edge.flattened else (
+            f"{type(value).__name__} {value!r} is not a sized iterable"
+        )
+        return Failed(message=f"Cannot map task {task.name!r} over {label}: {detail}. Map "
+                      "over a list (or wrap the argument in unmapped() to pass it whole).",
+                      result=exc)

@@ -1,0 +1,79 @@
+"""The executor interface: somewhere to run functions, and a way to learn when they finish.
+
+An executor decides nothing about states; the flow runner hands it a picklable function and
+arguments, and asks which submitted futures are done. Its methods:
+
+``start()``
+    A context manager around a whole flow run (open pools, connect clients, ...).
+``submit(fn, *args, extra_context=None, **kwargs)``
+    Start ``fn(*args, **kwargs)``; return a future (any object this executor understands).
+    ``extra_context`` is for the executor itself, not passed to ``fn``: the runner puts
+    ``task_full_name``, ``task_slug``, ``map_index`` and ``task_tags`` there, for naming work
+    and mapping tags to resources.
+``prepare_task(task)``
+    Called once per task and flow run; the return value is what ``submit`` receives in place
+    of the task (a cluster executor can ship the task once and pass a reference after that).
+``wait_any(futures, timeout)``
+    Block until at least one of ``futures`` is done (or ``timeout`` seconds pass); return the
+    done ones (possibly none after a timeout).
+``result(future)``
+    The value of a done future.
+``wait(futures)``
+    Prefect 1's call: resolve a (nested) collection of futures to values.
+
+``resolves_futures`` says whether ``submit`` accepts this executor's futures among the
+arguments and resolves them where the work runs (``dask.distributed`` does). When it is
+``True`` the flow runner submits a task as soon as its upstream tasks are *submitted*,
+passing their futures, so the cluster and not the driver waits for inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+
+class Executor:
+    """Base class of executors (see the module docstring for the contract)."""
+
+    resolves_futures: bool = False
+
+    def __repr__(self) -> str:
+        return f"<Executor: {type(self).__name__}>"
+
+    @contextmanager
+    def start(self) -> Iterator[None]:
+        """Set up whatever the executor needs for one flow run, and tear it down after."""
+        yield
+
+    def submit(
+        self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Start ``fn(*args, **kwargs)`` and return a future for it."""
+        raise NotImplementedError(f"{type(self).__name__} must implement submit()")
+
+    def prepare_task(self, task: Any) -> Any:
+        """What to pass to ``submit`` in place of ``task`` (default: the task itself)."""
+        return task
+
+    def wait_any(self, futures: Collection[Any], timeout: float | None = None) -> list[Any]:
+        """Wait until at least one of ``futures`` is done (or ``timeout``); return the done ones."""
+        raise NotImplementedError(f"{type(self).__name__} must implement wait_any()")
+
+    def result(self, future: Any) -> Any:
+        """The value of a done future."""
+        raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def wait(self, futures: Any) -> Any:
+        """Resolve futures inside lists, tuples, sets and dict values to their values."""
+        if isinstance(futures, list | tuple | set):
+            return type(futures)(self.wait(f) for f in futures)
+        if isinstance(futures, dict):
+            return {k: self.wait(v) for k, v in futures.items()}
+        return self.result(futures) if self._is_future(futures) else futures
+
+    def _is_future(self, obj: Any) -> bool:
+        """Whether ``obj`` is one of this executor's futures (used by ``wait``)."""
+        return False
