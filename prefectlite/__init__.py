@@ -6,6 +6,8 @@ maps every task to its own ``State``.
 """
 
 from prefectlite.core import Edge, Flow, Parameter, Task
+from prefectlite.tasks.control_flow import case
+from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
 from prefectlite.utilities.tasks import apply_map, tags, task
@@ -13,6 +15,6 @@ from prefectlite.utilities.tasks import apply_map, tags, task
 __version__ = "0.1.0"
 
 __all__ = [
-    "Edge", "Flow", "Parameter", "Task", "apply_map", "context", "flatten", "mapped",
-    "tags", "task", "unmapped", "__version__",
+    "Edge", "Flow", "Parameter", "Task", "apply_map", "case", "context", "flatten", "mapped",
+    "resource_manager", "tags", "task", "unmapped", "__version__",
 ]

@@ -188,8 +188,19 @@ class Flow:
         return {t for t, succs in self._graph._succ.items() if not succs}
 
     def reference_tasks(self) -> set[Task]:
-        """The tasks whose states decide the flow's state (the terminal tasks unless set)."""
-        return set(self._reference_tasks) or self.terminal_tasks()
+        """The tasks whose states decide the flow's state (unless set: the terminal tasks).
+
+        Clean-up tasks (``_reference_passthrough``, e.g. a resource manager's cleanup) never
+        count by default; the tasks they wait for count in their place.
+        """
+        if self._reference_tasks:
+            return set(self._reference_tasks)
+        succ = self._graph._succ
+        return {
+            t for t in self._graph
+            if not getattr(t, "_reference_passthrough", False)
+            and all(getattr(d, "_reference_passthrough", False) for d in succ[t])
+        }
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
         """Choose the tasks whose states decide the flow's state (empty: terminal tasks)."""

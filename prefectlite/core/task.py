@@ -314,7 +314,8 @@ class Task(metaclass=_TaskMeta):
         """A new task with the same configuration, not part of any flow yet.
 
         ``task_args`` set attributes of the copy (each must already be an attribute). The copy
-        gets a fresh slug unless one is given, and the tags of enclosing ``tags()`` blocks.
+        gets a fresh slug unless one is given; its tags are the original's, plus any given in
+        ``task_args``, plus those of enclosing ``tags()`` blocks.
         """
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
@@ -325,8 +326,8 @@ class Task(metaclass=_TaskMeta):
                 raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
             setattr(new, attr, value)
         ctx_tags = context.get("tags")
-        if ctx_tags:
-            new.tags = set(new.tags) | set(ctx_tags)
+        if ctx_tags or "tags" in task_args:  # like Prefect 1: a set, the original's tags kept
+            new.tags = set(self.tags) | set(new.tags) | set(ctx_tags or ())
         return new
 
     def __call__(

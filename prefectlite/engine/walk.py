@@ -69,7 +69,9 @@ def _make_plan(flow: Flow) -> Plan:
             by_upstream.setdefault(e.upstream_task, []).append(e)
         n_links[t] = len(by_upstream)
         for up, edges in by_upstream.items():
-            pipelined = up in mapped and t in mapped and all(e.mapped for e in edges)
+            pipelined = up in mapped and t in mapped and all(
+                e.mapped and not e.flattened for e in edges
+            )
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
     return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
@@ -179,7 +181,7 @@ class Walk:
         up = edge.upstream_task
         if index is not None and edge.mapped:
             kids = self.children.get(up)
-            if kids is not None and up in self.plan.mapped:
+            if kids is not None and not edge.flattened:
                 return kids[index]  # type: ignore[return-value]
             return element_state(self.states[up], index, edge.flattened)
         return self.states[up]
@@ -208,7 +210,7 @@ def map_width(walk: Walk, task: Task) -> int | State:
             continue
         up = edge.upstream_task
         label = edge.key or f"upstream {up.name!r}"
-        if up in walk.children:
+        if up in walk.children and not edge.flattened:
             widths[label] = len(walk.children[up])
             continue
         state = walk.states[up]

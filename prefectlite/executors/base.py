@@ -38,6 +38,9 @@ class Executor:
     """Base class of executors (see the module docstring for the contract)."""
 
     resolves_futures: bool = False
+    #: at most this many runs submitted and not yet finished (``None``: no limit); bounds
+    #: the memory a wide map holds, and 1 makes a run go strictly depth-first
+    max_in_flight: int | None = None
 
     def __repr__(self) -> str:
         return f"<Executor: {type(self).__name__}>"

@@ -37,6 +37,8 @@ class LocalExecutor(Executor):
     (True, 1024)
     """
 
+    max_in_flight = 1  # inline anyway: finishing each run first makes the walk depth-first
+
     def submit(
         self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
         **kwargs: Any,
