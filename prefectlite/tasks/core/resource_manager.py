@@ -17,8 +17,8 @@ Decorate a class that has ``setup()`` (returning the resource) and ``cleanup(res
 
 Calling the decorated class inside a flow builds an init task (it creates the object; its
 arguments may be tasks), a setup task (``setup()``) and a cleanup task; ``with ... as
-resource:`` gives the setup task. Tasks built inside the block that have no upstream in the block get the
-setup task upstream; a cleanup task is placed downstream of the tasks that have no
+resource:`` gives the setup task. Tasks built inside the block that have no upstream in the
+block get the setup task upstream; a cleanup task is placed downstream of the tasks that have no
 downstream in the block. The cleanup runs whenever setup succeeded, even if tasks in the
 block failed, and it is not a reference task: the flow's state comes from the block's tasks.
 """
