@@ -64,8 +64,7 @@ def _move(task: Task, scratch: Flow, flow: Flow, outside: set, unmapped_inputs: 
             f"{task!r}, created inside apply_map, depends on no mapped input, so it cannot be "
             "mapped. Pass it a mapped argument of the function, or create it outside apply_map."
         )
-    task.__dict__.pop("_flow_id", None)  # it was bound, and given a slug, in the scratch flow
-    task.__dict__.pop("slug", None)
+    task.__dict__.pop("_flow_id", None)  # it was bound in the scratch flow
     flow.add_task(task)
     for e in edges:
         flow.add_edge(e.upstream_task, task, key=e.key, flattened=e.flattened,

@@ -68,7 +68,7 @@ class Flow:
     ...     second = add(x=first, y=100)
     >>> flow
     <Flow: name="My first flow!">
-    >>> [t.slug for t in flow.sorted_tasks()]
+    >>> [flow.slugs[t] for t in flow.sorted_tasks()]
     ['add-1', 'add-2']
     """
 
@@ -98,7 +98,8 @@ class Flow:
                 raise TypeError(f"Flow {name!r}: state handler {handler!r} is not callable.")
         self.constants: defaultdict[Task, dict[str, Any]] = defaultdict(dict)
         self._graph = nx.MultiDiGraph()
-        self._slugs: dict[str, Task] = {}
+        self.slugs: dict[Task, str] = {}  # each task's slug in this flow
+        self._slugs: dict[str, Task] = {}  # and back
         self._slug_counts: dict[str, int] = {}
         self._reference_tasks: set[Task] = set()
         self._id = uuid.uuid4().hex
@@ -228,7 +229,7 @@ class Flow:
         wanted = set(tags or ())
         return [
             t for t in self.sorted_tasks()
-            if (name is None or t.name == name) and (slug is None or t.slug == slug)
+            if (name is None or t.name == name) and (slug is None or self.slugs[t] == slug)
             and wanted <= set(t.tags) and (task_type is None or isinstance(t, task_type))
         ]
 
@@ -241,22 +242,17 @@ class Flow:
             roots = list(root_tasks)
             for t in roots:
                 self._require(t)
-            return tuple(_graph.sorted_nodes(self._graph, roots))
+            return tuple(_graph.sorted_nodes(self._graph, roots, self.slugs))
         return self._cached(  # type: ignore[no-any-return]
-            "sorted", lambda: tuple(_graph.sorted_nodes(self._graph))
+            "sorted", lambda: tuple(_graph.sorted_nodes(self._graph, labels=self.slugs))
         )
 
     def validate(self) -> None:
-        """Check the whole flow: no cycle, unique slugs, reference tasks in the flow."""
+        """Check the whole flow: no cycle, and reference tasks that are in the flow.
+
+        (Slugs are checked as tasks are added.)
+        """
         self.sorted_tasks()
-        slugs: dict[str, Task] = {}
-        for t in self._graph:
-            other = slugs.setdefault(t.slug, t)  # type: ignore[arg-type]
-            if other is not t:
-                raise DuplicateSlugError(
-                    f"Tasks {other!r} and {t!r} of flow {self.name!r} share the slug "
-                    f"{t.slug!r}; give one of them another slug."
-                )
         self.set_reference_tasks(self._reference_tasks)
 
     def _require(self, task: Task) -> None:
@@ -289,7 +285,11 @@ class Flow:
             self._undo = None
 
     def add_task(self, task: Task) -> Task:
-        """Add ``task`` (if it is not already in the flow), giving it a slug if it has none."""
+        """Add ``task`` if it is not in the flow yet.
+
+        Its slug in this flow (``flow.slugs[task]``) is ``task.slug`` when set, otherwise
+        ``"{name}-{n}"``; slugs belong to the flow, so one task may be in several flows.
+        """
         if not isinstance(task, Task):
             raise NotATaskError(
                 f"Flow {self.name!r}: add_task() needs a Task, got {task!r} "
@@ -305,20 +305,18 @@ class Flow:
             raise self._slug_clash(task, self._slugs[slug])
         self._graph.add_node(task)
         self._slugs[slug] = task
-        generated = task.slug is None
-        if generated:
-            task.slug = slug
+        self.slugs[task] = slug
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
+            generated = task.slug is None
             self._undo.append(lambda: self._undo_add_task(task, generated, count))
         return task
 
     def _undo_add_task(self, task: Task, generated: bool, count: int | None) -> None:
         self._graph.remove_node(task)
-        del self._slugs[task.slug]  # type: ignore[arg-type]
+        del self._slugs[self.slugs.pop(task)]
         if generated:
-            del task.slug
             if count is None:
                 self._slug_counts.pop(task.name, None)
             else:
@@ -364,7 +362,7 @@ class Flow:
             self._check_key(downstream_task, key, validate, _bound)
         if _graph.reaches(self._graph, downstream_task, upstream_task):
             path = _graph.path_between(self._graph, downstream_task, upstream_task)
-            raise _graph.cycle_error([upstream_task, *path])
+            raise _graph.cycle_error([upstream_task, *path], self.slugs)
         for t in (upstream_task, downstream_task):  # no change fails once one is made
             if t not in self._graph and t.slug is not None and t.slug in self._slugs:
                 raise self._slug_clash(t, self._slugs[t.slug])
@@ -507,7 +505,7 @@ class Flow:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._graph = self._graph.copy()
-        new._slugs = dict(self._slugs)
+        new._slugs, new.slugs = dict(self._slugs), dict(self.slugs)
         new._slug_counts = dict(self._slug_counts)
         new.constants = defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
         new._reference_tasks = set(self._reference_tasks)
@@ -526,7 +524,7 @@ class Flow:
             edges_in, edges_out = self.edges_to(old), self.edges_from(old)
             constants = self.constants.pop(old, {})
             self._graph.remove_node(old)
-            self._slugs.pop(old.slug, None)  # type: ignore[arg-type]
+            self._slugs.pop(self.slugs.pop(old), None)
             self.add_task(new)
             for e in edges_in:
                 self.add_edge(e.upstream_task, new, key=e.key, mapped=e.mapped,
@@ -544,6 +542,7 @@ class Flow:
     def _restore_on_undo(self) -> Callable[[], None]:
         """An undo step that puts the graph, slugs, constants and reference tasks back."""
         graph, slugs, counts = self._graph.copy(), dict(self._slugs), dict(self._slug_counts)
+        task_slugs = dict(self.slugs)
         constants = {t: dict(v) for t, v in self.constants.items()}
         reference = set(self._reference_tasks)
 
@@ -551,6 +550,8 @@ class Flow:
             self._graph = graph
             self._slugs.clear()
             self._slugs.update(slugs)
+            self.slugs.clear()
+            self.slugs.update(task_slugs)
             self._slug_counts.clear()
             self._slug_counts.update(counts)
             self.constants.clear()

@@ -14,8 +14,9 @@ import networkx as nx
 from prefectlite.exceptions import CycleError
 
 
-def _name(node: Any) -> str:
-    return str(getattr(node, "slug", None) or getattr(node, "name", node))
+def _name(node: Any, labels: dict | None = None) -> str:
+    label = (labels or {}).get(node)
+    return str(label or getattr(node, "name", node))
 
 
 def find_cycle(graph: nx.MultiDiGraph) -> list[Hashable] | None:
@@ -37,9 +38,10 @@ def find_cycle(graph: nx.MultiDiGraph) -> list[Hashable] | None:
     return nodes + [nodes[0]]
 
 
-def cycle_error(cycle: list[Hashable]) -> CycleError:
-    """A :class:`CycleError` whose message lists the tasks on ``cycle`` by name."""
-    path = " -> ".join(_name(n) for n in cycle)
+def cycle_error(cycle: list[Hashable], labels: dict | None = None) -> CycleError:
+    """A :class:`CycleError` whose message lists the tasks on ``cycle`` (by ``labels``, such as
+    their slugs, else by name)."""
+    path = " -> ".join(_name(n, labels) for n in cycle)
     return CycleError(
         f"The flow has a cycle: {path}. Flows must be acyclic; remove one of these "
         "dependencies.",
@@ -47,7 +49,9 @@ def cycle_error(cycle: list[Hashable]) -> CycleError:
     )
 
 
-def sorted_nodes(graph: nx.MultiDiGraph, roots: Iterable[Hashable] | None = None) -> list[Hashable]:
+def sorted_nodes(
+    graph: nx.MultiDiGraph, roots: Iterable[Hashable] | None = None, labels: dict | None = None
+) -> list[Hashable]:
     """Topological order of ``graph`` (or of ``roots`` and everything downstream of them).
 
     Ties are broken by insertion order. Raises :class:`CycleError` naming a cycle.
@@ -74,7 +78,7 @@ def sorted_nodes(graph: nx.MultiDiGraph, roots: Iterable[Hashable] | None = None
         return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
     except nx.NetworkXUnfeasible:
         cycle = find_cycle(graph)
-        raise cycle_error(cycle or []) from None
+        raise cycle_error(cycle or [], labels) from None
 
 
 def reaches(graph: nx.MultiDiGraph, source: Hashable, target: Hashable) -> bool:

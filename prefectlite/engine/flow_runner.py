@@ -7,7 +7,11 @@ local run goes depth-first), waits for *any* submitted run to finish, records it
 submits what that released. A mapped task is expanded when its mapped inputs are known.
 
 A ``Retrying`` state is not waited for: the run goes on a timer heap and is submitted again
-at its ``start_time`` while other tasks keep running. Finished states given in
+at its ``start_time`` while other tasks keep running. With an executor that resolves futures
+on its workers (``dask.distributed``), a task is submitted as soon as its upstream tasks are
+*submitted*, with their futures as inputs, and only mapped inputs (whose width is needed
+here) are waited for; retries then happen in place on the worker, since dependents already
+hold the future. Finished states given in
 ``task_states`` are not run again (the basis of resuming). ``Ctrl-C`` (``KeyboardInterrupt``)
 stops the walk and returns a ``Cancelled`` flow state that keeps every state reached so far;
 it is not re-raised, so a script can inspect or resume the run.
@@ -66,8 +70,12 @@ class FlowRunner:
         parameters: dict[str, Any] | None = None,
         executor: Executor | None = None,
         context: dict[str, Any] | None = None,
+        observers: Iterable[RunObserver] = (),
     ) -> State:
-        """Run the flow and return its final state, whose ``result`` maps tasks to states."""
+        """Run the flow and return its final state, whose ``result`` maps tasks to states.
+
+        ``observers`` are told of the run's progress (see :class:`RunObserver`).
+        """
         flow = self.flow
         parameters = dict(parameters or {})
         check_parameters(flow, parameters)
@@ -79,11 +87,14 @@ class FlowRunner:
         running = self._transition(old, Running(message="Running flow."))
         if not isinstance(running, Running):
             return running
+        observers = list(observers)
+        for observer in observers:
+            observer.flow_run_started(flow, ctx)
         logger.info("Beginning flow run for %r", flow.name)
-        walk = _walk.Walk(_walk.make_plan(flow))
+        walk = _walk.Walk(_walk.make_plan(flow), eager=executor.resolves_futures)
         try:
             with executor.start():
-                _Walker(walk, executor, ctx).run(task_states)
+                _Walker(walk, executor, ctx, observers).run(task_states)
             final = final_state(flow, walk.states)
         except KeyboardInterrupt:
             logger.warning("Flow run %r interrupted; returning a Cancelled state.", flow.name)
@@ -96,6 +107,8 @@ class FlowRunner:
         result = _task_states(flow, walk.states, return_tasks)
         final = final.copy(result=result, context={"flow_run_id": ctx["flow_run_id"]})
         final = self._transition(running, final)
+        for observer in observers:
+            observer.flow_run_finished(flow, final)
         log = logger.info if final.is_successful() else logger.error
         log("Flow run %s: %s", type(final).__name__.upper(), final.message)
         return final
@@ -130,6 +143,26 @@ class FlowRunner:
         return new
 
 
+class RunObserver:
+    """Receives the events of a flow run on the driver (the run journal is one).
+
+    Every method does nothing here; override what you need. ``task_run_finished`` is called
+    for every state a run ends in, ``Retrying`` included, with ``map_index=None`` for a whole
+    task (a mapped task's ``Mapped`` state comes right after its last child's). An exception
+    raised by an observer stops the run: an observer that records the run must not lose it
+    silently.
+    """
+
+    def flow_run_started(self, flow: Flow, context: dict[str, Any]) -> None:
+        """The run begins; ``context`` has ``flow_run_id``, ``parameters``, ..."""
+
+    def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
+        """A run of ``task`` (child ``map_index`` of a mapped task) ended in ``state``."""
+
+    def flow_run_finished(self, flow: Flow, state: State) -> None:
+        """The run ended in ``state`` (its ``result`` maps tasks to states)."""
+
+
 def _local_executor() -> Executor:
     from prefectlite.executors.local import LocalExecutor
 
@@ -139,8 +172,11 @@ def _local_executor() -> Executor:
 class _Walker:
     """Drives one walk through one executor (the loop of the module docstring)."""
 
-    def __init__(self, walk: _walk.Walk, executor: Executor, ctx: dict[str, Any]) -> None:
-        self.walk, self.executor, self.ctx = walk, executor, ctx
+    def __init__(
+        self, walk: _walk.Walk, executor: Executor, ctx: dict[str, Any],
+        observers: list[RunObserver],
+    ) -> None:
+        self.walk, self.executor, self.ctx, self.observers = walk, executor, ctx, observers
         self.in_flight: dict[Any, _walk.Run] = {}
         self.retries: list[tuple[float, int, _walk.Run, State]] = []
         self.seq = itertools.count()
@@ -195,6 +231,9 @@ class _Walker:
             if preset is not None and len(preset.map_states) == width:
                 done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
             self.walk.expand(task, width, done)
+            available = self.walk.available.get(task)
+            if self.walk.eager and available and all(available):
+                self.walk.task_submitted(task)
 
     def _run_unmapped(self, task: Task) -> None:
         if self.walk.upstreams_finished(task):
@@ -215,17 +254,26 @@ class _Walker:
             extra_context=ctx,
         )
         self.in_flight[future] = run
+        if walk.eager:
+            walk.futures[run] = future
+            if index is None:
+                walk.task_submitted(task)
+            else:
+                walk.child_submitted(task, index)
 
     def _context(self, task: Task, index: int | None, state: State | None) -> dict[str, Any]:
         base = self.base_ctx.get(task)
         if base is None:
             base = self.base_ctx[task] = {
-                **self.ctx, "task_name": task.name, "task_slug": task.slug,
+                **self.ctx, "task_name": task.name,
+                "task_slug": self.walk.plan.slugs[task],
                 "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
             }
-        if index is None and state is None:
+        if index is None and state is None and not self.walk.eager:
             return base
         ctx = dict(base)
+        if self.walk.eager:  # dependents already hold this run's future: retry in place
+            ctx["_retry_inline"] = True
         if index is not None:
             ctx["map_index"], ctx["task_full_name"] = index, f"{task.name}[{index}]"
         if isinstance(state, Retrying):
@@ -234,6 +282,8 @@ class _Walker:
 
     def _record(self, run: _walk.Run, state: State) -> None:
         task, index = run
+        if self.walk.eager:
+            del self.walk.futures[run]
         if isinstance(state, Retrying):
             delay = (state.start_time - datetime.datetime.now(datetime.UTC)).total_seconds()
             due = time.monotonic() + max(0.0, delay)
@@ -242,6 +292,10 @@ class _Walker:
             self.walk.finish_task(task, state)
         else:
             self.walk.finish_child(task, index, state)
+        for observer in self.observers:
+            observer.task_run_finished(task, index, state)
+            if index is not None and task in self.walk.states:  # the last child: parent done
+                observer.task_run_finished(task, None, self.walk.states[task])
 
 
 def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:

@@ -16,7 +16,9 @@ function returning a final ``State`` or ``None`` ("go on"); state handlers run i
    sent to the task logger when ``log_stdout`` is set. ``LOOP`` runs it again at once with
    ``context.task_loop_result``/``task_loop_count`` (at most ``MAX_LOOPS`` times).
 6. retry: a failed run with retries left becomes ``Retrying(start_time=now + retry_delay)``;
-   the flow runner resubmits it when that time comes, running other tasks meanwhile.
+   the flow runner resubmits it when that time comes, running other tasks meanwhile (with
+   ``context["_retry_inline"]``, set for executors whose dependents already hold this
+   run's future, the retry is waited for and run here instead).
 
 Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)
 thread until it returns on its own; the task is ``TimedOut`` at once and the flow goes on.
@@ -30,8 +32,11 @@ import contextlib
 import datetime
 import io
 import logging
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from prefectlite.core.edge import Edge
@@ -43,6 +48,7 @@ from prefectlite.engine.state import (
     Looped,
     Mapped,
     Pending,
+    Resume,
     Retrying,
     Running,
     Skipped,
@@ -71,6 +77,8 @@ def run_task(
     ``upstream_states`` maps each incoming edge to the upstream ``State`` (a list of child
     states stands for a mapped upstream). ``context`` becomes ``prefectlite.context``.
     """
+    if isinstance(state, Resume):  # a resumed task passes manual_only (see triggers)
+        context = {**context, "resume": True}
     token = _context.install(context)
     try:
         if any(type(s) is list for s in upstream_states.values()):
@@ -94,6 +102,9 @@ def run_task(
             logger.info("Task %r: Starting task run...", _full_name(context, task))
         new = _run_with_loops(task, inputs, context, running)
         new = _retry_or_final(task, new, context)
+        while isinstance(new, Retrying) and context.get("_retry_inline"):
+            context = _wait_for_retry(task, new, context)
+            new = _retry_or_final(task, _run_with_loops(task, inputs, context, new), context)
         _remember_cache(task, new, inputs, context)
         return _finish(task, running, new, context)
     finally:
@@ -174,8 +185,8 @@ def flatten_value(value: Any) -> list[Any]:
         ) from None
 
 
-def _cache_key(task: Task) -> str:
-    return task.cache_key or f"{task.name}:{task.slug}"
+def _cache_key(task: Task, ctx: dict[str, Any]) -> str:
+    return task.cache_key or f"{ctx.get('flow_name')}:{ctx.get('task_slug') or task.name}"
 
 
 def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State | None:
@@ -185,7 +196,7 @@ def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Sta
 
     validator = task.cache_validator or cache_validators.duration_only
     parameters = ctx.get("parameters") or {}
-    for candidate in reversed(_CACHE.get(_cache_key(task), ())):
+    for candidate in reversed(_CACHE.get(_cache_key(task, ctx), ())):
         try:
             if validator(candidate, inputs, parameters):
                 return candidate.copy(message="Task run used a cached result.")
@@ -203,7 +214,7 @@ def _remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[
         cached_parameters=dict(ctx.get("parameters") or {}),
         cached_result_expiration=datetime.datetime.now(_UTC) + task.cache_for,
     )
-    _CACHE.setdefault(_cache_key(task), []).append(cached)
+    _CACHE.setdefault(_cache_key(task, ctx), []).append(cached)
 
 
 def _run_with_loops(
@@ -261,6 +272,16 @@ def _run_name(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> str | 
         ) from exc
 
 
+def _wait_for_retry(task: Task, state: Retrying, ctx: dict[str, Any]) -> dict[str, Any]:
+    """Sleep until ``state.start_time``; return the context of the next attempt."""
+    delay = (state.start_time - datetime.datetime.now(_UTC)).total_seconds()
+    if delay > 0:
+        time.sleep(delay)
+    ctx = {**ctx, "task_run_count": state.run_count + 1}
+    _context.install(ctx)
+    return ctx
+
+
 class _TimedOutError(Exception):
     pass
 
@@ -302,14 +323,56 @@ class _LogWriter(io.TextIOBase):
             self.pending = ""
 
 
+class _StdoutRouter:
+    """Stands in for ``sys.stdout`` while ``log_stdout`` tasks run.
+
+    ``contextlib.redirect_stdout`` swaps the process-wide ``sys.stdout``: two tasks
+    overlapping in threads would catch each other's lines and leave ``sys.stdout`` pointing
+    at a finished task's writer. The router sends each write to the writer of the current
+    thread's task (a context variable), and everything else to the real stream.
+    """
+
+    def __init__(self) -> None:
+        self.real: Any = None
+        self.users = 0
+        self.lock = threading.Lock()
+        self.writer: ContextVar[_LogWriter | None] = ContextVar("prefectlite_stdout",
+                                                                 default=None)
+
+    def write(self, text: str) -> int:
+        return (self.writer.get() or self.real).write(text)
+
+    def flush(self) -> None:
+        (self.writer.get() or self.real).flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, fileno, isatty, ...
+        return getattr(self.real, name)
+
+    @contextlib.contextmanager
+    def to(self, writer: _LogWriter) -> Iterator[None]:
+        with self.lock:
+            if self.users == 0:
+                self.real, sys.stdout = sys.stdout, self
+            self.users += 1
+        token = self.writer.set(writer)
+        try:
+            yield
+        finally:
+            self.writer.reset(token)
+            writer.flush()
+            with self.lock:
+                self.users -= 1
+                if self.users == 0 and sys.stdout is self:
+                    sys.stdout = self.real
+
+
+_STDOUT = _StdoutRouter()
+
+
 def _stdout_to_log(task: Task, inputs: dict[str, Any]) -> Callable[[], Any]:
     def call() -> Any:
-        writer = _LogWriter(task.logger)
-        with contextlib.redirect_stdout(writer):
-            try:
-                return task.run(**inputs)
-            finally:
-                writer.flush()
+        with _STDOUT.to(_LogWriter(task.logger)):
+            return task.run(**inputs)
 
     return call
 
@@ -402,7 +465,9 @@ class TaskRunner:
         """Run the task once with ``upstream_states`` (by edge) and plain ``inputs``."""
         ctx = {**_context.snapshot(), "task_name": self.task.name,
                "task_slug": self.task.slug, "task_full_name": self.task.name,
-               "logger": self.task.logger, **(context or {})}
+               "logger": self.task.logger, "map_index": None, "task_loop_count": 1,
+               "task_run_count": state.run_count + 1 if isinstance(state, Retrying) else 1,
+               **(context or {})}
         new = run_task(self.task, upstream_states or {}, inputs or {}, ctx, state)
         for handler in self.state_handlers:
             new = handler(self, state or Pending(), new) or new

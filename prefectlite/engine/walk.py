@@ -50,6 +50,7 @@ class Plan:
     n_links: dict[Task, int]  # distinct upstream tasks
     mapped: frozenset[Task]
     constants: dict[Task, dict[str, Any]]
+    slugs: dict[Task, str]
 
 
 def make_plan(flow: Flow) -> Plan:
@@ -59,7 +60,10 @@ def make_plan(flow: Flow) -> Plan:
 
 def _make_plan(flow: Flow) -> Plan:
     tasks = flow.sorted_tasks()
-    in_edges = {t: tuple(sorted(flow.edges_to(t), key=_edge_order)) for t in tasks}
+    def order(edge: Edge) -> tuple[str, str]:
+        return (edge.key or "", flow.slugs[edge.upstream_task])
+
+    in_edges = {t: tuple(sorted(flow.edges_to(t), key=order)) for t in tasks}
     mapped = frozenset(t for t in tasks if any(e.mapped for e in in_edges[t]))
     dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
     n_links: dict[Task, int] = {}
@@ -75,25 +79,32 @@ def _make_plan(flow: Flow) -> Plan:
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
     return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
-                mapped, constants)
-
-
-def _edge_order(edge: Edge) -> tuple[str, str]:
-    return (edge.key or "", edge.upstream_task.slug or "")
+                mapped, constants, dict(flow.slugs))
 
 
 @dataclass
 class Walk:
-    """The changing part of a walk (see the module docstring)."""
+    """The changing part of a walk (see the module docstring).
+
+    With ``eager`` (executors that resolve futures on the workers), a run is *available* to
+    its dependents as soon as it is submitted: the runner reports submissions with
+    :meth:`task_submitted` / :meth:`child_submitted`, and only links that need a value on
+    the driver (the width or the elements of a mapped input) wait for the upstream to
+    finish. ``futures`` then maps submitted runs to their futures.
+    """
 
     plan: Plan
+    eager: bool = False
     waiting: dict[Task, int] = field(default_factory=dict)
     ready: list[Run] = field(default_factory=list)
     states: dict[Task, State] = field(default_factory=dict)
     children: dict[Task, list[State | None]] = field(default_factory=dict)
+    available: dict[Task, list[bool]] = field(default_factory=dict)
     child_wait: dict[Task, list[int]] = field(default_factory=dict)
     left: dict[Task, int] = field(default_factory=dict)
     deferred: set[Task] = field(default_factory=set)
+    early: dict[Task, set[Task]] = field(default_factory=dict)
+    futures: dict[Run, Any] = field(default_factory=dict)
 
     def start(self, finished: dict[Task, State]) -> None:
         """Mark the tasks of ``finished`` as already done; queue the tasks that may run."""
@@ -114,12 +125,29 @@ class Walk:
         """Record the final state of a whole task; release what waited for it."""
         self.states[task] = state
         expanded = task in self.children
+        early = self.early.get(task, ())
         for down, pipelined in self.plan.dependents[task]:
+            if down in early:
+                continue
             if not (pipelined and expanded):
                 self.release(down)
             elif down in self.deferred and self.upstreams_finished(down):
                 self.deferred.discard(down)
                 self.ready.append((down, None))
+
+    def task_submitted(self, task: Task) -> None:
+        """(eager) ``task``, or every child of it, was submitted: release what needs no value."""
+        early = self.early.setdefault(task, set())
+        for down, pipelined in self.plan.dependents[task]:
+            if pipelined or down in early or self._needs_value(task, down):
+                continue
+            early.add(down)
+            self.release(down)
+
+    def _needs_value(self, up: Task, down: Task) -> bool:
+        return down in self.plan.mapped and any(
+            e.mapped and e.upstream_task is up for e in self.plan.in_edges[down]
+        )
 
     def upstreams_finished(self, task: Task) -> bool:
         """Whether every upstream task of ``task`` has a final state."""
@@ -135,12 +163,15 @@ class Walk:
     def expand(self, task: Task, width: int, done: Iterable[tuple[int, State]] = ()) -> None:
         """Create the children of mapped ``task``; ``done`` are children finished earlier."""
         self.children[task] = [None] * width
+        self.available[task] = [False] * width
         self.left[task] = width
-        pipes = [up for up in self._pipelined_upstreams(task)]
-        waits = [sum(self.children[up][i] is None for up in pipes) for i in range(width)]
+        pipes = self._pipelined_upstreams(task)
+        waits = [sum(not self.available[up][i] for up in pipes) for i in range(width)]
         self.child_wait[task] = waits
         for i, state in done:
-            self._record_child(task, i, state)
+            self.children[task][i] = state
+            self.left[task] -= 1
+            self.child_available(task, i)
         for i in reversed(range(width)):
             if waits[i] == 0 and self.children[task][i] is None:
                 self.ready.append((task, i))
@@ -155,15 +186,9 @@ class Walk:
         return [u for u in ups
                 if u in self.children and (task, True) in self.plan.dependents[u]]
 
-    def finish_child(self, task: Task, index: int, state: State) -> None:
-        """Record the final state of child ``index`` of ``task``."""
-        self._record_child(task, index, state)
-        if self.left[task] == 0:
-            self._finish_parent(task)
-
-    def _record_child(self, task: Task, index: int, state: State) -> None:
-        self.children[task][index] = state
-        self.left[task] -= 1
+    def child_available(self, task: Task, index: int) -> None:
+        """Child ``index`` of ``task`` may be used by pipelined children downstream."""
+        self.available[task][index] = True
         for down, pipelined in self.plan.dependents[task]:
             waits = self.child_wait.get(down)
             if pipelined and waits is not None:
@@ -171,20 +196,43 @@ class Walk:
                 if waits[index] == 0 and self.children[down][index] is None:
                     self.ready.append((down, index))
 
+    def child_submitted(self, task: Task, index: int) -> None:
+        """(eager) Child ``index`` of ``task`` was submitted."""
+        self.child_available(task, index)
+        if all(self.available[task]):
+            self.task_submitted(task)
+
+    def finish_child(self, task: Task, index: int, state: State) -> None:
+        """Record the final state of child ``index`` of ``task``."""
+        self.children[task][index] = state
+        self.left[task] -= 1
+        if not self.eager:
+            self.child_available(task, index)
+        if self.left[task] == 0:
+            self._finish_parent(task)
+
     def _finish_parent(self, task: Task) -> None:
         states = self.children[task]
         self.finish_task(task, Mapped(message="Mapped tasks finished.",
                                       map_states=states))  # type: ignore[arg-type]
 
-    def upstream_state(self, edge: Edge, index: int | None) -> State:
-        """The state child ``index`` (or the whole task, ``None``) sees along ``edge``."""
+    def upstream_state(self, edge: Edge, index: int | None) -> Any:
+        """What child ``index`` (or the whole task, ``None``) gets along ``edge``: a state,
+        or (eager) a future, or a list of child states/futures for a mapped upstream."""
         up = edge.upstream_task
         if index is not None and edge.mapped:
             kids = self.children.get(up)
             if kids is not None and not edge.flattened:
-                return kids[index]  # type: ignore[return-value]
+                kid = kids[index]
+                return kid if kid is not None else self.futures[(up, index)]
             return element_state(self.states[up], index, edge.flattened)
-        return self.states[up]
+        state = self.states.get(up)
+        if state is not None:
+            return state
+        kids = self.children.get(up)
+        if kids is not None:
+            return [k if k is not None else self.futures[(up, i)] for i, k in enumerate(kids)]
+        return self.futures[(up, None)]
 
 
 def element_state(state: State, index: int, flattened: bool) -> State:
