@@ -70,9 +70,9 @@ class Edge:
         return (self.upstream_task, self.downstream_task, self.key, self.mapped, self.flattened)
 
     def __eq__(self, other: object) -> bool:
-        if type(self) is not type(other):
+        if not isinstance(other, Edge) or type(self) is not type(other):
             return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         return self._hash

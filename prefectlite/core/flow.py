@@ -242,7 +242,7 @@ class Flow:
             roots = list(root_tasks)
             for t in roots:
                 self._require(t)
-            return tuple(_graph.sorted_nodes(self._graph, roots, self.slugs))
+            return tuple(_graph.sorted_nodes(self._graph, roots, self.slugs))  # type: ignore[arg-type]
         return self._cached(  # type: ignore[no-any-return]
             "sorted", lambda: tuple(_graph.sorted_nodes(self._graph, labels=self.slugs))
         )
@@ -273,7 +273,8 @@ class Flow:
         if self._undo is not None:  # already inside an atomic change
             yield
             return
-        self._undo = undo = []
+        undo: list[Callable[[], None]] = []
+        self._undo = undo
         try:
             yield
         except BaseException:

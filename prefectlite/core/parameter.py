@@ -74,7 +74,7 @@ class Parameter(Task):
         self._resolve_flow(flow, "add").add_task(self)
         return self
 
-    def bind(self, *args: Any, **kwargs: Any) -> Task:  # type: ignore[override]
+    def bind(self, *args: Any, **kwargs: Any) -> Task:
         if args or set(kwargs) - {"flow", "mapped", "upstream_tasks"}:
             raise TypeError(f"{self!r} takes no inputs: its value comes from the flow run.")
         return super().bind(**kwargs)

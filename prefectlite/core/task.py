@@ -282,8 +282,12 @@ class Task(metaclass=_TaskMeta):
             log = _LOGGERS[self.name] = logging.getLogger(f"prefectlite.Task: {self.name}")
         return log
 
-    def run(self) -> Any:
-        """The work of the task; subclasses implement it. Called with the bound arguments."""
+    if TYPE_CHECKING:  # subclasses define run() with their own arguments
+        run: Callable[..., Any]
+    else:
+
+        def run(self):
+            """The work of the task; subclasses implement it. Called with the bound arguments."""
 
     def _run_signature(self) -> inspect.Signature:
         sig = self.__dict__.get(_SIGNATURE_ATTR)
@@ -484,7 +488,8 @@ class Task(metaclass=_TaskMeta):
 def _operator(name: str, *args: Any) -> Task:
     from prefectlite.tasks.core import operators
 
-    return getattr(operators, name)().bind(*args)
+    op: Task = getattr(operators, name)()
+    return op.bind(*args)
 
 
 def _binary(name: str, reflected: bool = False) -> Callable[[Task, Any], Task]:

@@ -274,7 +274,8 @@ def _run_name(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> str | 
 
 def _wait_for_retry(task: Task, state: Retrying, ctx: dict[str, Any]) -> dict[str, Any]:
     """Sleep until ``state.start_time``; return the context of the next attempt."""
-    delay = (state.start_time - datetime.datetime.now(_UTC)).total_seconds()
+    now = datetime.datetime.now(_UTC)
+    delay = ((state.start_time or now) - now).total_seconds()
     if delay > 0:
         time.sleep(delay)
     ctx = {**ctx, "task_run_count": state.run_count + 1}
@@ -431,7 +432,7 @@ def _finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> S
 
 
 def _full_name(ctx: dict[str, Any], task: Task) -> str:
-    return ctx.get("task_run_name") or ctx.get("task_full_name") or task.name  # type: ignore[no-any-return]
+    return str(ctx.get("task_run_name") or ctx.get("task_full_name") or task.name)
 
 
 def _name(obj: Any) -> str:

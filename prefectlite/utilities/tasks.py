@@ -94,7 +94,8 @@ def as_task(x: Any, flow: Flow | None = None) -> Task:
         return Constant(x)
     if isinstance(x, dict):
         return collections.Dict().bind_pairs(list(x.items()), flow=flow)
-    cls = {list: collections.List, tuple: collections.Tuple}.get(type(x), collections.Set)
+    sequences: dict[type, type[Task]] = {list: collections.List, tuple: collections.Tuple}
+    cls = sequences.get(type(x), collections.Set)
     return cls().bind(*x, flow=flow)
 
 

@@ -26,11 +26,11 @@ def _model(flow: Flow, flow_state: State | None) -> tuple[list[dict], list[dict]
          "color": getattr(states.get(t), "color", None)}
         for t in tasks
     ]
-    edges = sorted(
-        ({"from": ids[e.upstream_task], "to": ids[e.downstream_task], "label": e.key or "",
-          "mapped": e.mapped} for e in flow.edges),
-        key=lambda e: (int(e["from"][1:]), int(e["to"][1:]), e["label"]),
-    )
+    edges: list[dict[str, Any]] = [
+        {"from": ids[e.upstream_task], "to": ids[e.downstream_task], "label": e.key or "",
+         "mapped": e.mapped} for e in flow.edges
+    ]
+    edges.sort(key=lambda e: (int(e["from"][1:]), int(e["to"][1:]), e["label"]))
     return nodes, edges
 
 

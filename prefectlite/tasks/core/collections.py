@@ -14,7 +14,7 @@ from prefectlite.core.task import Task
 class _Sequence(Task):
     """Binds positional inputs as ``arg_0, arg_1, ...`` and returns them in order."""
 
-    def bind(self, *args: Any, **kwargs: Any) -> Task:  # type: ignore[override]
+    def bind(self, *args: Any, **kwargs: Any) -> Task:
         options = {k: kwargs.pop(k) for k in ("mapped", "upstream_tasks", "flow") if k in kwargs}
         return super().bind(**{f"arg_{i}": a for i, a in enumerate(args)}, **options)
 
@@ -47,11 +47,11 @@ class Set(_Sequence):
 class Dict(Task):
     """Build a ``dict`` from inputs bound as ``key_0, value_0, key_1, value_1, ...``."""
 
-    def bind(self, *args: Any, **kwargs: Any) -> Task:  # type: ignore[override]
+    def bind(self, *args: Any, **kwargs: Any) -> Task:
         options = {k: kwargs.pop(k) for k in ("mapped", "upstream_tasks", "flow") if k in kwargs}
         if args:
             raise TypeError(f"{self!r}: bind a mapping as keyword arguments, e.g. bind(**d).")
-        items = {}
+        items: dict[str, Any] = {}
         for i, (key, value) in enumerate(kwargs.items()):
             items[f"key_{i}"], items[f"value_{i}"] = key, value
         return super().bind(**items, **options)

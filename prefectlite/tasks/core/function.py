@@ -26,9 +26,9 @@ class FunctionTask(Task):
             raise TypeError(f"FunctionTask needs a callable, got {fn!r}.")
         name = name or getattr(fn, "__name__", type(self).__name__)
         sig = _check_run_signature(fn, f"Task {name!r}")
-        self.run = fn  # type: ignore[method-assign]
+        self.run = fn
         self.__dict__[_SIGNATURE_ATTR] = sig
-        functools.update_wrapper(self, fn)  # type: ignore[arg-type]
+        functools.update_wrapper(self, fn)
         super().__init__(name=name, **kwargs)
 
     @property
