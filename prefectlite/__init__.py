@@ -3,9 +3,16 @@
 Build a flow inside ``with Flow("name") as flow:`` by calling tasks on each other (nothing
 runs yet), then ``flow.run()`` walks the graph and returns a flow ``State`` whose ``.result``
 maps every task to its own ``State``.
+
+The eager style of Prefect 2/3 runs on the same engine: ``from prefectlite import flow, task``
+gives the ``@flow`` decorator (a decorated function runs as a flow when called) and the same
+``@task``, which inside a running ``@flow`` runs at once (see :mod:`prefectlite.flows`).
 """
 
 from prefectlite.core import Edge, Flow, Parameter, Task
+from prefectlite.eager.annotations import allow_failure, quote
+from prefectlite.eager.loggers import get_run_logger
+from prefectlite.flows import flow
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.context import context
@@ -17,4 +24,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Edge", "Flow", "Parameter", "Task", "apply_map", "case", "context", "flatten", "mapped",
     "resource_manager", "tags", "task", "unmapped", "__version__",
+    # the eager (Prefect 2/3) style
+    "allow_failure", "flow", "get_run_logger", "quote",
 ]

@@ -42,9 +42,11 @@ def test_requirement_names_parses_specifiers_and_markers() -> None:
 
 
 def test_declared_extras(extras: dict[str, set[str]]) -> None:
-    assert set(extras) == {"dask", "viz", "test", "docs", "dev"}
+    assert set(extras) == {"dask", "viz", "progress", "validation", "test", "docs", "dev"}
+    assert extras["validation"] == {"pydantic"}
     assert extras["dask"] == {"dask", "distributed"}
     assert extras["viz"] == {"graphviz"}
+    assert extras["progress"] == {"rich"}
     assert extras["docs"] == {"sphinx", "myst-parser"}
 
 
@@ -55,7 +57,7 @@ def test_test_extra_can_run_the_dask_suite(extras: dict[str, set[str]]) -> None:
 
 
 def test_dev_extra_is_a_superset(extras: dict[str, set[str]]) -> None:
-    assert extras["test"] | extras["docs"] | extras["viz"] <= extras["dev"]
+    assert extras["test"] | extras["docs"] | extras["viz"] | extras["progress"] <= extras["dev"]
     assert {"ruff", "mypy", "tox"} <= extras["dev"]
 
 

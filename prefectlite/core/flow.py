@@ -597,16 +597,25 @@ class Flow:
         executor: Any = None,
         task_states: dict[Task, State] | None = None,
         context: dict[str, Any] | None = None,
+        journal: Any = None,
+        resume: str | None = None,
         **kwargs: Any,
     ) -> State:
         """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
 
         Keyword arguments that are not options of ``run`` are parameter values:
         ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``.
+
+        ``journal=True`` (or a path, or a ``RunStore``) records the run in the run journal,
+        ``$PREFECTLITE_HOME/prefectlite.db``; the run's id is
+        ``state.context["flow_run_id"]``. ``resume=RUN_ID`` (or ``"latest"``) runs again
+        only what that journaled run did not finish, with its parameters unless given anew
+        (see :mod:`prefectlite.engine.resume`).
         """
         from prefectlite.engine.flow_runner import run_flow
 
         return run_flow(
             self, parameters=parameters, run_on_schedule=run_on_schedule, executor=executor,
-            task_states=task_states, context=context, **kwargs,
+            task_states=task_states, context=context, journal=journal, resume=resume,
+            **kwargs,
         )

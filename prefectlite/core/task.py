@@ -342,8 +342,21 @@ class Task(metaclass=_TaskMeta):
         upstream_tasks: Iterable[Any] | None = None,
         flow: Flow | None = None,
         **kwargs: Any,
-    ) -> Task:
-        """Copy this task and bind the arguments in the active (or given) flow."""
+    ) -> Any:
+        """Copy this task and bind the arguments in the active (or given) flow.
+
+        With no flow being built but an eager ``@flow`` running (the context's
+        ``_eager_run``), the task runs now instead and its result is returned (see
+        :mod:`prefectlite.eager.task_calls`).
+        """
+        if flow is None:
+            flow = context.get("flow")
+            if flow is None:
+                run = context.get("_eager_run")
+                if run is not None:
+                    return run.call_task(self, args, kwargs, mapped=mapped, task_args=task_args,
+                                         upstream_tasks=upstream_tasks)
+                self._resolve_flow(None, "call")  # raises: say how to do either
         new = self.copy(**(task_args or {}))
         return new.bind(
             *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
@@ -391,10 +404,13 @@ class Task(metaclass=_TaskMeta):
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
+            where = "the call" if verb == "call" else f"{verb}()"
             raise FlowContextError(
-                f"Could not find an active flow to {verb} {self!r} in. Build flows inside a "
-                f"`with Flow(...):` block, or pass `flow=` to {verb}(). To run the task's "
-                f"code directly (in a test, say), call `{self.name}.run(...)`."
+                f"Could not find an active flow to {verb} {self!r} in. To build a graph, "
+                f"call it inside a `with Flow(...):` block, or pass `flow=` to {where}; to "
+                "run it now, call it inside a function decorated with `@flow` (from "
+                "prefectlite import flow). To run the task's code directly (in a test, "
+                f"say), call `{self.name}.run(...)` (or `{self.name}.fn(...)`)."
             )
         return flow
 
@@ -447,7 +463,7 @@ class Task(metaclass=_TaskMeta):
         else:
             flow.set_dependencies(task, keyword_tasks={key: self}, mapped=mapped)
 
-    def pipe(self, _task: Task, **kwargs: Any) -> Task:
+    def pipe(self, _task: Task, **kwargs: Any) -> Any:
         """``self.pipe(other, y=1)`` is ``other(self, y=1)``: chain calls left to right."""
         return _task(self, **kwargs)
 

@@ -52,7 +52,8 @@ from prefectlite.executors.base import Executor
 from prefectlite.utilities.logging import configure_logging
 
 logger = logging.getLogger("prefectlite.FlowRunner")
-_RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context")
+_RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
+                "journal", "resume")
 
 
 class FlowRunner:
@@ -80,6 +81,14 @@ class FlowRunner:
         parameters = dict(parameters or {})
         check_parameters(flow, parameters)
         task_states = check_task_states(flow, task_states)
+        if return_tasks is not None:
+            return_tasks = list(return_tasks)
+            missing = [t for t in return_tasks if t not in flow.tasks]
+            if missing:
+                raise TaskNotInFlowError(
+                    f"return_tasks names {missing[0]!r}, which is not a task of flow "
+                    f"{flow.name!r}; pass tasks of this flow (or leave it out for all)."
+                )
         flow.validate()
         executor = executor or flow.executor or _local_executor()
         ctx = self._flow_context(parameters, context)
@@ -120,8 +129,8 @@ class FlowRunner:
 
         now = pendulum.now("UTC")
         ctx = {
-            **_context.snapshot(),
-            "flow": self.flow, "flow_name": self.flow.name, "flow_run_id": str(uuid.uuid4()),
+            **{k: v for k, v in _context.snapshot().items() if k != "flow"},
+            "flow_name": self.flow.name, "flow_run_id": str(uuid.uuid4()),
             "parameters": parameters, "date": now, "scheduled_start_time": now,
             "today": now.strftime("%Y-%m-%d"),
             "yesterday": now.subtract(days=1).strftime("%Y-%m-%d"),
@@ -183,6 +192,7 @@ class _Walker:
         self.base_ctx: dict[Task, dict[str, Any]] = {}
         self.prepared: dict[Task, Any] = {}
         self.cap = getattr(executor, "max_in_flight", None)
+        self.ships = getattr(executor, "ships_work", False)
 
     def run(self, preset: dict[Task, State]) -> None:
         walk = self.walk
@@ -220,7 +230,8 @@ class _Walker:
             self._submit(run, self.pending_states.get(task) if index is None else None)
 
     def _expand(self, task: Task) -> None:
-        width = _walk.map_width(self.walk, task)
+        skipped = _walk.skipped_unmapped_input(self.walk, task)
+        width = skipped if skipped is not None else _walk.map_width(self.walk, task)
         if isinstance(width, State):
             self.walk.finish_task(task, width)
         elif width < 0:  # a mapped input did not succeed: trigger and skip rules decide
@@ -244,7 +255,8 @@ class _Walker:
     def _submit(self, run: _walk.Run, state: State | None) -> None:
         task, index = run
         walk, plan = self.walk, self.walk.plan
-        upstream = {e: walk.upstream_state(e, index) for e in plan.in_edges[task]}
+        edges = plan.wire_edges[task] if self.ships else plan.in_edges[task]
+        upstream = {w: walk.upstream_state(e, index) for w, e in zip(edges, plan.in_edges[task])}
         ctx = self._context(task, index, state)
         prepared = self.prepared.get(task)
         if prepared is None:
@@ -285,7 +297,8 @@ class _Walker:
         if self.walk.eager:
             del self.walk.futures[run]
         if isinstance(state, Retrying):
-            delay = (state.start_time - datetime.datetime.now(datetime.UTC)).total_seconds()
+            start = state.start_time or datetime.datetime.now(datetime.UTC)
+            delay = (start - datetime.datetime.now(datetime.UTC)).total_seconds()
             due = time.monotonic() + max(0.0, delay)
             heapq.heappush(self.retries, (due, next(self.seq), run, state))
         elif index is None:
@@ -352,14 +365,31 @@ def final_state(flow: Flow, states: dict[Task, State]) -> State:
 
 
 def run_flow(flow: Flow, **kwargs: Any) -> State:
-    """What ``Flow.run`` does: once, or on the flow's schedule until it runs out or Ctrl-C."""
+    """What ``Flow.run`` does: once, or on the flow's schedule until it runs out or Ctrl-C.
+
+    ``journal`` (``True``, a path, or a ``RunStore``) records the run in the run journal;
+    ``resume`` (a run id, or ``"latest"``) reruns what a journaled run did not finish, once
+    (see :mod:`prefectlite.engine.resume`).
+    """
     options = {k: kwargs.pop(k) for k in _RUN_OPTIONS if k in kwargs}
     parameters = {**(options.get("parameters") or {}), **kwargs}
     configure_logging()
     runner = FlowRunner(flow)
-    run_kwargs = dict(parameters=parameters, executor=options.get("executor"),
-                      task_states=options.get("task_states"), context=options.get("context"))
+    run_kwargs: dict[str, Any] = dict(
+        parameters=parameters, executor=options.get("executor"),
+        task_states=options.get("task_states"), context=options.get("context"))
     on_schedule = options.get("run_on_schedule")
+    journal, resume = options.get("journal"), options.get("resume")
+    if journal or resume is not None:
+        from prefectlite.engine.resume import journaled_run
+
+        run_kwargs = journaled_run(flow, run_kwargs, journal, resume)
+        if resume is not None:
+            on_schedule = False  # a resumed run finishes one run; it does not start a schedule
+    else:
+        from prefectlite.engine.checkpoint import run_context
+
+        run_kwargs["context"] = run_context(flow, run_kwargs["context"])
     if flow.schedule is None or on_schedule is False:
         return runner.run(**run_kwargs)
     from prefectlite.engine.scheduling import run_on_schedule

@@ -2,18 +2,18 @@
 
 Each signal builds the state it stands for when it is created and keeps it in ``.state``:
 
-=================  ====================  ===============================================
-signal             state                 typical use
-=================  ====================  ===============================================
-``SUCCESS``        ``Success``           end the run early, successfully
-``FAIL``           ``Failed``            fail with a message instead of an exception
-``TRIGGERFAIL``    ``TriggerFailed``     raised by triggers (:mod:`prefectlite.triggers`)
-``VALIDATIONFAIL`` ``ValidationFailed``  a result did not validate
-``SKIP``           ``Skipped``           nothing to do; downstream tasks treat it as success
-``RETRY``          ``Retrying``          ask for a retry (``start_time=``, ``run_count=``)
-``PAUSE``          ``Paused``            wait for someone to resume the run
-``LOOP``           ``Looped``            run again with ``result=`` as the loop value
-=================  ====================  ===============================================
+==================  ====================  ===============================================
+signal              state                 typical use
+==================  ====================  ===============================================
+``SUCCESS``         ``Success``           end the run early, successfully
+``FAIL``            ``Failed``            fail with a message instead of an exception
+``TRIGGERFAIL``     ``TriggerFailed``     raised by triggers (:mod:`prefectlite.triggers`)
+``VALIDATIONFAIL``  ``ValidationFailed``  a result did not validate
+``SKIP``            ``Skipped``           nothing to do; downstream tasks treat it as success
+``RETRY``           ``Retrying``          ask for a retry (``start_time=``, ``run_count=``)
+``PAUSE``           ``Paused``            wait for someone to resume the run
+``LOOP``            ``Looped``            run again with ``result=`` as the loop value
+==================  ====================  ===============================================
 
 As in Prefect 1.4, signals derive from :class:`PrefectSignal`, a ``BaseException``: an
 ``except Exception:`` block in user code does not swallow a ``raise SKIP(...)``. The task

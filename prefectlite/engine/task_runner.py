@@ -11,7 +11,9 @@ function returning a final ``State`` or ``None`` ("go on"); state handlers run i
    a skipped upstream skips the task when ``skip_on_upstream_skip`` is set.
 2. trigger: ``task.trigger(upstream_states)`` (``False`` or ``TRIGGERFAIL`` → ``TriggerFailed``).
 3. inputs: upstream results by edge key (flattened where asked) plus constants.
-4. cache: a valid ``Cached`` state from an earlier run (``cache_for``) replaces the run.
+4. target / cache: a stored ``target`` (read back as ``Cached``), or a valid ``Cached``
+   state from an earlier run (``cache_for``; in journaled runs also from the run journal),
+   replaces the run.
 5. run: ``task.run(**inputs)`` in a worker thread when ``timeout`` is set, with ``print``
    sent to the task logger when ``log_stdout`` is set. ``LOOP`` runs it again at once with
    ``context.task_loop_result``/``task_loop_count`` (at most ``MAX_LOOPS`` times).
@@ -19,6 +21,10 @@ function returning a final ``State`` or ``None`` ("go on"); state handlers run i
    the flow runner resubmits it when that time comes, running other tasks meanwhile (with
    ``context["_retry_inline"]``, set for executors whose dependents already hold this
    run's future, the retry is waited for and run here instead).
+7. persist: a successful result is written with its ``Result`` when the task (``target``,
+   ``checkpoint``) or the run (``context["_persist"]``) asks; see
+   :mod:`prefectlite.engine.checkpoint`. Plain runs of plain tasks skip steps 4 and 7 after
+   one attribute test each.
 
 Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)
 thread until it returns on its own; the task is ``TimedOut`` at once and the flow goes on.
@@ -41,7 +47,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import signals
+from prefectlite.engine import checkpoint, signals
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -90,9 +96,15 @@ def run_task(
             inputs = _inputs(upstream_states, constants)
         except TypeError as exc:
             return _finish(task, state, Failed(message=str(exc), result=exc), context)
+        target = task.target
+        if target is not None:  # a stored target stands in for the run
+            new = checkpoint.check_target(task, inputs, context)
+            if new is not None:
+                return _finish(task, state, new, context)
         new = _check_cache(task, inputs, context)
         if new is not None:
             return _finish(task, state, new, context)
+        started = time.time() if "_persist" in context else None
         running: State | None = None
         if task.state_handlers:  # states only handlers would see are not even built
             running = _transition(task, state or Pending(), Running(message="Starting task run."))
@@ -105,6 +117,8 @@ def run_task(
         while isinstance(new, Retrying) and context.get("_retry_inline"):
             context = _wait_for_retry(task, new, context)
             new = _retry_or_final(task, _run_with_loops(task, inputs, context, new), context)
+        if started is not None or target is not None or task.checkpoint:
+            new = checkpoint.persist(task, new, inputs, context, started)
         _remember_cache(task, new, inputs, context)
         return _finish(task, running, new, context)
     finally:
@@ -203,6 +217,9 @@ def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Sta
         except Exception as exc:
             return Failed(message=f"Cache validator {_name(validator)} raised {exc!r}.",
                           result=exc)
+    if ctx.get("journal"):  # journaled runs share caches across processes (checkpoint)
+        return checkpoint.check_persisted_cache(task, _cache_key(task, ctx), inputs, ctx,
+                                                validator)
     return None
 
 

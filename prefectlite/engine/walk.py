@@ -35,7 +35,7 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine.state import Failed, Mapped, State, Success
+from prefectlite.engine.state import Failed, Mapped, Skipped, State, Success
 
 Run = tuple[Task, int | None]
 
@@ -51,6 +51,7 @@ class Plan:
     mapped: frozenset[Task]
     constants: dict[Task, dict[str, Any]]
     slugs: dict[Task, str]
+    wire_edges: dict[Task, tuple[Edge, ...]]  # in_edges with TaskRef ends, for shipping
 
 
 def make_plan(flow: Flow) -> Plan:
@@ -78,8 +79,32 @@ def _make_plan(flow: Flow) -> Plan:
             )
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
+    refs = {t: TaskRef(t.name, flow.slugs[t]) for t in tasks}
+    wire = {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped,  # type: ignore[arg-type]
+                          e.flattened) for e in in_edges[t]) for t in tasks}
     return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
-                mapped, constants, dict(flow.slugs))
+                mapped, constants, dict(flow.slugs), wire)
+
+
+class TaskRef:
+    """What a shipped edge holds in place of a task: its name and slug, nothing to pickle.
+
+    Examples
+    --------
+    >>> TaskRef("add", "add-1")
+    <Task: add>
+    """
+
+    __slots__ = ("name", "slug")
+
+    def __init__(self, name: str, slug: str) -> None:
+        self.name, self.slug = name, slug
+
+    def __repr__(self) -> str:
+        return f"<Task: {self.name}>"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (TaskRef, (self.name, self.slug))
 
 
 @dataclass
@@ -105,6 +130,7 @@ class Walk:
     deferred: set[Task] = field(default_factory=set)
     early: dict[Task, set[Task]] = field(default_factory=dict)
     futures: dict[Run, Any] = field(default_factory=dict)
+    flat: dict[Task, list[State]] = field(default_factory=dict)  # flattened element states
 
     def start(self, finished: dict[Task, State]) -> None:
         """Mark the tasks of ``finished`` as already done; queue the tasks that may run."""
@@ -112,6 +138,7 @@ class Walk:
         for task in reversed(self.plan.tasks):  # reversed: the stack pops roots in order
             if self.waiting[task] == 0 and task not in finished:
                 self.ready.append((task, None))
+        self.states.update(finished)  # before any release: a finished task is never queued
         for task in self.plan.tasks:
             if task in finished:
                 self.finish_task(task, finished[task])
@@ -145,9 +172,9 @@ class Walk:
             self.release(down)
 
     def _needs_value(self, up: Task, down: Task) -> bool:
-        return down in self.plan.mapped and any(
-            e.mapped and e.upstream_task is up for e in self.plan.in_edges[down]
-        )
+        # a mapped task is expanded here: it needs the width of its mapped inputs and, to
+        # decide an upstream skip before mapping, the states of its other inputs
+        return down in self.plan.mapped
 
     def upstreams_finished(self, task: Task) -> bool:
         """Whether every upstream task of ``task`` has a final state."""
@@ -213,8 +240,9 @@ class Walk:
 
     def _finish_parent(self, task: Task) -> None:
         states = self.children[task]
+        extra = {} if states else {"result": []}  # a zero-width map still hands on a list
         self.finish_task(task, Mapped(message="Mapped tasks finished.",
-                                      map_states=states))  # type: ignore[arg-type]
+                                      map_states=states, **extra))  # type: ignore[arg-type]
 
     def upstream_state(self, edge: Edge, index: int | None) -> Any:
         """What child ``index`` (or the whole task, ``None``) gets along ``edge``: a state,
@@ -225,7 +253,15 @@ class Walk:
             if kids is not None and not edge.flattened:
                 kid = kids[index]
                 return kid if kid is not None else self.futures[(up, index)]
-            return element_state(self.states[up], index, edge.flattened)
+            finished = self.states[up]
+            if edge.flattened:
+                elements = self.flat.get(up)
+                if elements is None:
+                    elements = self.flat[up] = flattened_states(finished)
+                return elements[index]
+            if isinstance(finished, Mapped):  # e.g. given by task_states
+                return finished.map_states[index]
+            return element_state(finished, index, False)
         state = self.states.get(up)
         if state is not None:
             return state
@@ -237,12 +273,47 @@ class Walk:
 
 def element_state(state: State, index: int, flattened: bool) -> State:
     """The state of element ``index`` of a finished upstream's (iterable) result."""
+    if flattened:
+        return flattened_states(state)[index]
+    return Success(result=state.result[index])
+
+
+def flattened_states(state: State) -> list[State]:
+    """The element states of ``flatten(upstream)``: the concatenated results, where a child of
+    a mapped upstream that did not succeed stands for one element (its own state).
+
+    Examples
+    --------
+    >>> from prefectlite.engine.state import Failed
+    >>> m = Mapped(map_states=[Success(result=[1, 2]), Failed(message="x")])
+    >>> flattened_states(m)
+    [<Success>, <Success>, <Failed: "x">]
+    """
     from prefectlite.engine.task_runner import flatten_value
 
-    value = state.result
-    if flattened:
-        value = flatten_value(value)
-    return Success(result=value[index])
+    if not isinstance(state, Mapped):
+        return [Success(result=v) for v in flatten_value(state.result)]
+    elements: list[State] = []
+    for child in state.map_states:
+        if child.is_successful() and not child.is_skipped():
+            elements.extend(Success(result=v) for v in flatten_value([child.result]))
+        else:
+            elements.append(child)
+    return elements
+
+
+def skipped_unmapped_input(walk: Walk, task: Task) -> State | None:
+    """``Skipped`` when an unmapped input of mapped ``task`` was skipped (Prefect 1 decides
+    the upstream skip before mapping, so a mapped task in a branch not taken is skipped
+    whatever its mapped inputs are); ``None`` otherwise."""
+    if not task.skip_on_upstream_skip:
+        return None
+    for edge in walk.plan.in_edges[task]:
+        state = walk.states.get(edge.upstream_task)
+        if not edge.mapped and state is not None and state.is_skipped():
+            return Skipped(message="Upstream task was skipped; set skip_on_upstream_skip=False "
+                           "on this task to run it anyway.")
+    return None
 
 
 def map_width(walk: Walk, task: Task) -> int | State:
@@ -264,7 +335,10 @@ def map_width(walk: Walk, task: Task) -> int | State:
         state = walk.states[up]
         if not state.is_successful() or state.is_skipped():
             return -1
-        width = _length(state, edge, task, label)
+        if isinstance(state, Mapped) and not edge.flattened:
+            widths[label] = len(state.map_states)
+            continue
+        width = _length(walk, state, edge, task, label)
         if isinstance(width, State):
             return width
         widths[label] = width
@@ -275,16 +349,15 @@ def map_width(walk: Walk, task: Task) -> int | State:
     return next(iter(widths.values()), 0)
 
 
-def _length(state: State, edge: Edge, task: Task, label: str) -> int | State:
-    from prefectlite.engine.task_runner import flatten_value
-
+def _length(walk: Walk, state: State, edge: Edge, task: Task, label: str) -> int | State:
     value = state.result
     try:
         if edge.flattened:
-            value = flatten_value(value)
+            elements = walk.flat[edge.upstream_task] = flattened_states(state)
+            return len(elements)
         return len(value)
     except TypeError as exc:
-        detail = str(exc) if edge.flattened else (
+        detail = str(exc).rstrip(".") if edge.flattened else (
             f"{type(value).__name__} {value!r} is not a sized iterable"
         )
         return Failed(message=f"Cannot map task {task.name!r} over {label}: {detail}. Map "

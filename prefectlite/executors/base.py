@@ -38,6 +38,9 @@ class Executor:
     """Base class of executors (see the module docstring for the contract)."""
 
     resolves_futures: bool = False
+    #: whether submitted work is pickled to another process; the runner then sends small
+    #: stand-ins for the tasks at either end of each upstream edge (not the tasks, nor the flow)
+    ships_work: bool = False
     #: at most this many runs submitted and not yet finished (``None``: no limit); bounds
     #: the memory a wide map holds, and 1 makes a run go strictly depth-first
     max_in_flight: int | None = None

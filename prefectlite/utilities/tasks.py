@@ -30,6 +30,12 @@ def task(
 ) -> FunctionTask | Callable[[Callable[..., Any]], FunctionTask]:
     """Turn a function into a task; usable as ``@task`` or ``@task(name=..., max_retries=...)``.
 
+    The task serves both styles: called inside ``with Flow()`` it records a graph node,
+    called inside a running eager ``@flow`` it runs at once. Options may use Prefect 1's
+    names (``max_retries``, ``retry_delay``, ``timeout``, ``log_stdout``) or Prefect 3's
+    (``retries``, ``retry_delay_seconds``, ``timeout_seconds``, ``log_prints``, plus
+    ``description`` and ``version``); see :func:`prefectlite.tasks.core.function.eager_options`.
+
     Examples
     --------
     >>> @task
@@ -42,6 +48,11 @@ def task(
     ...     return x + y
     >>> add2.name, sorted(add2.tags)
     ('plus', ['math'])
+    >>> @task(retries=2, timeout_seconds=10)
+    ... def fetch(url):
+    ...     return url
+    >>> fetch.max_retries, fetch.timeout
+    (2, 10)
     """
     from prefectlite.tasks.core.function import FunctionTask
 

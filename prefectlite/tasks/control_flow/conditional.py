@@ -22,6 +22,9 @@ class CompareValue(Task):
     True
     """
 
+    #: inside ``apply_map``, a condition on unmapped inputs only is not mapped (runs once)
+    _unmapped_condition = True
+
     def __init__(self, value: Any, **kwargs: Any) -> None:
         self.value = value
         kwargs.setdefault("name", f"CompareValue: {value!r}")
@@ -47,6 +50,8 @@ def switch(condition: Any, cases: dict[Any, Any], mapped: bool = False,
 
 
 class _AsBool(Task):
+    _unmapped_condition = True  # see CompareValue
+
     def run(self, x: Any) -> bool:
         return bool(x)
 
@@ -61,7 +66,11 @@ def ifelse(condition: Any, true_task: Any, false_task: Any, mapped: bool = False
 
 
 class Merge(Task):
-    """Return the first input that is not ``None`` (the result of the branch that ran)."""
+    """Return the first input that is not ``None`` (the result of the branch that ran).
+
+    A skipped branch passes ``None``, or the ``SKIP`` signal when the branch raised it
+    itself; both are passed over.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("skip_on_upstream_skip", False)
@@ -70,7 +79,8 @@ class Merge(Task):
 
     def run(self, **task_results: Any) -> Any:
         ordered = sorted(task_results.items(), key=lambda kv: int(kv[0].split("_")[1]))
-        return next((v for _, v in ordered if v is not None), None)
+        return next((v for _, v in ordered
+                     if v is not None and not isinstance(v, signals.SKIP)), None)
 
 
 def merge(*tasks: Any, flow: Flow | None = None, mapped: bool = False) -> Task:

@@ -1,12 +1,84 @@
-"""``FunctionTask``: a task whose ``run()`` is a plain function (what ``@task`` builds)."""
+"""``FunctionTask``: a task whose ``run()`` is a plain function (what ``@task`` builds).
+
+One task serves both styles. Inside ``with Flow()`` a call records a graph node (Prefect 1);
+inside a running eager ``@flow`` a call runs it and returns its value, ``.submit()`` returns a
+future and ``.map()`` a list of futures (Prefect 2/3, see :mod:`prefectlite.eager`). Outside
+both, a call is an error that says how to do each; ``task.fn(...)`` / ``task.run(...)`` call
+the function itself.
+
+Options can be spelled the Prefect 1 way or the Prefect 3 way (:func:`eager_options`):
+``max_retries`` / ``retries``, ``retry_delay`` (a ``timedelta``) / ``retry_delay_seconds``,
+``timeout`` / ``timeout_seconds``, ``log_stdout`` / ``log_prints``; ``description`` and
+``version`` are kept as attributes. Giving both spellings of one option with different values
+is an error.
+"""
 
 from __future__ import annotations
 
+import datetime
 import functools
+import inspect
+import types
 from collections.abc import Callable
 from typing import Any
 
 from prefectlite.core.task import _SIGNATURE_ATTR, Task, _check_run_signature
+from prefectlite.exceptions import TaskDefinitionError
+from prefectlite.utilities.context import context
+
+__all__ = ["FunctionTask", "eager_options"]
+
+_PAIRS = (("retries", "max_retries"), ("retry_delay_seconds", "retry_delay"),
+          ("timeout_seconds", "timeout"), ("log_prints", "log_stdout"))
+
+
+def _seconds(value: Any) -> Any:
+    return value.total_seconds() if isinstance(value, datetime.timedelta) else value
+
+
+def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split task options into Prefect 1 ``Task`` arguments and eager-only attributes.
+
+    Prefect 3 spellings become their Prefect 1 equivalents; ``retries`` without a delay
+    waits 0 seconds (as in Prefect 3), ``retry_delay_seconds`` without retries is ignored.
+
+    Examples
+    --------
+    >>> eager_options({"retries": 2, "timeout_seconds": 5, "version": "1"}, "Task 'f'")
+    ({'max_retries': 2, 'retry_delay': datetime.timedelta(0), 'timeout': 5}, {'version': '1'})
+    """
+    options = dict(options)
+    for new, old in _PAIRS:
+        if new in options and old in options:
+            a, b = options[new], options[old]
+            if new in ("retry_delay_seconds", "timeout_seconds"):
+                a, b = _seconds(a), _seconds(b)
+            if a != b:
+                raise TaskDefinitionError(
+                    f"{owner}: {old}={options[old]!r} (Prefect 1) and {new}={options[new]!r} "
+                    f"(Prefect 3) are the same option with different values; give only one."
+                )
+    extra: dict[str, Any] = {k: options.pop(k) for k in ("description", "version")
+                             if k in options}
+    retries, delay = options.pop("retries", None), options.pop("retry_delay_seconds", None)
+    if isinstance(delay, list | tuple):
+        raise TaskDefinitionError(
+            f"{owner}: retry_delay_seconds={delay!r}: a list of delays is not supported; give "
+            "one number of seconds for every retry."
+        )
+    if retries is not None:
+        options.setdefault("max_retries", retries)
+    if delay is not None and options.get("max_retries"):
+        options.setdefault("retry_delay", datetime.timedelta(seconds=delay))
+    elif retries and "retry_delay" not in options:
+        options["retry_delay"] = datetime.timedelta(0)
+    if "timeout_seconds" in options:
+        options.setdefault("timeout", options.pop("timeout_seconds"))
+    if "log_prints" in options:
+        extra["log_prints"] = options.pop("log_prints")
+        if extra["log_prints"] is not None:
+            options.setdefault("log_stdout", bool(extra["log_prints"]))
+    return options, extra
 
 
 class FunctionTask(Task):
@@ -17,21 +89,93 @@ class FunctionTask(Task):
     >>> def add(x, y=1):
     ...     return x + y
     >>> t = FunctionTask(add)
-    >>> t.name, t.run(1, 2), list(t.inputs())
-    ('add', 3, ['x', 'y'])
+    >>> t.name, t.run(1, 2), t.fn(1, 2), list(t.inputs())
+    ('add', 3, 3, ['x', 'y'])
     """
+
+    isasync: bool = False
+    log_prints: bool | None = None  # None: inherit the eager flow's log_prints
+    description: str | None = None
+    version: str | None = None
+    _is_method: bool = False
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
             raise TypeError(f"FunctionTask needs a callable, got {fn!r}.")
         name = name or getattr(fn, "__name__", type(self).__name__)
+        options, extra = eager_options(kwargs, f"Task {name!r}")
         sig = _check_run_signature(fn, f"Task {name!r}")
         self.run = fn
         self.__dict__[_SIGNATURE_ATTR] = sig
         functools.update_wrapper(self, fn)
-        super().__init__(name=name, **kwargs)
+        super().__init__(name=name, **options)
+        for attr, value in extra.items():
+            setattr(self, attr, value)
+        if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+            self.isasync = True
+        parts = getattr(fn, "__qualname__", "").split(".")
+        if len(parts) > 1 and parts[-2] != "<locals>":  # defined in a class body
+            self._is_method = True
+        self._options = {"name": name, **kwargs}
 
     @property
     def fn(self) -> Callable[..., Any]:
         """The wrapped function (call it to run the code without any flow)."""
         return self.run
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        """A task defined in a class body binds to the instance, like a method."""
+        if instance is None or not self._is_method:
+            return self
+        bound = self.copy()
+        assert isinstance(bound, FunctionTask)
+        bound.run = types.MethodType(self.run, instance)
+        bound.__dict__[_SIGNATURE_ATTR] = _check_run_signature(bound.run, f"Task {self.name!r}")
+        bound._is_method = False
+        return bound
+
+    def with_options(self, **options: Any) -> FunctionTask:
+        """A new task with the same function and some options changed (Prefect 3 API)."""
+        return type(self)(self.run, **{**self._options, **options})
+
+    def submit(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the task on the flow's task runner; return a ``PrefectFuture`` (eager flows).
+
+        ``return_state=True`` waits and returns the state; ``wait_for=[...]`` adds
+        dependencies whose values are not passed.
+        """
+        run = context.get("_eager_run")
+        if run is None or context.get("flow") is not None:
+            raise self._no_eager_run("submit")
+        return run.submit_task(self, args, kwargs)
+
+    def map(self, *args: Any, upstream_tasks: Any = None, flow: Any = None,
+            task_args: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        """Map the task over its iterable arguments.
+
+        Inside ``with Flow()``: one mapped graph node (Prefect 1). Inside a running eager flow:
+        one submitted run per element, returned as a list of futures (Prefect 3).
+        """
+        if flow is None:
+            flow = context.get("flow")
+            if flow is None:
+                run = context.get("_eager_run")
+                if run is None:
+                    self._resolve_flow(None, "map")
+                task = self.copy(**task_args) if task_args else self
+                if upstream_tasks:
+                    kwargs["wait_for"] = [*kwargs.get("wait_for", ()), *upstream_tasks]
+                return run.map_task(task, args, kwargs)
+        return super().map(*args, upstream_tasks=upstream_tasks, flow=flow,
+                           task_args=task_args, **kwargs)
+
+    def _no_eager_run(self, verb: str) -> Exception:
+        from prefectlite.exceptions import FlowContextError
+
+        where = ("inside `with Flow(...)`, call the task instead (it builds a graph node)"
+                 if context.get("flow") is not None else "no eager flow is running")
+        return FlowContextError(
+            f"{self.name}.{verb}() needs a running eager flow: call it inside a function "
+            f"decorated with `@flow` (from prefectlite import flow); {where}. To run the "
+            f"task's code directly, call `{self.name}.fn(...)`."
+        )

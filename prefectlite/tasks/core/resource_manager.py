@@ -72,6 +72,7 @@ class ResourceCleanupTask(Task):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("trigger", resource_cleanup_trigger)
+        kwargs.setdefault("checkpoint", False)  # a resource is never restored on resume
         kwargs.setdefault("skip_on_upstream_skip", False)
         super().__init__(**kwargs)
 
@@ -102,7 +103,8 @@ class ResourceContext:
             return
         flow, inside = self.flow, set(self._tasks)
         for t in self._tasks:
-            if not inside & flow.upstream_tasks(t) and t is not self.setup_task:
+            ups = flow.upstream_tasks(t)
+            if not inside & ups and t is not self.setup_task and self.setup_task not in ups:
                 t.set_upstream(self.setup_task, flow=flow)
         self.cleanup_task.bind(manager=self.init_task, resource=self.setup_task, flow=flow)
         for t in self._tasks:
@@ -138,9 +140,10 @@ class ResourceManager:
         for pname, param in sig.parameters.items():  # flatten **kwargs into plain keys
             if param.kind is param.VAR_KEYWORD and pname in init_kwargs:
                 init_kwargs.update(init_kwargs.pop(pname))
-        init = ResourceInitTask(self.resource_class, name=f"{self.name}.init")
+        init = ResourceInitTask(self.resource_class, name=f"{self.name}.init", checkpoint=False)
         init.bind(**init_kwargs, flow=flow)
-        setup = ResourceSetupTask(name=f"{self.name}.setup").bind(manager=init, flow=flow)
+        setup = ResourceSetupTask(name=f"{self.name}.setup", checkpoint=False)
+        setup.bind(manager=init, flow=flow)
         cleanup = ResourceCleanupTask(name=f"{self.name}.cleanup")
         return ResourceContext(init, setup, cleanup, flow)
 

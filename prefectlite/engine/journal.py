@@ -1,0 +1,426 @@
+"""The run journal: one SQLite file recording flow runs and the final state of each task run.
+
+``RunStore(path)`` opens (creating it if needed) ``$PREFECTLITE_HOME/prefectlite.db``. The
+engine writes it through :class:`~prefectlite.engine.journal_recorder.JournalRecorder`
+during ``flow.run(journal=True)``; :mod:`prefectlite.engine.resume` reads it back for
+``flow.run(resume=...)``; users and the CLI read it with :meth:`RunStore.list_runs`,
+:meth:`RunStore.get_run` and :meth:`RunStore.read_result`, and prune it with
+:meth:`RunStore.delete_runs`. The tables are described in
+:mod:`prefectlite.engine.journal_records`: ``flow_runs``, ``task_runs`` (one row per task
+or mapped child: state, times, run count, result location, checksum, serializer, Python
+version, code hash, and the result's bytes when small), ``result_kinds`` (how to read a
+location back) and ``cache`` (persisted ``cache_for`` entries).
+
+Opening checks that the file is a prefectlite journal (the SQLite header's
+``application_id``), that its schema version is not newer than this prefectlite's, and
+applies the migrations it lacks, in one transaction.
+
+Concurrency: WAL mode (readers never block the writer), a busy timeout, and every write in
+a ``BEGIN IMMEDIATE`` transaction, so several processes can journal runs at once and a
+writer waits for its turn instead of failing with "database is locked". Times are UNIX
+seconds (UTC); the read API turns them into aware ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+
+from prefectlite import settings
+from prefectlite.engine.journal_records import (
+    CACHE_COLUMNS,
+    PYTHON,
+    ROW_COLUMNS,
+    RUN_COLUMNS,
+    SCHEMA_VERSION,
+    TASK_COLUMNS,
+    FlowRunRecord,
+    JournalError,
+    TaskRunRecord,
+    check_application,
+    encode_parameters,
+    migrate,
+    schema_version,
+)
+
+__all__ = ["FlowRunRecord", "JournalError", "RunStore", "TaskRunRecord", "SCHEMA_VERSION"]
+
+_LISTED = ", ".join(TASK_COLUMNS) + ", result_inline IS NOT NULL"
+
+
+class RunStore:
+    """A run journal (an SQLite file); see the module docstring for its contents.
+
+    Parameters
+    ----------
+    path
+        The journal file (default ``$PREFECTLITE_HOME/prefectlite.db``). Its directory is
+        created when missing.
+    timeout
+        Seconds a write waits for another process's write to end before failing.
+
+    Raises
+    ------
+    JournalError
+        When the file cannot be created or opened, is not a prefectlite journal, or was
+        written by a newer prefectlite (schema version above ``SCHEMA_VERSION``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, timeout: float = 60.0):
+        self.path = Path(path).expanduser().absolute() if path else settings.journal_path()
+        self.results_dir = self.path.parent / "results"
+        self._lock = threading.RLock()
+        self._kinds: dict[bytes, int] = {}
+        self._recipes: dict[int, bytes] = {}
+        self._conn = self._open(timeout)
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<RunStore: {self.path}>"
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (the store cannot be used afterwards)."""
+        with self._lock:
+            self._conn.close()
+            self.closed = True
+
+    # -- opening, checking and migrating -------------------------------------------------
+
+    def _open(self, timeout: float) -> sqlite3.Connection:
+        if self.path.exists() and not self.path.is_file():
+            raise JournalError(f"The run journal {self.path} is not a file.")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                   check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise JournalError(
+                f"Cannot open the run journal {self.path}: {exc}. Set PREFECTLITE_HOME (or "
+                "pass journal=PATH) to a writable directory."
+            ) from exc
+        try:
+            self._prepare(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+            check_application(conn, self.path)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = NORMAL")
+            if schema_version(conn, self.path) < SCHEMA_VERSION:
+                with self._transaction(conn):  # another process may migrate at the same time
+                    migrate(conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise JournalError(
+                    f"{self.path} is not a prefectlite run journal ({exc}). Move the file "
+                    "away, or point PREFECTLITE_HOME (or journal=) at another place."
+                ) from exc
+            raise self._write_error(exc) from exc
+        if mode.lower() != "wal":
+            raise JournalError(f"The run journal {self.path} cannot use WAL mode ({mode}); "
+                               "it must be on a local file system.")
+
+    @contextmanager
+    def _transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        conn = conn or self._conn
+        with self._lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _write_error(self, exc: BaseException) -> JournalError:
+        return JournalError(
+            f"Could not write the run journal {self.path}: {exc}. The run's record is "
+            "incomplete; free some disk space or make the journal's directory writable, "
+            "then resume the run."
+        )
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction; any failure becomes a :class:`JournalError`."""
+        try:
+            with self._transaction() as conn:
+                yield conn
+        except (sqlite3.Error, OSError) as exc:
+            raise self._write_error(exc) from exc
+
+    # -- writing (used by the engine) ----------------------------------------------------
+
+    def start_run(self, run_id: str, flow_name: str, parameters: dict[str, Any],
+                  resumed_from: str | None = None, parent_run_id: str | None = None) -> None:
+        """Record that flow run ``run_id`` started (committed at once).
+
+        ``resumed_from`` links a resumed run to the run it resumes, ``parent_run_id`` a
+        subflow's run to its parent's.
+        """
+        import prefectlite
+
+        text, blob = encode_parameters(parameters)
+        with self.writing() as conn:
+            conn.execute(
+                f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "
+                f"({', '.join('?' * len(RUN_COLUMNS))})",
+                (run_id, flow_name, "Running", "Running flow.", text, blob, time.time(), None,
+                 resumed_from, PYTHON, prefectlite.__version__, socket.gethostname(),
+                 os.getpid(), parent_run_id))
+
+    def copy_task_runs(self, run_id: str, old_run_id: str,
+                       keys: Iterable[tuple[str, int]]) -> None:
+        """Give run ``run_id`` the rows ``(slug, map_index)`` of ``old_run_id`` it took over."""
+        kept = ", ".join(ROW_COLUMNS[1:-2])
+        with self.writing() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) SELECT ?, "
+                f"{kept}, COALESCE(copied_from, flow_run_id), result_inline FROM task_runs "
+                "WHERE flow_run_id = ? AND task_slug = ? AND map_index = ?",
+                ((run_id, old_run_id, slug, index) for slug, index in keys))
+
+    def add_task_runs(self, rows: Sequence[tuple[Any, ...]],
+                      cache_rows: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Insert (or replace) ``task_runs`` rows, and ``cache`` rows, in one transaction."""
+        with self.writing() as conn:
+            conn.executemany(
+                f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) VALUES "
+                f"({', '.join('?' * len(ROW_COLUMNS))})",
+                rows)
+            if cache_rows:
+                conn.executemany(
+                    f"INSERT INTO cache ({', '.join(CACHE_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(CACHE_COLUMNS))})", cache_rows)
+
+    def finish_run(self, run_id: str, state: str, message: str | None) -> None:
+        """Record the final state of flow run ``run_id``."""
+        with self.writing() as conn:
+            conn.execute("UPDATE flow_runs SET state = ?, message = ?, ended = ? WHERE id = ?",
+                         (state, message, time.time(), run_id))
+
+    def result_kind(self, recipe: bytes) -> int:
+        """The id of ``recipe`` in ``result_kinds`` (added when new)."""
+        kind = self._kinds.get(recipe)
+        if kind is None:
+            with self.writing() as conn:
+                conn.execute("INSERT OR IGNORE INTO result_kinds (recipe) VALUES (?)", (recipe,))
+                kind = conn.execute("SELECT id FROM result_kinds WHERE recipe = ?",
+                                    (recipe,)).fetchone()[0]
+            self._kinds[recipe] = kind
+        return kind
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise JournalError(f"Could not read the run journal {self.path}: {exc}") from exc
+
+    def list_runs(self, flow_name: str | None = None, state: str | None = None,
+                  limit: int | None = None) -> list[FlowRunRecord]:
+        """Flow runs, newest first, optionally of one flow and/or in one final state."""
+        where, args = self._filters(flow_name=flow_name, state=state)
+        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs{where} ORDER BY started DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [FlowRunRecord.from_row(row) for row in self._query(sql, args)]
+
+    @staticmethod
+    def _filters(**values: Any) -> tuple[str, list[Any]]:
+        clauses = [f"{k} = ?" for k, v in values.items() if v is not None]
+        args = [v for v in values.values() if v is not None]
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """The full id of the run whose id is (or starts with) ``run_id``."""
+        rows = self._query("SELECT id FROM flow_runs WHERE id = ? OR id LIKE ? LIMIT 2",
+                           (run_id, run_id.replace("%", "").replace("_", "\\_") + "%"))
+        exact = [r[0] for r in rows if r[0] == run_id]
+        if exact:
+            return str(exact[0])
+        if len(rows) == 1:
+            return str(rows[0][0])
+        if not rows:
+            raise JournalError(f"No flow run {run_id!r} in the run journal {self.path}; "
+                               "RunStore().list_runs() lists the recorded runs.")
+        raise JournalError(f"{run_id!r} is the start of several run ids in {self.path}; "
+                           "give more of it.")
+
+    def get_run(self, run_id: str, tasks: bool = True) -> FlowRunRecord:
+        """The flow run ``run_id`` (or a unique prefix of it), with its task runs."""
+        run_id = self.resolve_run_id(run_id)
+        row = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs WHERE id = ?",
+                          (run_id,))[0]
+        return FlowRunRecord.from_row(row, tuple(self.task_runs(run_id)) if tasks else ())
+
+    def task_runs(self, run_id: str) -> list[TaskRunRecord]:
+        """The task runs recorded for flow run ``run_id``, by slug and map index."""
+        rows = self._query(f"SELECT {_LISTED} FROM task_runs WHERE "
+                           "flow_run_id = ? ORDER BY task_slug, map_index", (run_id,))
+        return [TaskRunRecord.from_row(r) for r in rows]
+
+    def latest_run(self, flow_name: str, unfinished: bool = True) -> FlowRunRecord | None:
+        """The newest run of ``flow_name`` (``unfinished``: the newest that did not succeed)."""
+        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs WHERE flow_name = ?"
+        if unfinished:
+            sql += " AND state NOT IN ('Success', 'Cached', 'Skipped', 'Mapped')"
+        rows = self._query(sql + " ORDER BY started DESC LIMIT 1", (flow_name,))
+        return FlowRunRecord.from_row(rows[0]) if rows else None
+
+    def recipe(self, kind: int) -> Any:
+        """A new Result (without value) that reads locations of result kind ``kind``."""
+        blob = self._recipes.get(kind)
+        if blob is None:
+            rows = self._query("SELECT recipe FROM result_kinds WHERE id = ?", (kind,))
+            if not rows:
+                raise JournalError(f"The run journal {self.path} has no result kind {kind}.")
+            blob = self._recipes[kind] = rows[0][0]
+        return cloudpickle.loads(blob)
+
+    def stored_result(self, kind: int, location: str, checksum: str | None,
+                      inline: bytes | None = None) -> Any:
+        """Read a stored result back: its recipe, told the checksum (and inline bytes)."""
+        result = self.recipe(kind)
+        if hasattr(result, "checksum"):
+            result.location, result.checksum = location, checksum
+        if hasattr(result, "inline"):
+            result.inline = inline
+        return result.read(location)
+
+    def load_result(self, record: TaskRunRecord) -> Any:
+        """The ``Result`` (value included) recorded for a task run; checks its checksum.
+
+        Raises
+        ------
+        ValueError
+            When the run has no stored result.
+        prefectlite.engine.results.ResultCorruptError
+            When the stored bytes changed since they were written.
+        """
+        if record.result_kind is None or record.result_location is None:
+            raise ValueError(f"Task run {record.task_slug}[{record.map_index}] of flow run "
+                             f"{record.flow_run_id} has no stored result.")
+        inline = None
+        if record.inline:
+            inline = self._query(
+                "SELECT result_inline FROM task_runs WHERE flow_run_id = ? AND task_slug = ? "
+                "AND map_index = ?", (record.flow_run_id, record.task_slug,
+                                      -1 if record.map_index is None else record.map_index)
+            )[0][0]
+        return self.stored_result(record.result_kind, record.result_location,
+                                  record.result_checksum, inline)
+
+    def read_result(self, record: TaskRunRecord) -> Any:
+        """The value stored for a task run (see :meth:`load_result`)."""
+        return self.load_result(record).value
+
+    # -- the persisted cache -------------------------------------------------------------
+
+    def cache_entries(self, cache_key: str, code_hash: str, inputs_hash: str | None = None,
+                      limit: int = 20) -> list[tuple[Any, ...]]:
+        """Unexpired cache rows for ``cache_key`` and ``code_hash``, best candidates first.
+
+        Rows whose inputs hash to ``inputs_hash`` come first (a mapped task's children share
+        one key), then the newest others, at most ``limit`` of each.
+        """
+        sql = (f"SELECT {', '.join(CACHE_COLUMNS)} FROM cache WHERE cache_key = ? AND "
+               "code_hash = ? AND python = ? AND expires > ? {} ORDER BY created DESC LIMIT ?")
+        args = [cache_key, code_hash, PYTHON, time.time()]
+        same = self._query(sql.format("AND inputs_hash = ?"), [*args, inputs_hash, limit]) \
+            if inputs_hash is not None else []
+        newest = self._query(sql.format(""), [*args, limit])
+        return same + [row for row in newest if row not in same]
+
+    def purge_cache(self) -> int:
+        """Delete expired cache entries; return how many."""
+        with self.writing() as conn:
+            return conn.execute("DELETE FROM cache WHERE expires <= ?", (time.time(),)).rowcount
+
+    # -- pruning -------------------------------------------------------------------------
+
+    def delete_runs(self, run_ids: Iterable[str] | None = None,
+                    older_than: datetime.datetime | datetime.timedelta | None = None,
+                    flow_name: str | None = None, delete_results: bool = True) -> list[str]:
+        """Delete flow runs (with their task runs and cache entries); return their ids.
+
+        Runs are chosen by id (or unique prefix), or by ``older_than`` (a time, or an age)
+        and/or ``flow_name``. With ``delete_results``, the result files the journal chose
+        for those runs are deleted too, unless a remaining run (e.g. one resumed from them)
+        still uses them. Targets and results written where a task's or flow's own
+        ``result=`` said are never deleted.
+        """
+        ids = self._select_runs(run_ids, older_than, flow_name)
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        files = self._query(
+            "SELECT DISTINCT result_kind, result_location FROM task_runs WHERE managed = 1 AND "
+            f"result_inline IS NULL AND flow_run_id IN ({marks})", ids) if delete_results else []
+        with self.writing() as conn:
+            conn.execute(f"DELETE FROM flow_runs WHERE id IN ({marks})", ids)
+        for kind, location in files:
+            still_used = self._query(
+                "SELECT 1 FROM task_runs WHERE result_location = ? AND result_kind = ? UNION "
+                "ALL SELECT 1 FROM cache WHERE result_location = ? AND result_kind = ? LIMIT 1",
+                (location, kind, location, kind))
+            if not still_used:
+                _delete_file(self.recipe(kind), location)
+        return ids
+
+    def _select_runs(self, run_ids: Iterable[str] | None,
+                     older_than: datetime.datetime | datetime.timedelta | None,
+                     flow_name: str | None) -> list[str]:
+        if run_ids is not None:
+            return [self.resolve_run_id(r) for r in run_ids]
+        if older_than is None and flow_name is None:
+            raise ValueError("delete_runs() needs run_ids, older_than or flow_name; it will "
+                             "not delete every run by accident.")
+        if isinstance(older_than, datetime.timedelta):
+            older_than = datetime.datetime.now(datetime.UTC) - older_than
+        where, args = self._filters(flow_name=flow_name)
+        if older_than is not None:
+            where += (" AND " if where else " WHERE ") + "started < ?"
+            args.append(older_than.timestamp())
+        return [r[0] for r in self._query(f"SELECT id FROM flow_runs{where}", args)]
+
+
+def _delete_file(recipe: Any, location: str) -> None:
+    path_of = getattr(recipe, "path", None)
+    if path_of is None:  # not a file-based result: nothing to delete
+        return
+    path = Path(path_of(location))
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    root = Path(recipe.dir)
+    for parent in path.parents:  # remove directories the deletion left empty
+        if parent == root or root not in parent.parents:
+            break
+        try:
+            parent.rmdir()
+        except OSError:
+            break

@@ -1,0 +1,188 @@
+"""``JournalRecorder``: the run observer that writes a flow run into the run journal.
+
+The flow run's row is committed when the run starts, so a killed run can be found. Each
+finished task run becomes a row that waits in memory and is committed in batches: when
+``batch_size`` rows are waiting, every ``flush_interval`` seconds (a background thread), and
+when the run ends; a write holds SQLite's write lock only for that short transaction.
+
+Ordering is what makes the journal trustworthy: a row is built only after the task's state
+reached the driver, and by then the task runner has already stored the result, either in a
+file written atomically and ``fsync``-ed, or as bytes carried by the state that go into the
+row itself (``JournalResult``), committed in the same transaction. So the journal never
+calls a task finished whose result is not durably stored. A kill loses at most the last
+``flush_interval`` seconds of rows; those tasks simply run again on resume.
+
+A write that fails raises :class:`~prefectlite.engine.journal_records.JournalError` from
+the next observer call, which stops the run with a ``Failed`` state that says so; if it
+fails only when the run ends, ``flow.run`` raises it."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from prefectlite.core.flow import Flow
+from prefectlite.core.task import Task
+from prefectlite.engine import checkpoint
+from prefectlite.engine.flow_runner import RunObserver
+from prefectlite.engine.journal import RunStore
+from prefectlite.engine.journal_records import PYTHON, JournalError
+from prefectlite.engine.results.journal_result import JournalResult
+from prefectlite.engine.state import Mapped, Retrying, State, Success
+
+logger = logging.getLogger("prefectlite.FlowRunner")
+
+
+class JournalRecorder(RunObserver):
+    """Writes flow runs and their task runs into a :class:`RunStore` (see module docstring)."""
+
+    def __init__(self, store: RunStore, resumed_from: str | None = None,
+                 copied: list[tuple[str, int]] | None = None, flush_interval: float = 0.2,
+                 batch_size: int = 1000, close_store: bool = False) -> None:
+        self.store, self.resumed_from, self.copied = store, resumed_from, list(copied or ())
+        self.close_store = close_store  # the store is ours: close it when a run ends
+        self.flush_interval, self.batch_size = flush_interval, batch_size
+        self.run_id: str | None = None
+        self._rows: list[tuple[Any, ...]] = []
+        self._cache_rows: list[tuple[Any, ...]] = []
+        self._append_lock, self._flush_lock = threading.Lock(), threading.Lock()
+        self._error: JournalError | None = None
+        self._raised = self._cached = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._codes: dict[Task, str] = {}
+        self._kinds: dict[tuple[Any, ...], tuple[int, Any]] = {}
+
+    def flow_run_started(self, flow: Flow, context: dict[str, Any]) -> None:
+        if self.store.closed:  # the next run of a schedule
+            self.store = RunStore(self.store.path)
+        self.run_id = context["flow_run_id"]
+        self.flow_name, self.slugs = flow.name, flow.slugs
+        self.parameters = dict(context.get("parameters") or {})
+        self._error, self._raised, self._cached = None, False, False
+        try:
+            self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from)
+            if self.copied and self.resumed_from:
+                self.store.copy_task_runs(self.run_id, self.resumed_from, self.copied)
+        except BaseException:
+            if self.close_store:
+                self.store.close()
+            raise
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._flush_regularly, daemon=True,
+                                        name="prefectlite-journal")
+        self._thread.start()
+
+    def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
+        if self._error is not None:
+            self._raised = True
+            raise self._error
+        row, cache = self._row(task, map_index, state)
+        with self._append_lock:
+            self._rows.append(row)
+            if cache is not None:
+                self._cache_rows.append(cache)
+                self._cached = True
+            full = len(self._rows) >= self.batch_size
+        if full:
+            try:
+                self.flush()
+            except JournalError:
+                self._raised = True
+                raise
+
+    def flow_run_finished(self, flow: Flow, state: State) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        try:
+            self.flush()
+            assert self.run_id is not None
+            self.store.finish_run(self.run_id, type(state).__name__, _text(state.message))
+            if self._cached:
+                self.store.purge_cache()
+        except JournalError as exc:
+            if not self._raised:
+                raise  # the run's state does not show it: the caller must hear of it
+            logger.error("Flow run %s: the run journal is incomplete: %s", self.run_id, exc)
+        finally:
+            if self.close_store:
+                self.store.close()
+
+    def flush(self) -> None:
+        """Commit the rows waiting in memory (in the order their states arrived)."""
+        with self._flush_lock:
+            with self._append_lock:
+                rows, cache = self._rows, self._cache_rows
+                self._rows, self._cache_rows = [], []
+            if not rows and not cache:
+                return
+            try:
+                self.store.add_task_runs(rows, cache)
+            except JournalError as exc:
+                with self._append_lock:  # keep them for a later attempt
+                    self._rows[:0], self._cache_rows[:0] = rows, cache
+                self._error = exc
+                raise
+
+    def _flush_regularly(self) -> None:
+        while not self._stop.wait(self.flush_interval):
+            try:
+                self.flush()
+            except JournalError:
+                return  # kept in self._error; the next task event raises it
+
+    def _row(self, task: Task, index: int | None, state: State
+             ) -> tuple[tuple[Any, ...], tuple[Any, ...] | None]:
+        ctx, result = state.context, state._result
+        location = None if isinstance(state, Mapped) else result.location
+        kind = self._kind(result) if location is not None else None
+        inline = getattr(result, "inline", None) if kind is not None else None
+        code = self._codes.get(task)
+        if code is None:
+            code = self._codes[task] = checkpoint.code_hash(task)
+        run_count = state.run_count if isinstance(state, Retrying) else ctx.get("run_count")
+        row = (self.run_id, self.slugs[task], -1 if index is None else index, task.name,
+               type(state).__name__, _text(state.message), ctx.get("start_time"), time.time(),
+               run_count, len(state.map_states) if isinstance(state, Mapped) else None,
+               kind, location, getattr(result, "checksum", None) if kind else None,
+               getattr(result.serializer, "name", None) if kind else None,
+               PYTHON if kind else None, code, int(kind is not None and
+                                                   _is_journal_result(result)), None, inline)
+        cache = None
+        if task.cache_for is not None and type(state) is Success and kind is not None:
+            from prefectlite.engine.task_runner import _cache_key
+
+            key = _cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
+            assert self.run_id is not None
+            cache = checkpoint.cache_row(task, key, state, self.run_id, self.parameters, kind)
+        return row, cache
+
+    def _kind(self, result: Any) -> int:
+        key = (type(result), getattr(result, "dir", None), id(result.serializer),
+               id(result._formatter), getattr(result, "fsync", None))
+        known = self._kinds.get(key)
+        if known is None:
+            import cloudpickle
+
+            recipe = result.copy()  # how to read locations back: no value of its own
+            recipe.value, recipe.location = None, None
+            for attr in ("checksum", "inline"):
+                if hasattr(recipe, attr):
+                    setattr(recipe, attr, None)
+            kind = self.store.result_kind(cloudpickle.dumps(recipe))
+            known = self._kinds[key] = (kind, (result.serializer, result._formatter))
+        return known[0]
+
+
+def _is_journal_result(result: Any) -> bool:
+    return isinstance(result, JournalResult)
+
+
+def _text(message: Any) -> str | None:
+    if message is None:
+        return None
+    text = message if isinstance(message, str) else repr(message)
+    return text if len(text) <= 4000 else text[:3997] + "..."

@@ -1,0 +1,275 @@
+"""Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
+
+:func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
+persistence keys of the context (:mod:`prefectlite.engine.checkpoint`), the
+:class:`~prefectlite.engine.journal_recorder.JournalRecorder` that writes the journal, and,
+when resuming, the restored ``task_states``.
+
+:func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
+new run, reading every stored result back at once (eagerly: a damaged file is found, and
+its task rerun, before anything depends on it). Walking the flow in topological order, a
+task (or mapped child) is kept when
+
+* its row is finished (Success, Cached, Skipped; a Mapped parent through its children),
+* its result reads back (the checksum matches; a pickle written by another Python minor
+  version is not trusted: the task reruns),
+* its code hash equals the current code's,
+* it is not a Parameter whose value changed, and
+* everything it depends on was kept (for a pipelined map, child ``i`` upstream).
+
+Everything else runs again, so a resumed run never mixes new upstream results with old
+downstream ones. A mapped task that was partly done becomes ``Mapped(map_states=[...])``
+with ``Pending`` for the children still to run; the walker runs only those. Its width
+comes from the old ``Mapped`` row, or is recomputed from the restored upstream results.
+The new run's journal rows start as copies of the kept rows (``copied_from`` names the run
+that really ran each), so any run can itself be resumed or inspected alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from prefectlite.core.flow import Flow
+from prefectlite.core.task import Task
+from prefectlite.engine import checkpoint
+from prefectlite.engine import walk as _walk
+from prefectlite.engine.journal import RunStore
+from prefectlite.engine.journal_recorder import JournalRecorder
+from prefectlite.engine.journal_records import (
+    PYTHON,
+    FlowRunRecord,
+    JournalError,
+    TaskRunRecord,
+)
+from prefectlite.engine.result.base import values_equal
+from prefectlite.engine.results.journal_result import JournalResult
+from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
+
+logger = logging.getLogger("prefectlite.FlowRunner")
+_KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}
+
+
+# -- resuming ---------------------------------------------------------------------------
+
+
+@dataclass
+class Restored:
+    """What :func:`restore` found: the old run, the states to preset, the rows kept."""
+
+    run: FlowRunRecord
+    parameters: dict[str, Any]
+    task_states: dict[Task, State] = field(default_factory=dict)
+    kept: list[tuple[str, int]] = field(default_factory=list)
+
+
+def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
+    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed)."""
+    if run_id == "latest":
+        run = store.latest_run(flow.name)
+        if run is None:
+            raise JournalError(f"The run journal {store.path} has no unfinished or failed run "
+                               f"of flow {flow.name!r} to resume.")
+        return run
+    run = store.get_run(run_id, tasks=False)
+    if run.flow_name != flow.name:
+        raise JournalError(f"Flow run {run.id} is a run of flow {run.flow_name!r}, not of "
+                           f"{flow.name!r}; resume it with that flow.")
+    return run
+
+
+def restore(store: RunStore, flow: Flow, run_id: str,
+            parameters: dict[str, Any] | None = None) -> Restored:
+    """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
+    run = find_run(store, flow, run_id)
+    given = dict(parameters or {})
+    changed = {n for n, v in given.items()
+               if n not in run.parameters or not values_equal(v, run.parameters[n])}
+    rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
+    restored = Restored(run, {**run.parameters, **given})
+    _Restorer(store, flow, rows, changed, restored).walk()
+    return restored
+
+
+class _Restorer:
+    def __init__(self, store: RunStore, flow: Flow, rows: dict[Any, TaskRunRecord],
+                 changed: set[str], out: Restored) -> None:
+        self.store, self.rows, self.out = store, rows, out
+        self.plan = _walk.make_plan(flow)
+        self.scratch = _walk.Walk(self.plan)  # restored states, for map widths
+        self.params = {p for p in flow.parameters() if p.name in changed}
+
+    def walk(self) -> None:
+        for task in self.plan.tasks:
+            if task in self.params:
+                continue
+            slug = self.plan.slugs[task]
+            whole = self.rows.get((slug, None))
+            if whole is not None and whole.code_hash != checkpoint.code_hash(task):
+                continue
+            if whole is not None and whole.state != "Mapped":
+                self._whole(task, slug, whole)
+            elif task in self.plan.mapped:
+                self._children(task, slug, whole)
+
+    def _whole(self, task: Task, slug: str, row: TaskRunRecord) -> None:
+        if not all(self._kept(e.upstream_task) for e in self.plan.in_edges[task]):
+            return
+        state = self._load(row)
+        if state is not None:
+            self.scratch.states[task] = self.out.task_states[task] = state
+            self.out.kept.append((slug, -1))
+
+    def _kept(self, task: Task) -> bool:
+        state = self.scratch.states.get(task)
+        return state is not None and not (isinstance(state, Mapped) and not all(
+            s.is_finished() for s in state.map_states))
+
+    def _width(self, task: Task, whole: TaskRunRecord | None) -> int | None:
+        if whole is not None and whole.n_map_states is not None:
+            return whole.n_map_states
+        try:
+            width = _walk.map_width(self.scratch, task)
+        except Exception:  # a mapped input was not restored: its width is unknown
+            return None
+        return None if isinstance(width, State) or width < 0 else width
+
+    def _children(self, task: Task, slug: str, whole: TaskRunRecord | None) -> None:
+        width = self._width(task, whole)
+        if width is None:
+            return
+        pending: State = Pending(message="Not finished in the resumed run.")
+        children = [pending] * width
+        for i in range(width):
+            row = self.rows.get((slug, i))
+            if row is None or not row.is_finished or row.code_hash != checkpoint.code_hash(task):
+                continue
+            if not all(self._child_upstream_kept(e, i) for e in self.plan.in_edges[task]):
+                continue
+            state = self._load(row)
+            if state is not None:
+                children[i] = state
+                self.out.kept.append((slug, i))
+        self.scratch.children[task] = list(children)
+        done = sum(s.is_finished() for s in children)
+        if done == 0 and width:
+            return
+        mapped = Mapped(message="Mapped tasks finished." if done == width else
+                        f"{done} of {width} mapped tasks restored.", map_states=children)
+        self.out.task_states[task] = mapped
+        if done == width:
+            self.scratch.states[task] = mapped
+            if whole is not None:
+                self.out.kept.append((slug, -1))
+
+    def _child_upstream_kept(self, edge: Any, index: int) -> bool:
+        up = edge.upstream_task
+        kids = self.scratch.children.get(up)
+        if edge.mapped and not edge.flattened and kids is not None:
+            kid = kids[index] if index < len(kids) else None
+            return kid is not None and kid.is_finished()
+        return self._kept(up)
+
+    def _load(self, row: TaskRunRecord) -> State | None:
+        cls = _KEEPABLE.get(row.state)
+        if cls is None:
+            return None
+        if row.result_location is None:
+            return cls(message=row.message) if cls is Skipped else None
+        where = f"{row.task_slug}" + (f"[{row.map_index}]" if row.map_index is not None else "")
+        if row.python != PYTHON and not _portable(row.serializer):
+            logger.info("Task run %s: its result was pickled by Python %s, not %s; running it "
+                        "again.", where, row.python, PYTHON)
+            return None
+        try:
+            result = self.store.load_result(row)
+        except Exception as exc:
+            logger.warning("Task run %s: its stored result cannot be read back (%s); running "
+                           "it again.", where, exc)
+            return None
+        return cls(message=row.message, result=result)
+
+
+def _portable(serializer: str | None) -> bool:
+    return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
+
+
+# -- what run_flow calls ------------------------------------------------------------------
+
+
+def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
+                  resume: str | None) -> dict[str, Any]:
+    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run."""
+    own = not isinstance(journal, RunStore)
+    store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
+        else journal
+    ctx = checkpoint.run_context(flow, run_kwargs.get("context"), journaled=True) or {}
+    if ctx.get("default_result") is None:
+        ctx["default_result"] = JournalResult(dir=store.results_dir)
+    ctx["journal"] = str(store.path)
+    parameters = dict(run_kwargs.get("parameters") or {})
+    task_states = dict(run_kwargs.get("task_states") or {})
+    recorder = JournalRecorder(store, close_store=own)
+    if resume is not None:
+        try:
+            restored = restore(store, flow, resume, parameters)
+        except BaseException:
+            if own:
+                store.close()
+            raise
+        parameters = restored.parameters
+        task_states = {**restored.task_states, **task_states}
+        recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
+                                   close_store=own)
+        logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
+                    len(restored.kept))
+    observers = [*run_kwargs.get("observers", ()), recorder]
+    return {**run_kwargs, "parameters": parameters, "task_states": task_states,
+            "context": ctx, "observers": observers}
+
+
+def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
+               results: bool = False) -> dict[Task, State]:
+    """The states the journal recorded for run ``run_id`` of ``flow``, by task.
+
+    Task runs the journal does not have are ``Pending``; with ``results``, stored results
+    are read back (unreadable ones are left out).
+    """
+    from prefectlite.engine import state as _state
+
+    store = store or RunStore()
+    run = find_run(store, flow, run_id)
+    rows = store.task_runs(run.id)
+    by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}
+    for row in rows:
+        by_slug.setdefault(row.task_slug, {})[row.map_index] = row
+
+    def make(row: TaskRunRecord) -> State:
+        cls = getattr(_state, row.state, None)
+        if not (isinstance(cls, type) and issubclass(cls, State)):
+            cls = State
+        value = None
+        if results and row.result_location is not None:
+            try:
+                value = store.load_result(row)
+            except Exception:
+                value = None
+        return cls(message=row.message) if value is None else cls(message=row.message,
+                                                                  result=value)
+
+    states: dict[Task, State] = {}
+    for task in flow.sorted_tasks():
+        found = by_slug.get(flow.slugs[task], {})
+        kids = sorted(i for i in found if i is not None)
+        if kids:
+            width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
+            states[task] = Mapped(message=found[None].message if None in found else None,
+                                  map_states=[make(found[i]) if i in found else Pending()
+                                              for i in range(width)])
+        elif None in found:
+            states[task] = make(found[None])
+        else:
+            states[task] = Pending(message="Task run did not start.")
+    return states

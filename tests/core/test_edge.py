@@ -1,0 +1,70 @@
+"""Tests for prefectlite.core.edge: the Edge value."""
+
+from __future__ import annotations
+
+import pickle
+
+import cloudpickle
+import pytest
+
+from prefectlite import Edge, Task
+
+
+@pytest.fixture
+def ab() -> tuple[Task, Task]:
+    return Task(name="a"), Task(name="b")
+
+
+def test_fields_and_defaults(ab: tuple[Task, Task]) -> None:
+    a, b = ab
+    edge = Edge(a, b)
+    assert (edge.upstream_task, edge.downstream_task) == (a, b)
+    assert (edge.key, edge.mapped, edge.flattened) == (None, False, False)
+    assert edge.tasks == {a, b}
+
+
+def test_equality_and_hash(ab: tuple[Task, Task]) -> None:
+    a, b = ab
+    assert Edge(a, b, key="x") == Edge(a, b, key="x")
+    assert hash(Edge(a, b, key="x")) == hash(Edge(a, b, key="x"))
+    assert len({Edge(a, b), Edge(a, b), Edge(a, b, key="x")}) == 2
+    different = [Edge(b, a, key="x"), Edge(a, b, key="y"), Edge(a, b, key="x", mapped=True),
+                 Edge(a, b, key="x", flattened=True), Edge(a, Task(name="b"), key="x")]
+    assert all(Edge(a, b, key="x") != other for other in different)
+    assert Edge(a, b) != (a, b, None, False, False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "text"),
+    [
+        ({}, "<Edge: a to b>"),
+        ({"key": "x"}, "<Edge (key=x): a to b>"),
+        ({"key": "x", "mapped": True}, "<Edge (key=x, mapped): a to b>"),
+        ({"key": "x", "mapped": True, "flattened": True},
+         "<Edge (key=x, mapped, flattened): a to b>"),
+        ({"mapped": True}, "<Edge (key=None, mapped): a to b>"),
+    ],
+)
+def test_repr(ab: tuple[Task, Task], kwargs: dict, text: str) -> None:
+    assert repr(Edge(*ab, **kwargs)) == text
+
+
+@pytest.mark.parametrize("key", ["not valid", "1x", "", 3, "x-y"])
+def test_key_must_be_an_identifier(ab: tuple[Task, Task], key: object) -> None:
+    with pytest.raises(ValueError, match=r"Edge key .* \(from <Task: a> to <Task: b>\) must be a "
+                       r"valid Python identifier: it names an argument"):
+        Edge(*ab, key=key)  # type: ignore[arg-type]
+
+
+def test_edges_are_immutable_slots(ab: tuple[Task, Task]) -> None:
+    edge = Edge(*ab)
+    with pytest.raises(AttributeError):
+        edge.colour = "red"  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("module", [pickle, cloudpickle], ids=["pickle", "cloudpickle"])
+def test_pickle_round_trip(ab: tuple[Task, Task], module: object) -> None:
+    edge = Edge(*ab, key="x", mapped=True, flattened=True)
+    up, down, copied = module.loads(module.dumps((*ab, edge)))  # type: ignore[attr-defined]
+    assert copied == Edge(up, down, key="x", mapped=True, flattened=True)
+    assert copied.tasks == {up, down}

@@ -1,0 +1,126 @@
+"""Tests for prefectlite.core.parameter: Parameter and DateTimeParameter."""
+
+from __future__ import annotations
+
+import datetime
+
+import pendulum
+import pytest
+
+from prefectlite import Edge, Flow, Parameter, Task, context, tags, task
+from prefectlite.core.parameter import DateTimeParameter
+from prefectlite.exceptions import DuplicateSlugError, FlowContextError
+
+
+class TestParameter:
+    def test_required_without_default(self) -> None:
+        p = Parameter("x")
+        assert (p.name, p.slug, p.default, p.required) == ("x", "x", None, True)
+        assert repr(p) == "<Parameter: x>"
+
+    def test_default_makes_it_optional(self) -> None:
+        assert Parameter("x", default=3).required is False
+        assert Parameter("x", default=None).required is False
+        assert Parameter("x", default=3).default == 3
+
+    def test_required_can_be_forced(self) -> None:
+        p = Parameter("x", default=3, required=True)
+        assert p.required and p.default == 3
+        assert Parameter("x", required=False).required is False
+
+    def test_tags(self) -> None:
+        with tags("outer"):
+            p = Parameter("x", tags=["own"])
+        assert p.tags == {"own", "outer"}
+
+    @pytest.mark.parametrize("name", ["", None, 3])
+    def test_name_must_be_a_string(self, name: object) -> None:
+        with pytest.raises(TypeError, match="A Parameter needs a non-empty string name"):
+            Parameter(name)  # type: ignore[arg-type]
+
+    def test_takes_no_inputs(self) -> None:
+        p = Parameter("x")
+        with Flow("f"):
+            with pytest.raises(TypeError, match=r"<Parameter: x> takes no inputs: its value comes "
+                               r"from the flow run"):
+                p.bind(1)
+            with pytest.raises(TypeError, match="takes no inputs"):
+                p.bind(value=1)
+        assert p.inputs() == {}
+
+    def test_calling_adds_it_and_returns_the_same_object(self) -> None:
+        p = Parameter("x")
+        with Flow("f") as flow:
+            assert p() is p
+        assert flow.tasks == {p} and flow.parameters() == {p}
+        other = Flow("g")
+        assert p(flow=other) is p and other.tasks == {p}
+
+    def test_calling_outside_a_flow(self) -> None:
+        with pytest.raises(FlowContextError, match=r"active flow to add <Parameter: x>"):
+            Parameter("x")()
+
+    def test_parameter_can_wait_for_a_state_only_upstream(self) -> None:
+        p, up = Parameter("x"), Task(name="up")
+        with Flow("f") as flow:
+            p.bind(upstream_tasks=[up])
+        assert flow.edges == {Edge(up, p)}
+
+    def test_copy_needs_a_new_name(self) -> None:
+        p = Parameter("x", default=1)
+        q = p.copy("y")
+        assert (q.name, q.slug, q.default, q.required) == ("y", "y", 1, False)
+        assert type(q) is Parameter and p.name == "x"
+
+    def test_name_is_unique_in_a_flow(self) -> None:
+        with Flow("f") as flow:
+            Parameter("x")()
+            with pytest.raises(DuplicateSlugError, match=r"Flow 'f' already has a Parameter named "
+                               r"'x'; Parameter names must be unique"):
+                Parameter("x")()
+        assert len(flow) == 1
+
+    def test_one_parameter_serves_several_flows(self) -> None:
+        @task
+        def show(v: object) -> object:
+            return v
+
+        p = Parameter("x")
+        with Flow("a") as fa:
+            show(p)
+        with Flow("b") as fb:
+            show(p)
+        assert fa.parameters() == fb.parameters() == {p}
+
+    def test_run_reads_the_run_parameters(self) -> None:
+        with context(parameters={"x": 5}):
+            assert Parameter("x").run() == 5
+            assert Parameter("y", default=2).run() == 2
+        assert Parameter("y", default=2).run() == 2
+        with pytest.raises(ValueError, match="Parameter 'x' is required but no value was given"):
+            Parameter("x").run()
+
+
+class TestDateTimeParameter:
+    def test_parses_strings(self) -> None:
+        p = DateTimeParameter("when")
+        assert p.required is True
+        with context(parameters={"when": "2024-01-02T03:04:05+00:00"}):
+            value = p.run()
+        assert isinstance(value, pendulum.DateTime)
+        assert value == pendulum.datetime(2024, 1, 2, 3, 4, 5)
+
+    def test_other_values_pass_through(self) -> None:
+        moment = datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC)
+        with context(parameters={"when": moment}):
+            assert DateTimeParameter("when").run() is moment
+        assert DateTimeParameter("when", required=False).run() is None
+        assert DateTimeParameter("when", default="2024-05-06", required=False).run() == (
+            pendulum.datetime(2024, 5, 6)
+        )
+
+    def test_is_a_parameter(self) -> None:
+        p = DateTimeParameter("when")
+        with Flow("f") as flow:
+            p()
+        assert flow.parameters() == {p} and p.slug == "when"

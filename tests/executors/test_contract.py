@@ -1,0 +1,299 @@
+"""The executor contract, one mixin inherited by every executor (cf. dask's GetFunctionTestMixin).
+
+``ExecutorContract`` checks the interface of :mod:`prefectlite.executors.base` directly
+(submit, wait_any, result, wait, prepare_task, start again) and then whole flows: each flow in
+``FLOWS`` must end with the same task states on the executor under test as on the
+``LocalExecutor``. The Dask classes run on the session's real ``LocalCluster``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from prefectlite import Flow, Parameter, context, task, unmapped
+from prefectlite.engine import signals
+from prefectlite.engine.state import Mapped, State, Success
+from prefectlite.engine.task_runner import run_task
+from prefectlite.executors import Executor, LocalExecutor
+from prefectlite.tasks.control_flow import case, merge
+from prefectlite.triggers import all_finished, any_failed
+
+# -- functions and tasks (module level: workers import them by reference) --------------------
+
+
+def add(x: int, y: int = 0) -> int:
+    return x + y
+
+
+def nap_then(x: int, seconds: float) -> int:
+    time.sleep(seconds)
+    return x
+
+
+def keywords(a: int, *, b: int) -> tuple[int, int]:
+    return a, b
+
+
+@task
+def inc(x: int) -> int:
+    return x + 1
+
+
+@task
+def double(x: int) -> int:
+    return 2 * x
+
+
+@task
+def total(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@task(max_retries=2, retry_delay=datetime.timedelta(seconds=0.05))
+def flaky(x: int) -> int:
+    if context.task_run_count < 2:
+        raise ValueError("first attempt fails")
+    return x
+
+
+@task
+def boom(x: int) -> int:
+    raise RuntimeError(f"boom {x}")
+
+
+@task
+def skip_odd(x: int) -> int:
+    if x % 2:
+        raise signals.SKIP(f"{x} is odd")
+    return x
+
+
+@task(trigger=any_failed)
+def on_failure() -> str:
+    return "cleaned up"
+
+
+@task(trigger=all_finished)
+def always(x: Any = None) -> str:
+    return "finished"
+
+
+@task(timeout=0.1)
+def too_slow(x: int) -> int:
+    time.sleep(0.5)
+    return x
+
+
+@task
+def whoami(tag: str) -> tuple[Any, ...]:
+    return (context.flow_name, context.parameters["n"], context.map_index, tag)
+
+
+@task
+def equals(x: int, y: int) -> bool:
+    return x == y
+
+
+# -- fixture flows ----------------------------------------------------------------------------
+
+
+def mapped_flow() -> Flow:
+    with Flow("mapped") as flow:
+        firsts = inc.map(list(range(4)))
+        seconds = double.map(firsts)
+        plus = inc.map(inc.map([10, 20]))
+        total(seconds)
+        total(plus)
+        double.map(inc.map(seconds))
+    return flow
+
+
+def retry_trigger_timeout_flow() -> Flow:
+    with Flow("retries-triggers-timeouts") as flow:
+        ok = flaky(3)
+        bad = boom(ok)
+        on_failure(upstream_tasks=[bad])
+        inc(bad)  # TriggerFailed: all_successful upstream failed
+        always(bad)
+        skipped = skip_odd.map([1, 2, 3])
+        inc.map(skipped)
+        always(too_slow(1))
+    return flow
+
+
+def case_context_flow() -> Flow:
+    with Flow("case-context") as flow:
+        n = Parameter("n", default=2)
+        cond = equals(n, 2)
+        with case(cond, True):
+            yes = inc(n)
+        with case(cond, False):
+            no = double(n)
+        merge(yes, no)
+        whoami.map(["a", "b"])
+        inc.map([1, 2, 3]).set_upstream(whoami(unmapped("c")))
+    return flow
+
+
+FLOWS: dict[str, Callable[[], Flow]] = {
+    "mapped": mapped_flow, "retries-triggers-timeouts": retry_trigger_timeout_flow,
+    "case-context": case_context_flow,
+}
+
+
+def summary(state: State) -> dict[str, Any]:
+    """Each task's final state type and result (exceptions by repr), keyed by slug."""
+    return {t.slug: _summary(s) for t, s in state.result.items()}
+
+
+def _summary(state: State) -> Any:
+    if isinstance(state, Mapped):
+        return ("Mapped", [_summary(child) for child in state.map_states])
+    result = state.result
+    return (type(state).__name__, repr(result) if isinstance(result, BaseException) else result)
+
+
+# -- the contract -----------------------------------------------------------------------------
+
+
+def drain(executor: Executor, futures: list[Any], timeout: float = 30) -> list[Any]:
+    """Results of ``futures`` in completion order, asking ``wait_any`` until all are reported."""
+    pending, results, deadline = set(futures), [], time.monotonic() + timeout
+    while pending:
+        assert time.monotonic() < deadline, f"{len(pending)} futures never reported"
+        for future in executor.wait_any(pending, timeout=1.0):
+            pending.remove(future)
+            results.append(executor.result(future))
+    return results
+
+
+class ExecutorContract:
+    """What every executor must do; subclasses provide the ``executor`` fixture."""
+
+    @pytest.fixture
+    def executor(self) -> Executor:
+        raise NotImplementedError
+
+    def test_submit_then_result(self, executor: Executor) -> None:
+        with executor.start():
+            future = executor.submit(pow, 2, 5)
+            assert executor.wait_any([future], timeout=30) == [future]
+            assert executor.result(future) == 32
+
+    def test_kwargs_reach_fn_and_extra_context_does_not(self, executor: Executor) -> None:
+        extra = {"task_full_name": "keywords", "task_slug": "keywords-1", "map_index": None,
+                 "task_tags": set()}
+        with executor.start():
+            future = executor.submit(keywords, 1, b=2, extra_context=extra)
+            assert drain(executor, [future]) == [(1, 2)]
+
+    def test_wait_any_reports_every_future_once(self, executor: Executor) -> None:
+        with executor.start():
+            futures = [executor.submit(nap_then, i, 0.01 * (i % 3)) for i in range(12)]
+            assert sorted(drain(executor, futures)) == list(range(12))
+
+    def test_wait_any_honours_its_timeout(self, executor: Executor) -> None:
+        with executor.start():
+            future = executor.submit(nap_then, 1, 0.6)
+            start = time.monotonic()
+            done = executor.wait_any([future], timeout=0.05)
+            assert time.monotonic() - start < 0.5
+            assert done in ([], [future])
+            assert drain(executor, [f for f in [future] if f not in done]) in ([], [1])
+
+    def test_wait_resolves_nested_collections(self, executor: Executor) -> None:
+        with executor.start():
+            a, b = executor.submit(add, 1, 2), executor.submit(add, 3)
+            assert executor.wait({"a": [a, 5], "b": (b,)}) == {"a": [3, 5], "b": (3,)}
+
+    def test_prepared_task_runs_through_run_task(self, executor: Executor) -> None:
+        ctx = {"task_name": "double", "task_full_name": "double", "task_slug": "double-1",
+               "task_tags": set(), "map_index": None, "parameters": {}}
+        with executor.start():
+            prepared = executor.prepare_task(double)
+            futures = [executor.submit(run_task, prepared, {}, {"x": i}, ctx, None,
+                                       extra_context=ctx) for i in range(5)]
+            states = executor.wait(futures)
+        assert [type(s) for s in states] == [Success] * 5
+        assert [s.result for s in states] == [0, 2, 4, 6, 8]
+
+    def test_futures_as_arguments_when_resolved_there(self, executor: Executor) -> None:
+        if not executor.resolves_futures:
+            pytest.skip("this executor resolves no futures in submit()")
+        with executor.start():
+            first = executor.submit(add, 1, 1)
+            second = executor.submit(add, first, y=first)
+            assert drain(executor, [second]) == [4]
+
+    def test_start_again_after_a_run(self, executor: Executor) -> None:
+        for n in (1, 2):
+            with executor.start():
+                assert drain(executor, [executor.submit(add, n, 10)]) == [n + 10]
+
+    def test_executor_pickles_between_runs(self, executor: Executor) -> None:
+        copy = pickle.loads(pickle.dumps(executor))
+        assert type(copy) is type(executor)
+
+    @pytest.mark.parametrize("name", sorted(FLOWS))
+    def test_flow_states_equal_local_executor(self, executor: Executor, name: str) -> None:
+        flow = FLOWS[name]()
+        expected = flow.run(executor=LocalExecutor())
+        got = flow.run(executor=executor)
+        assert summary(got) == summary(expected)
+        assert type(got) is type(expected)
+
+    def test_flow_executor_is_used_by_run(self, executor: Executor) -> None:
+        with Flow("own-executor", executor=executor) as flow:
+            result = total(inc.map([1, 2, 3]))
+        assert flow.run().result[result].result == 9
+
+
+class TestLocalExecutor(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        return LocalExecutor()
+
+
+@pytest.mark.dask
+class TestLocalDaskThreads(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        pytest.importorskip("dask")
+        from prefectlite.executors import LocalDaskExecutor
+
+        return LocalDaskExecutor("threads", num_workers=4)
+
+
+@pytest.mark.dask
+class TestLocalDaskSynchronous(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        pytest.importorskip("dask")
+        from prefectlite.executors import LocalDaskExecutor
+
+        return LocalDaskExecutor("synchronous")
+
+
+@pytest.mark.dask
+class TestLocalDaskProcesses(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        pytest.importorskip("dask")
+        from prefectlite.executors import LocalDaskExecutor
+
+        return LocalDaskExecutor("processes", num_workers=2)
+
+
+@pytest.mark.dask
+class TestDaskExecutor(ExecutorContract):
+    @pytest.fixture
+    def executor(self, dask_address: str) -> Iterator[Executor]:
+        from prefectlite.executors import DaskExecutor
+
+        yield DaskExecutor(address=dask_address)

@@ -1,0 +1,154 @@
+"""What is particular to the ``LocalExecutor`` (the shared contract is in test_contract.py).
+
+It runs each submitted function at once, in the calling thread, one at a time: no pool, no
+pickling, plain Python tracebacks. That makes a local flow run depth-first and lets tasks
+return objects that could never cross a process boundary.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from prefectlite import Flow, context, task
+from prefectlite.engine.state import Failed, Success, TimedOut
+from prefectlite.executors import Executor, LocalExecutor
+from prefectlite.executors.local import LocalFuture
+
+
+def test_is_an_executor_with_a_readable_repr() -> None:
+    ex = LocalExecutor()
+    assert isinstance(ex, Executor)
+    assert repr(ex) == "<Executor: LocalExecutor>"
+    assert repr(LocalFuture(3)) == "<LocalFuture: 3>"
+
+
+def test_one_run_at_a_time_and_no_futures_passed_to_workers() -> None:
+    ex = LocalExecutor()
+    assert ex.max_in_flight == 1
+    assert ex.resolves_futures is False
+
+
+def test_submit_runs_at_once_in_the_calling_thread() -> None:
+    calls = []
+    ex = LocalExecutor()
+    with ex.start():
+        future = ex.submit(lambda: calls.append(threading.current_thread()) or "done")
+        assert calls == [threading.current_thread()]  # before anyone waits
+        assert ex.result(future) == "done"
+
+
+def test_wait_any_returns_every_future_without_waiting() -> None:
+    ex = LocalExecutor()
+    with ex.start():
+        futures = [ex.submit(pow, 2, n) for n in range(3)]
+        start = time.monotonic()
+        assert ex.wait_any(futures, timeout=10) == futures
+        assert time.monotonic() - start < 1
+
+
+def test_an_exception_in_fn_propagates_from_submit() -> None:
+    # nothing is hidden in a future: the engine's run_task never raises, plain functions do
+    ex = LocalExecutor()
+    with ex.start(), pytest.raises(ZeroDivisionError):
+        ex.submit(lambda: 1 / 0)
+
+
+def test_wait_resolves_local_futures_and_leaves_other_values() -> None:
+    ex = LocalExecutor()
+    with ex.start():
+        a = ex.submit(pow, 2, 3)
+        assert ex.wait({"a": [a, "x"], "b": {a}}) == {"a": [8, "x"], "b": {8}}
+        assert ex.wait(5) == 5
+
+
+def test_prepare_task_is_the_task_itself() -> None:
+    @task
+    def t():
+        return 1
+
+    assert LocalExecutor().prepare_task(t) is t
+
+
+def test_extra_context_is_not_passed_to_fn() -> None:
+    ex = LocalExecutor()
+    with ex.start():
+        future = ex.submit(dict, a=1, extra_context={"task_full_name": "x"})
+        assert ex.result(future) == {"a": 1}
+
+
+def test_a_flow_runs_in_the_calling_thread_depth_first() -> None:
+    order = []
+
+    @task
+    def first(x):
+        order.append(("first", x, threading.current_thread()))
+        return x
+
+    @task
+    def second(x):
+        order.append(("second", x, threading.current_thread()))
+        return x
+
+    with Flow("local") as flow:
+        second.map(first.map([1, 2]))
+    assert LocalExecutor().max_in_flight == 1
+    state = flow.run(executor=LocalExecutor())
+    assert state.is_successful()
+    me = threading.current_thread()
+    assert order == [("first", 1, me), ("second", 1, me), ("first", 2, me), ("second", 2, me)]
+
+
+def test_unpicklable_values_pass_between_tasks() -> None:
+    @task
+    def make():
+        return (i for i in range(3))  # a generator cannot be pickled
+
+    @task
+    def consume(gen):
+        return sum(gen)
+
+    with Flow("local values") as flow:
+        c = consume(make())
+    assert flow.run(executor=LocalExecutor()).result[c].result == 3
+
+
+def test_a_timed_out_task_leaves_its_thread_running() -> None:
+    # Documented limit: on the LocalExecutor, as on every executor, a timed-out function is
+    # not stopped; its (daemon) thread runs on and its result is dropped.
+    done = threading.Event()
+
+    @task(timeout=0.05)
+    def slow():
+        time.sleep(0.3)
+        done.set()
+
+    with Flow("timeout") as flow:
+        s = slow()
+    state = flow.run(executor=LocalExecutor())
+    assert type(state.result[s]) is TimedOut and not done.is_set()
+    assert done.wait(5)
+
+
+def test_context_reaches_tasks_unchanged() -> None:
+    @task
+    def who():
+        return context.task_name, context.flow_name
+
+    with Flow("ctx") as flow:
+        w = who()
+    assert flow.run(executor=LocalExecutor()).result[w].result == ("who", "ctx")
+
+
+def test_a_failed_task_does_not_raise_out_of_the_run() -> None:
+    @task
+    def boom():
+        raise ValueError("no")
+
+    with Flow("fails") as flow:
+        b = boom()
+    state = flow.run(executor=LocalExecutor())
+    assert type(state) is Failed and isinstance(state.result[b].result, ValueError)
+    assert not isinstance(state.result[b], Success)
