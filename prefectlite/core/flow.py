@@ -149,18 +149,18 @@ class Flow:
     def edges(self) -> set[Edge]:
         """All edges of the flow."""
         return self._cached(  # type: ignore[no-any-return]
-            "edges", lambda: {d["edge"] for _, _, d in self._graph.edges(data=True)}
+            "edges", lambda: {e for _, _, e in self._graph.edges(keys=True)}
         )
 
     def edges_to(self, task: Task) -> set[Edge]:
         """Edges into ``task``."""
         self._require(task)
-        return {d["edge"] for keyed in self._graph._pred[task].values() for d in keyed.values()}
+        return {e for keyed in self._graph._pred[task].values() for e in keyed}
 
     def edges_from(self, task: Task) -> set[Edge]:
         """Edges out of ``task``."""
         self._require(task)
-        return {d["edge"] for keyed in self._graph._succ[task].values() for d in keyed.values()}
+        return {e for keyed in self._graph._succ[task].values() for e in keyed}
 
     def upstream_tasks(self, task: Task) -> set[Task]:
         """Tasks with an edge into ``task``."""
@@ -370,12 +370,13 @@ class Flow:
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         if key is None:  # the same state-only edge again changes nothing (edges form a set)
             existing = self._graph.get_edge_data(upstream_task, downstream_task, default={})
-            if any(data["edge"] == edge for data in existing.values()):
+            if edge in existing:
                 return edge
         self.add_task(upstream_task)
         self.add_task(downstream_task)
-        nx_key = self._graph.add_edge(upstream_task, downstream_task, edge=edge)
-        self._changed(lambda: self._graph.remove_edge(upstream_task, downstream_task, nx_key))
+        # the Edge itself is the multigraph's edge key: no attribute dict per edge (memory)
+        self._graph.add_edge(upstream_task, downstream_task, key=edge)
+        self._changed(lambda: self._graph.remove_edge(upstream_task, downstream_task, edge))
         return edge
 
     def _check_task(self, task: Any, verb: str) -> None:
@@ -397,8 +398,7 @@ class Flow:
         keys = set(self.constants.get(task, ()))
         if task in self._graph:
             keys.update(
-                d["edge"].key for keyed in self._graph._pred[task].values()
-                for d in keyed.values()
+                e.key for keyed in self._graph._pred[task].values() for e in keyed
             )
         return keys
 

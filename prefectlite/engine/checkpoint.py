@@ -66,12 +66,12 @@ def format_kwargs(inputs: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]
 
 
 def result_for(task: Task, ctx: dict[str, Any]) -> Result | None:
-    """The Result a task writes with: its own, else the run's default, else the flow's."""
+    """The Result a task writes with: its own, else its flow's, else the run's default."""
     result: Result | None = task.result
     if result is None:
-        result = ctx.get("default_result")
+        result = ctx.get("flow_result")
     if result is None:
-        result = getattr(ctx.get("flow"), "result", None)
+        result = ctx.get("default_result")
     return result
 
 

@@ -130,7 +130,8 @@ class FlowRunner:
         now = pendulum.now("UTC")
         ctx = {
             **{k: v for k, v in _context.snapshot().items() if k != "flow"},
-            "flow_name": self.flow.name, "flow_run_id": str(uuid.uuid4()),
+            "flow_name": self.flow.name, "flow_result": self.flow.result,
+            "flow_run_id": str(uuid.uuid4()),
             "parameters": parameters, "date": now, "scheduled_start_time": now,
             "today": now.strftime("%Y-%m-%d"),
             "yesterday": now.subtract(days=1).strftime("%Y-%m-%d"),
@@ -234,6 +235,7 @@ class _Walker:
         width = skipped if skipped is not None else _walk.map_width(self.walk, task)
         if isinstance(width, State):
             self.walk.finish_task(task, width)
+            self._tell(task, None, width)
         elif width < 0:  # a mapped input did not succeed: trigger and skip rules decide
             self._run_unmapped(task)
         else:
@@ -242,6 +244,8 @@ class _Walker:
             if preset is not None and len(preset.map_states) == width:
                 done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
             self.walk.expand(task, width, done)
+            if task in self.walk.states:  # nothing left to run: zero width, or all given
+                self._tell(task, None, self.walk.states[task])
             available = self.walk.available.get(task)
             if self.walk.eager and available and all(available):
                 self.walk.task_submitted(task)
@@ -305,10 +309,13 @@ class _Walker:
             self.walk.finish_task(task, state)
         else:
             self.walk.finish_child(task, index, state)
+        self._tell(task, index, state)
+        if index is not None and task in self.walk.states:  # the last child: parent done
+            self._tell(task, None, self.walk.states[task])
+
+    def _tell(self, task: Task, index: int | None, state: State) -> None:
         for observer in self.observers:
             observer.task_run_finished(task, index, state)
-            if index is not None and task in self.walk.states:  # the last child: parent done
-                observer.task_run_finished(task, None, self.walk.states[task])
 
 
 def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:

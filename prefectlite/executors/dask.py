@@ -25,17 +25,18 @@ Bookkeeping, per run (``start()`` makes it fresh, so an executor is reusable)
     ``_RunBook.done``
         futures that finished and that ``wait_any`` has not reported yet, appended by
         done-callbacks under a condition variable: ``wait_any`` never polls every in-flight
-        future, and reports each completion once.
+        future, and reports each completion once (membership by ``id``, no hashing).
     ``_RunBook.names``
         future -> task name, for the ``Failed`` message when a future itself errors (a pool
         process or a worker lost for good, a cancelled future).
     ``_RunBook.batch`` / ``fetched`` (distributed)
         the futures ``wait_any`` last returned, and the states fetched for them: the first
         ``result()`` after a ``wait_any`` gathers the whole batch in one round trip.
-    ``ShippedTask.future`` (distributed)
-        the first submission of a task carries its pickled bytes; from the second on (mapped
-        children) a future that holds those bytes on the cluster stands in for them, so each
-        task crosses the network once and the scheduler keeps one copy.
+    ``_RunBook.shipped`` (distributed)
+        prepared task -> ``None`` once its first submission carried the pickled bytes, then
+        the future that holds those bytes on the cluster and stands in for them in every
+        later submission (mapped children): each task crosses the network once, and the
+        scheduler keeps one copy that it can recompute if the worker holding it dies.
 Logs
     Records of the ``prefectlite`` logger made in worker processes reach the driver's logger of
     the same name: ``Client.forward_logging`` on distributed, a ``QueueHandler`` for process
@@ -432,6 +433,7 @@ class LocalDaskExecutor(Executor):
         self.num_workers = num_workers
         self.dask_config = kwargs
         self.max_in_flight: int | None = 1 if self.scheduler == "synchronous" else None
+        self.ships_work = self.scheduler == "processes"
         self._pool: cf.Executor | None = None
         self._size = 1
         self._book: _RunBook | None = None
@@ -481,12 +483,24 @@ class LocalDaskExecutor(Executor):
                                       initargs=(self._logs[0], level))
 
     def _stop_log_listener(self) -> None:
+        # A pool process killed while writing a record can leave a torn message in the
+        # queue, on which the listener's reader blocks for good: wait a little, then let
+        # its (daemon) thread go rather than hang the run or interpreter exit.
         if self._logs is not None:
             queue, listener = self._logs
-            listener.stop()
-            queue.close()
-            queue.join_thread()
             self._logs = None
+            thread = listener._thread
+            listener.enqueue_sentinel()
+            if thread is not None:
+                thread.join(timeout=5)
+            listener._thread = None
+            queue.close()
+            if thread is not None and thread.is_alive():
+                logger.warning("Log records of a dead pool process could not be read; "
+                               "some worker log lines may be missing.")
+                queue.cancel_join_thread()
+            else:
+                queue.join_thread()
 
     def prepare_task(self, task: Any) -> Any:
         """Processes: the task pickled once (threads and inline runs need no pickling)."""
@@ -597,6 +611,10 @@ class DaskExecutor(Executor):
     """
 
     resolves_futures = True
+    ships_work = True
+    #: submitted runs not finished yet; bounds what a wide map holds on the cluster, and
+    #: with the walk's last-in-first-out order makes long mapped pipelines go depth-first
+    max_in_flight: int | None = 4096
 
     def __init__(self, address: str | None = None, cluster_class: str | Callable[..., Any] |
                  None = None, cluster_kwargs: dict[str, Any] | None = None,

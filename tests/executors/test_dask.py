@@ -287,9 +287,6 @@ def test_unpicklable_task_fails_with_its_name(pickling_executor: Executor) -> No
     assert isinstance(state_of(state, after), Failed)
 
 
-@pytest.mark.xfail(strict=True, reason="engine: every submission carries the Flow "
-                   "(context['flow']) and its downstream tasks carry the upstream Task objects "
-                   "(upstream_states is keyed by Edge), so one unpicklable task fails them all")
 def test_unpicklable_task_leaves_other_tasks_alone(pickling_executor: Executor) -> None:
     with Flow("locked") as flow:
         after = inc(Locked(name="locked")())

@@ -1,0 +1,167 @@
+"""``prefectlite check``: a dry run that runs nothing and reports every problem at once.
+
+It loads the flow and collects, without stopping at the first:
+
+1. a flow file that does not load (syntax error, exception while building, a cycle);
+2. a graph that does not validate (a cycle, reference tasks outside the flow);
+3. parameters: unknown names, required ones with no value, values of the wrong shape
+   (see :mod:`prefectlite.cli.params`);
+4. when the chosen executor pickles work (``processes``, ``dask``, an address): every task,
+   bound constant and Parameter default that cloudpickle cannot pickle, naming the task and
+   the attribute, argument or global variable at fault;
+5. a Dask scheduler address that does not answer.
+
+Exit 0 when clean, 1 with the numbered list; bad command-line input (no such file, a
+malformed ``-p``, an unknown executor) is still a one-line error and exit 2.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Mapping
+from typing import Any
+
+import click
+
+from prefectlite.cli import params as _params
+from prefectlite.cli._errors import FLOW_FAILED, CliError
+from prefectlite.cli.executors import (
+    as_address,
+    check_reachable,
+    is_address,
+    make_executor,
+    pickling_reason,
+)
+from prefectlite.cli.loading import FlowCodeError, load_flow
+from prefectlite.cli.run import executor_options, param_options
+from prefectlite.core.flow import Flow
+from prefectlite.core.parameter import Parameter
+
+
+def _pickle_error(obj: Any) -> Exception | None:
+    import cloudpickle
+
+    try:
+        cloudpickle.dumps(obj)
+    except Exception as exc:  # cloudpickle raises TypeError, PicklingError, AttributeError...
+        return exc
+    return None
+
+
+def _parts(obj: Any, path: str) -> list[tuple[str, Any]]:
+    """The pieces pickling ``obj`` pickles too: items, attributes, a function's globals."""
+    if isinstance(obj, Mapping):
+        return [(f"{path}[{k!r}]", v) for k, v in obj.items()]
+    if isinstance(obj, list | tuple | set | frozenset):
+        return [(f"{path}[{i}]", v) for i, v in enumerate(obj)]
+    if isinstance(obj, types.FunctionType):
+        found = [(f"{path} (global {n})", obj.__globals__[n])
+                 for n in obj.__code__.co_names if n in obj.__globals__]
+        cells = zip(obj.__code__.co_freevars, obj.__closure__ or ())
+        return found + [(f"{path} (closure variable {n})", c.cell_contents) for n, c in cells]
+    attrs = getattr(obj, "__dict__", None)
+    return [(f"{path}.{k}", v) for k, v in attrs.items()] if isinstance(attrs, dict) else []
+
+
+def culprit(obj: Any, path: str, depth: int = 5) -> str:
+    """Which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
+
+    Examples
+    --------
+    >>> import threading
+    >>> class Holder:
+    ...     def __init__(self):
+    ...         self.name, self.lock = "h", threading.Lock()
+    >>> print(culprit({"ok": 1, "h": Holder()}, "value"))  # doctest: +ELLIPSIS
+    value['h'].lock (of type lock): TypeError: cannot pickle '_thread.lock' object
+    """
+    if depth > 0:
+        for sub, child in _parts(obj, path):
+            if _pickle_error(child) is not None:
+                return culprit(child, sub, depth - 1)
+    exc = _pickle_error(obj)
+    why = f": {type(exc).__name__}: {exc}" if exc is not None else ""
+    return f"{path} (of type {type(obj).__name__}){why}"
+
+
+def pickle_problems(flow: Flow) -> list[str]:
+    """Every task, constant and Parameter default of ``flow`` that does not pickle."""
+    problems = []
+    for task in flow.sorted_tasks():
+        slug = flow.slugs[task]
+        if isinstance(task, Parameter):
+            if _pickle_error(task) is not None:
+                problems.append(f"parameter {task.name!r} cannot be pickled: "
+                                f"{culprit(task, 'parameter')}")
+            continue
+        if _pickle_error(task) is not None:
+            problems.append(f"task {slug!r} cannot be pickled: {culprit(task, 'task')}")
+        for key, value in flow.constants.get(task, {}).items():
+            if _pickle_error(value) is not None:
+                problems.append(f"task {slug!r}, argument {key!r} (a constant) cannot be "
+                                f"pickled: {culprit(value, key)}")
+    return problems
+
+
+def find_problems(flow: Flow, given: dict[str, _params.Given], executor: str | None,
+                  connect_timeout: float) -> tuple[list[str], str]:
+    """Every problem of ``flow`` for this input and executor; and a note on pickling."""
+    problems = []
+    try:
+        flow.validate()
+    except ValueError as exc:
+        problems.append(str(exc))
+    problems += _params.resolve(flow, given)[1]
+    if executor is not None and is_address(executor):
+        try:
+            check_reachable(as_address(executor), connect_timeout)
+        except CliError as exc:
+            problems.append(exc.message)
+    chosen = make_executor(executor, flow, connect_timeout, check_address=False)
+    reason = pickling_reason(chosen)
+    if reason is None:
+        note = (f"{type(chosen).__name__} does not pickle tasks; check with -e processes "
+                "or -e dask to see what could not be sent to other processes.")
+    else:
+        note = f"{type(chosen).__name__} pickles tasks ({reason}): checked."
+        problems += pickle_problems(flow)
+    return problems, note
+
+
+@click.command("check")
+@click.argument("target", metavar="PATH_OR_MODULE[:FLOW_NAME]")
+@param_options
+@executor_options
+def check_command(target: str, param: tuple[str, ...], params_file: str | None,
+                  executor: str | None, connect_timeout: float) -> None:
+    """Check a flow without running it, and list every problem found.
+
+    Looks for cycles, unknown or missing parameters, parameter values of the wrong shape,
+    and (for executors that send work to other processes) tasks, constants and defaults
+    that cannot be pickled. Exit code: 0 no problem, 1 problems listed, 2 bad input.
+    """
+    given = _params.gather(param, params_file)
+    try:
+        loaded = load_flow(target)
+    except FlowCodeError as exc:
+        _report(target, [exc.message], "")
+        return
+    flow = loaded.flow
+    problems, note = find_problems(flow, given, executor, connect_timeout)
+    what = f"flow {flow.name!r} ({len(flow.tasks)} tasks, {len(flow.parameters())} parameters)"
+    _report(what, problems, note)
+
+
+def _report(what: str, problems: list[str], note: str) -> None:
+    if not problems:
+        click.echo(f"No problems found in {what}.")
+        if note:
+            click.echo(note)
+        return
+    plural = "problem" if len(problems) == 1 else "problems"
+    click.echo(f"{len(problems)} {plural} found in {what}:")
+    for i, problem in enumerate(problems, 1):
+        click.echo(f"  {i}. {problem}")
+    if note:
+        click.echo(note)
+    raise SystemExit(FLOW_FAILED)

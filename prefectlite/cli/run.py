@@ -1,0 +1,251 @@
+"""``prefectlite run``: load a flow, check its parameters, run it, show progress and a summary.
+
+Everything the command line says is checked before anything runs (parameters, executor,
+schedule options, the scheduler's address); a mistake is one ``Error:`` line and exit 2.
+The run itself goes through ``FlowRunner.run(observers=[...])``: a progress observer (live on
+a terminal, plain lines otherwise, see :mod:`prefectlite.utilities.progress`) records each
+task's state, duration and retries, and the summary table is made from it. Exit 0 when the
+flow succeeded, 1 when not (for ``--schedule``: when any run did not succeed).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from prefectlite.cli import params as _params
+from prefectlite.cli import scheduling as _scheduling
+from prefectlite.cli._errors import FLOW_FAILED, CliError, CommandFailed
+from prefectlite.cli._logging import LEVELS, cli_logging
+from prefectlite.cli.executors import DEFAULT_CONNECT_TIMEOUT, make_executor
+from prefectlite.cli.loading import load_flow
+from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.core.flow import Flow
+from prefectlite.engine.state import Cancelled, State
+from prefectlite.executors.base import Executor
+from prefectlite.utilities.progress import (
+    LiveProgress,
+    RunRecorder,
+    format_duration,
+    make_progress,
+    rich_available,
+)
+
+
+@dataclass
+class Display:
+    """How a run is shown (``-q``, ``--no-progress``, ``--json``) and whether it is journaled."""
+
+    quiet: bool = False
+    progress: bool = True
+    as_json: bool = False
+    journal: bool = True
+    source: str = ""
+
+    @property
+    def live(self) -> bool | None:
+        return False if self.as_json else None
+
+
+def param_options(fn: Any) -> Any:
+    """``-p/--param`` and ``--params-file`` (shared by ``run`` and ``check``)."""
+    fn = click.option("--params-file", type=click.Path(dir_okay=False),
+                      help="A JSON file holding an object of parameter values.")(fn)
+    return click.option(
+        "-p", "--param", "param", multiple=True, metavar="NAME=VALUE",
+        help="A parameter value, read as JSON when it parses, else as a string "
+             "(repeatable; wins over --params-file).")(fn)
+
+
+def executor_options(fn: Any) -> Any:
+    """``-e/--executor`` and ``--connect-timeout`` (shared by ``run`` and ``check``)."""
+    fn = click.option("--connect-timeout", type=float, default=DEFAULT_CONNECT_TIMEOUT,
+                      show_default=True, metavar="SECONDS",
+                      help="How long to wait for a Dask scheduler to answer.")(fn)
+    return click.option(
+        "-e", "--executor", metavar="local|threads|processes|dask|ADDRESS",
+        help="Where tasks run: in this process (local), a local thread or process pool, a "
+             "temporary Dask cluster, or the Dask scheduler at ADDRESS (tcp://host:port). "
+             "Default: the flow's executor, else local.")(fn)
+
+
+@click.command("run")
+@click.argument("target", metavar="PATH_OR_MODULE[:FLOW_NAME]")
+@param_options
+@executor_options
+@click.option("--journal/--no-journal", default=True, show_default=True,
+              help="Record the run in the run journal ($PREFECTLITE_HOME/prefectlite.db), "
+                   "so that it can be resumed and listed with `prefectlite runs`.")
+@click.option("--resume", metavar="RUN_ID|latest",
+              help="Run again only what that journaled run of this flow did not finish "
+                   "(`latest`: its newest run that did not succeed). Parameters default to "
+                   "that run's.")
+@click.option("-q", "--quiet", is_flag=True,
+              help="Only warnings and errors: no progress, no summary table.")
+@click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False),
+              help="Level of the prefectlite log lines (default INFO; per-task lines are "
+                   "shown only with --no-progress or an explicit level).")
+@click.option("--no-progress", is_flag=True, help="No progress display; per-task log lines.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the summary as one line of JSON on stdout, per run (progress goes "
+                   "to stderr).")
+@click.option("--schedule", is_flag=True,
+              help="Run on the flow's schedule (or --cron/--interval) until Ctrl-C.")
+@click.option("--cron", metavar="EXPR", help="Run on this cron schedule (implies --schedule).")
+@click.option("--interval", type=float, metavar="SECONDS",
+              help="Run every SECONDS seconds, the first run at once (implies --schedule).")
+@click.option("--timezone", metavar="TZ",
+              help="Time zone of --cron (default: this machine's).")
+@click.option("--max-runs", type=click.IntRange(min=1), metavar="N",
+              help="With a schedule: stop after N runs.")
+def run_command(target: str, param: tuple[str, ...], params_file: str | None,
+                executor: str | None, connect_timeout: float, journal: bool,
+                resume: str | None, quiet: bool,
+                log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
+                cron: str | None, interval: float | None, timezone: str | None,
+                max_runs: int | None) -> None:
+    """Run a flow from a Python file or module.
+
+    PATH_OR_MODULE is a .py file or an importable module; FLOW_NAME picks one of its flows
+    (by name or variable) when it has several. Exit code: 0 the flow succeeded, 1 it did
+    not, 2 bad input.
+
+    \b
+    Examples:
+      prefectlite run examples/cli_etl.py
+      prefectlite run flows.py:etl -p day=2024-01-31 -p 'ids=[1, 2, 3]' -e threads
+      prefectlite run flows.py:etl --cron '0 9 * * 1-5' --timezone Europe/Paris
+      prefectlite run flows.py:etl --resume latest
+    """
+    given = _params.gather(param, params_file)
+    custom = _scheduling.build_schedule(cron, interval, timezone)
+    loaded = load_flow(target)
+    flow = loaded.flow
+    on_schedule = schedule or custom is not None
+    sched = custom or (flow.schedule if on_schedule else None)
+    if on_schedule and sched is None:
+        raise CliError(f"flow {flow.name!r} has no schedule; give --cron EXPR or "
+                       "--interval SECONDS with --schedule.")
+    if max_runs is not None and not on_schedule:
+        raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
+    supplied = _scheduling.clock_parameters(sched) if sched is not None else set()
+    if resume is not None:
+        supplied |= set(_resumed_parameters(flow, resume, journal, on_schedule))
+    values, problems = _params.resolve(flow, given, supplied)
+    if problems:
+        raise CliError("; ".join(problems) + ".")
+    chosen = make_executor(executor, flow, connect_timeout)
+    display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
+                      source=target)
+    with cli_logging(log_level, quiet, display.progress and not quiet):
+        if sched is None:
+            ok = run_once(flow, values, chosen, display, resume=resume)
+        else:
+            ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
+    if not ok:
+        sys.exit(FLOW_FAILED)
+
+
+def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool) -> dict:
+    """The parameters of the run to resume (they are the defaults of the new run)."""
+    if not journal:
+        raise CliError("--resume reads the run journal; drop --no-journal.")
+    if scheduled:
+        raise CliError("--resume runs the flow once; it cannot be combined with a schedule.")
+    from prefectlite.cli.runs import open_store
+    from prefectlite.engine.journal import JournalError
+    from prefectlite.engine.resume import find_run
+
+    try:
+        with open_store() as store:
+            return dict(find_run(store, flow, resume).parameters)
+    except (JournalError, click.ClickException) as exc:
+        raise CliError(f"cannot resume {resume!r}: "
+                       f"{exc.message if isinstance(exc, click.ClickException) else exc}"
+                       ) from None
+
+
+def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: Executor,
+                   display: Display, max_runs: int | None) -> bool:
+    def say(text: str) -> None:
+        if not display.quiet:
+            click.echo(text, err=True)
+
+    def one(defaults: dict[str, Any], when: datetime.datetime) -> bool:
+        context = {"scheduled_start_time": when}
+        return run_once(flow, {**defaults, **values}, executor, display, context)
+
+    runs, failed = _scheduling.loop(schedule, one, say, max_runs)
+    return failed == 0
+
+
+def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Display,
+             context: dict[str, Any] | None = None, resume: str | None = None) -> bool:
+    """Run ``flow`` once with a progress observer, print the summary; whether it succeeded.
+
+    Does what ``flow.run(journal=..., resume=...)`` does, with the observer added.
+    """
+    from prefectlite.engine.flow_runner import FlowRunner
+    from prefectlite.engine.journal import JournalError
+
+    sequential = getattr(executor, "max_in_flight", None) == 1
+    recorder = make_progress(display.progress and not display.quiet, display.live, sequential)
+    run_kwargs: dict[str, Any] = {"parameters": values, "executor": executor,
+                                  "context": context, "observers": [recorder]}
+    try:
+        run_kwargs = _persistence(flow, run_kwargs, display.journal, resume)
+        recorder.given = set(run_kwargs.get("task_states") or ())
+        state = FlowRunner(flow).run(**run_kwargs)
+    except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
+        state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
+    except JournalError as exc:
+        raise CommandFailed(str(exc)) from None
+    finally:
+        if isinstance(recorder, LiveProgress):
+            recorder.close()
+    if not display.quiet:
+        show_summary(flow, state, recorder, display)
+    return state.is_successful()
+
+
+def _persistence(flow: Flow, run_kwargs: dict[str, Any], journal: bool,
+                 resume: str | None) -> dict[str, Any]:
+    """``run_kwargs`` for a journaled (and maybe resumed) run, or a plain one (as run_flow)."""
+    if journal or resume is not None:
+        from prefectlite.engine.resume import journaled_run
+
+        return journaled_run(flow, run_kwargs, True, resume)
+    from prefectlite.engine.checkpoint import run_context
+
+    return {**run_kwargs, "context": run_context(flow, run_kwargs["context"])}
+
+
+def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Display) -> None:
+    """The summary table on stdout: rich on a terminal, plain text otherwise, or JSON."""
+    rows = recorder.rows()
+    elapsed = (recorder.ended or recorder.started) - recorder.started
+    run_id = state.context.get("flow_run_id")
+    if display.as_json:
+        click.echo(json.dumps({
+            "flow": flow.name, "flow_run_id": run_id, "state": type(state).__name__,
+            "message": state.message, "duration": elapsed,
+            "tasks": json.loads(rows_json(rows)),
+        }, default=str))
+        return
+    short = f" (run {run_id[:8]})" if display.journal and run_id else ""
+    title = (f"Flow run {flow.name!r}{short}: {type(state).__name__} in "
+             f"{format_duration(elapsed)} - {state.message}")
+    if sys.stdout.isatty() and rich_available():
+        from rich.console import Console
+
+        Console().print(rich_table(rows, title=title))
+    else:
+        click.echo(title)
+        click.echo(plain_table(rows))
+    if display.journal and run_id and not state.is_successful():
+        click.echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")

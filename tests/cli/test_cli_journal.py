@@ -1,0 +1,148 @@
+"""The run journal from the command line: journaled runs, --resume, runs list/show/delete,
+visualize --run. Each test has its own PREFECTLITE_HOME (see conftest)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+
+def run_ids(invoke) -> list[str]:
+    return [r["id"] for r in json.loads(invoke("runs", "list", "--json").stdout)]
+
+
+def journal() -> Path:
+    return Path(os.environ["PREFECTLITE_HOME"]) / "prefectlite.db"
+
+
+def test_runs_are_journaled_by_default(invoke, flow_file) -> None:
+    result = invoke("run", flow_file("simple"), "--json")
+    run_id = json.loads(result.stdout)["flow_run_id"]
+    assert run_ids(invoke) == [run_id]
+    listing = invoke("runs", "list").stdout.splitlines()
+    assert listing[0].split() == ["run", "id", "flow", "state", "started", "duration",
+                                  "resumed", "from"]
+    assert listing[1].startswith(f"{run_id[:8]}  simple  Success  ")
+
+
+def test_no_journal(invoke, flow_file) -> None:
+    assert invoke("run", flow_file("simple"), "--no-journal").exit_code == 0
+    assert not journal().exists()
+    result = invoke("runs", "list")
+    assert result.exit_code == 1 and result.stderr.startswith("Error: no run journal yet at ")
+
+
+def fail_then_resume(invoke, flow_file, tmp_path, monkeypatch) -> tuple[object, Path]:
+    count = tmp_path / "count"
+    monkeypatch.setenv("COUNT_FILE", str(count))
+    first = invoke("run", flow_file("fixable"), "-p", "n=4")
+    assert first.exit_code == 1
+    assert f"--resume {run_ids(invoke)[0][:8]}" in first.stdout  # the hint
+    monkeypatch.setenv("CLI_FIXED", "1")
+    second = invoke("run", flow_file("fixable"), "--resume", "latest", "--json")
+    assert second.exit_code == 0, second.stderr
+    return second, count
+
+
+def test_resume(invoke, flow_file, tmp_path, monkeypatch) -> None:
+    second, _ = fail_then_resume(invoke, flow_file, tmp_path, monkeypatch)
+    rows = {t["task"]: t for t in json.loads(second.stdout)["tasks"]}
+    assert rows["n"]["message"].startswith("(given, not run)")  # the old run's parameters
+    assert rows["check"]["state"] == "Success"
+    newest = json.loads(invoke("runs", "list", "--json").stdout)[0]
+    assert newest["resumed_from"] == run_ids(invoke)[1] and newest["parameters"] == {"n": 4}
+
+
+def test_resume_does_not_rerun_kept_tasks(invoke, flow_file, tmp_path, monkeypatch) -> None:
+    second, count = fail_then_resume(invoke, flow_file, tmp_path, monkeypatch)
+    rows = {t["task"]: t for t in json.loads(second.stdout)["tasks"]}
+    assert rows["produce"]["message"].startswith("(given, not run)")
+    assert count.read_text() == "x"  # produce ran once, in the first run
+
+
+def test_resume_errors(invoke, flow_file) -> None:
+    result = invoke("run", flow_file("simple"), "--resume", "latest", "--no-journal")
+    assert result.exit_code == 2 and "drop --no-journal" in result.stderr
+    invoke("run", flow_file("simple"))
+    result = invoke("run", flow_file("simple"), "--resume", "nope")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: cannot resume 'nope': ")
+    result = invoke("run", flow_file("simple"), "--resume", "latest", "--interval", "1")
+    assert result.exit_code == 2 and "cannot be combined with a schedule" in result.stderr
+
+
+def test_resume_a_run_of_another_flow(invoke, flow_file) -> None:
+    invoke("run", flow_file("failing"))
+    run_id = run_ids(invoke)[0]
+    result = invoke("run", flow_file("simple"), "--resume", run_id[:8])
+    assert result.exit_code == 2 and "is a run of flow 'failing'" in result.stderr
+
+
+def test_show(invoke, flow_file) -> None:
+    invoke("run", flow_file("retrying"))
+    run_id = run_ids(invoke)[0]
+    out = invoke("runs", "show", run_id[:6]).stdout
+    assert out.startswith(f"Flow run {run_id}\n  flow        retrying\n  state       Success")
+    flaky = next(line for line in out.splitlines() if line.startswith("flaky-1 "))
+    assert flaky.split()[1:2] == ["Mapped"] and "3 mapped runs: 3 Success" in flaky
+    assert flaky.split()[3] == "1"  # the retry of child 0
+    assert "flaky-1[2]" in invoke("runs", "show", run_id, "--all").stdout
+    assert invoke("runs", "show", "latest").stdout == out
+    info = json.loads(invoke("runs", "show", run_id, "--json").stdout)
+    assert info["flow"] == "retrying" and len(info["tasks"]) == 3
+
+
+def test_show_unknown(invoke, flow_file) -> None:
+    invoke("run", flow_file("simple"))
+    result = invoke("runs", "show", "zzzz")
+    assert result.exit_code == 2 and result.stderr.startswith("Error: no run 'zzzz' in the run")
+
+
+def test_delete(invoke, flow_file) -> None:
+    for _ in range(2):
+        invoke("run", flow_file("simple"))
+    first, second = run_ids(invoke)
+    assert invoke("runs", "delete", "--older-than", "1d").stdout == "Deleted 0 run(s).\n"
+    dry = invoke("runs", "delete", "--flow", "simple", "--dry-run").stdout
+    assert dry.startswith("Would delete 2 run(s): ")
+    assert invoke("runs", "delete", first[:8]).stdout == f"Deleted 1 run(s): {first}\n"
+    assert run_ids(invoke) == [second]
+
+
+@pytest.mark.parametrize(("args", "match"), [
+    ([], "say which runs to delete"), (["abc", "--older-than", "1d"], "not both"),
+    (["--older-than", "soon"], "'soon' is not an age"),
+])
+def test_delete_bad_input(invoke, flow_file, args, match) -> None:
+    invoke("run", flow_file("simple"))
+    result = invoke("runs", "delete", *args)
+    assert result.exit_code == 2 and match in result.stderr
+
+
+def test_visualize_a_run(invoke, flow_file, tmp_path) -> None:
+    invoke("run", flow_file("failing"))
+    run_id = run_ids(invoke)[0]
+    out = tmp_path / "run.dot"
+    assert invoke("visualize", flow_file("failing"), "--run", run_id[:8], "-o", out).exit_code == 0
+    text = out.read_text()
+    assert 'label="boom" shape=ellipse style=filled fillcolor="#eb0000"' in text
+    assert 'label="ok" shape=ellipse style=filled fillcolor="#28a745"' in text
+    result = invoke("visualize", flow_file("simple"), "--run", run_id, "-o", out)
+    assert result.exit_code == 2 and "is a run of flow 'failing'" in result.stderr
+
+
+def test_schedule_journals_every_run(invoke, flow_file) -> None:
+    result = invoke("run", flow_file("simple"), "--interval", "0.1", "--max-runs", "2", "-q")
+    assert result.exit_code == 0
+    assert len(run_ids(invoke)) == 2
+
+
+def test_broken_journal_is_one_line(invoke, flow_file) -> None:
+    journal().parent.mkdir(parents=True)
+    journal().write_bytes(b"this is not sqlite" * 100)
+    result = invoke("run", flow_file("simple"))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "not a prefectlite run journal" in result.stderr
