@@ -11,8 +11,8 @@ or a ``RunStore``; subflows inherit their parent's journal) writes:
   ``TimedOut``, ...), as Prefect 1 rows have. Rows are written in batches (at the end of the
   run, and every ``BATCH`` rows).
 
-Not recorded yet: which run is a subflow of which (the journal schema has no column for a
-parent run), and results (eager runs do not persist results, so they cannot be resumed).
+A subflow's row names its parent run (``parent_run_id``). Not recorded: results (eager runs
+do not persist results, so they cannot be resumed).
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ class EagerJournal:
     def flow_run_started(self, run: FlowRun) -> None:
         if self.opened_by is None:
             self.opened_by = run
-        self.store.start_run(str(run.id), run.flow.name, dict(run.parameters))
+        parent = str(run.parent.id) if run.parent is not None else None
+        self.store.start_run(str(run.id), run.flow.name, dict(run.parameters),
+                             parent_run_id=parent)
 
     def task_run_finished(self, run: FlowRun, task_name: str, run_name: str,
                           map_index: int | None, state: State) -> None:

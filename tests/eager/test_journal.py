@@ -45,6 +45,7 @@ def test_runs_and_task_runs_are_recorded(tmp_path: Path) -> None:
                         ("bad-0", None): "Failed"}
         sub = store.get_run(runs["child"].id)
         assert sub.parameters == {"x": 5}
+        assert sub.parent_run_id == top.id and top.parent_run_id is None  # linked subflow
         assert [(t.task_slug, t.state) for t in sub.task_runs] == [("add-0", "Success")]
 
 
