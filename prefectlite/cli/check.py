@@ -17,8 +17,6 @@ malformed ``-p``, an unknown executor) is still a one-line error and exit 2.
 
 from __future__ import annotations
 
-import types
-from collections.abc import Mapping
 from typing import Any
 
 import click
@@ -36,31 +34,7 @@ from prefectlite.cli.loading import FlowCodeError, load_flow
 from prefectlite.cli.run import executor_options, param_options
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import Parameter
-
-
-def _pickle_error(obj: Any) -> Exception | None:
-    import cloudpickle
-
-    try:
-        cloudpickle.dumps(obj)
-    except Exception as exc:  # cloudpickle raises TypeError, PicklingError, AttributeError...
-        return exc
-    return None
-
-
-def _parts(obj: Any, path: str) -> list[tuple[str, Any]]:
-    """The pieces pickling ``obj`` pickles too: items, attributes, a function's globals."""
-    if isinstance(obj, Mapping):
-        return [(f"{path}[{k!r}]", v) for k, v in obj.items()]
-    if isinstance(obj, list | tuple | set | frozenset):
-        return [(f"{path}[{i}]", v) for i, v in enumerate(obj)]
-    if isinstance(obj, types.FunctionType):
-        found = [(f"{path} (global {n})", obj.__globals__[n])
-                 for n in obj.__code__.co_names if n in obj.__globals__]
-        cells = zip(obj.__code__.co_freevars, obj.__closure__ or ())
-        return found + [(f"{path} (closure variable {n})", c.cell_contents) for n, c in cells]
-    attrs = getattr(obj, "__dict__", None)
-    return [(f"{path}.{k}", v) for k, v in attrs.items()] if isinstance(attrs, dict) else []
+from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 
 def culprit(obj: Any, path: str, depth: int = 5) -> str:
@@ -75,13 +49,9 @@ def culprit(obj: Any, path: str, depth: int = 5) -> str:
     >>> print(culprit({"ok": 1, "h": Holder()}, "value"))  # doctest: +ELLIPSIS
     value['h'].lock (of type lock): TypeError: cannot pickle '_thread.lock' object
     """
-    if depth > 0:
-        for sub, child in _parts(obj, path):
-            if _pickle_error(child) is not None:
-                return culprit(child, sub, depth - 1)
-    exc = _pickle_error(obj)
+    where, part, exc = find_unpicklable(obj, path, depth)
     why = f": {type(exc).__name__}: {exc}" if exc is not None else ""
-    return f"{path} (of type {type(obj).__name__}){why}"
+    return f"{where} (of type {type(part).__name__}){why}"
 
 
 def pickle_problems(flow: Flow) -> list[str]:
@@ -90,14 +60,14 @@ def pickle_problems(flow: Flow) -> list[str]:
     for task in flow.sorted_tasks():
         slug = flow.slugs[task]
         if isinstance(task, Parameter):
-            if _pickle_error(task) is not None:
+            if pickle_error(task) is not None:
                 problems.append(f"parameter {task.name!r} cannot be pickled: "
                                 f"{culprit(task, 'parameter')}")
             continue
-        if _pickle_error(task) is not None:
+        if pickle_error(task) is not None:
             problems.append(f"task {slug!r} cannot be pickled: {culprit(task, 'task')}")
         for key, value in flow.constants.get(task, {}).items():
-            if _pickle_error(value) is not None:
+            if pickle_error(value) is not None:
                 problems.append(f"task {slug!r}, argument {key!r} (a constant) cannot be "
                                 f"pickled: {culprit(value, key)}")
     return problems

@@ -69,6 +69,7 @@ import cloudpickle
 
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor
+from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "dask_resources", "task_key"]
 
@@ -180,14 +181,6 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _pickle_error(obj: Any) -> Exception | None:
-    try:
-        cloudpickle.dumps(obj)
-    except Exception as exc:
-        return exc
-    return None
-
-
 def _culprit(obj: Any, path: str, depth: int = 4) -> str:
     """Say which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
 
@@ -200,27 +193,9 @@ def _culprit(obj: Any, path: str, depth: int = 4) -> str:
     >>> print(_culprit({"ok": 1, "h": Holder()}, "context"))  # doctest: +ELLIPSIS
     context['h'].lock, of type lock, cannot be pickled (TypeError: cannot pickle ...)
     """
-    if depth > 0:
-        for sub, child in _parts(obj, path):
-            if _pickle_error(child) is not None:
-                return _culprit(child, sub, depth - 1)
-    exc = _pickle_error(obj)
+    where, part, exc = find_unpicklable(obj, path, depth)
     why = f" ({_describe(exc)})" if exc is not None else ""
-    return f"{path}, of type {type(obj).__name__}, cannot be pickled{why}"
-
-
-def _parts(obj: Any, path: str) -> list[tuple[str, Any]]:
-    """The pieces of ``obj`` to look into: items (keys too), elements, attributes."""
-    if isinstance(obj, Mapping):
-        keys = [(f"{path} key {k!r}", k) for k in obj]
-        return keys + [(f"{path}[{k!r}]", v) for k, v in obj.items()]
-    if isinstance(obj, list | tuple):
-        return [(f"{path}[{i}]", v) for i, v in enumerate(obj)]
-    attrs = getattr(obj, "__dict__", None)
-    if not isinstance(attrs, dict):
-        slots = getattr(type(obj), "__slots__", ())
-        attrs = {n: getattr(obj, n) for n in slots if hasattr(obj, n)}
-    return [(f"{path}.{k}", v) for k, v in attrs.items()]
+    return f"{where}, of type {type(part).__name__}, cannot be pickled{why}"
 
 
 def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
@@ -230,7 +205,7 @@ def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, An
     except (TypeError, ValueError):
         named = {**{f"args[{i}]": a for i, a in enumerate(args)}, **kwargs}
     for name, value in named.items():
-        if _pickle_error(value) is not None:
+        if pickle_error(value) is not None:
             return _culprit(value, f"argument {name}")
     return _culprit(fn, f"function {getattr(fn, '__qualname__', fn)!r}", depth=0)
 
@@ -278,7 +253,7 @@ def _result_failure(name: str, value: Any) -> Failed | None:
         cloudpickle.CloudPickler(_Discard(), protocol=5, buffer_callback=_out_of_band).dump(value)
     except Exception:
         inner = getattr(value, "result", value)
-        bad_result = _pickle_error(inner) is not None
+        bad_result = pickle_error(inner) is not None
         what = _culprit(inner, "the result") if bad_result else _culprit(value, "its state")
         return Failed(message=f"Task {name!r} ran, but its result could not be sent back from "
                       f"the worker: {what}.")
@@ -730,7 +705,7 @@ class DaskExecutor(Executor):
             return client.submit(run_shipped, name, fn, args, kwargs, self._log_level,
                                  key=task_key(ctx), pure=False, resources=resources or None)
         except Exception:
-            if _pickle_error((fn, args, kwargs)) is None:
+            if pickle_error((fn, args, kwargs)) is None:
                 raise
             return _pickle_failure(name, where, _arguments_culprit(fn, args, kwargs))
 
