@@ -59,7 +59,8 @@ class Edge:
         self.key = key
         self.mapped = mapped
         self.flattened = flattened
-        self._hash = hash(self._key())  # edges key dicts on the engine's per-task path
+        # edges key dicts on the engine's per-task path (the tuple of _key(), written out)
+        self._hash = hash((upstream_task, downstream_task, key, mapped, flattened))
 
     @property
     def tasks(self) -> set[Task]:

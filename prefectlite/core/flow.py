@@ -37,6 +37,26 @@ if TYPE_CHECKING:
     from prefectlite.engine.state import State
 
 
+def _clear_nx_cache(graph: nx.MultiDiGraph) -> None:
+    cache = getattr(graph, "__networkx_cache__", None)  # what networkx's _clear_cache does
+    if cache:
+        cache.clear()
+
+
+def _forget_flow_id(task: Task) -> None:
+    task.__dict__.pop("_flow_id", None)
+
+
+def _undo_add_task(flow: Flow, task: Task, generated: bool, count: int | None) -> None:
+    flow._graph.remove_node(task)
+    del flow._slugs[flow.slugs.pop(task)]
+    if generated:
+        if count is None:
+            flow._slug_counts.pop(task.name, None)
+        else:
+            flow._slug_counts[task.name] = count
+
+
 class Flow:
     """A named graph of tasks that runs as one unit.
 
@@ -72,6 +92,8 @@ class Flow:
     ['add-1', 'add-2']
     """
 
+    _flow_ref: tuple[str, str] | None = None  # the ``_flow_id`` given to tasks bound here
+
     def __init__(
         self,
         name: str,
@@ -105,7 +127,9 @@ class Flow:
         self._id = uuid.uuid4().hex
         self._cache: dict[str, Any] = {}
         self._tokens: list[Any] = []
-        self._undo: list[Callable[[], None]] | None = None
+        # While a change is being made: its undo steps, each ``(function, *arguments)`` or an
+        # added Edge (tuples and edges, not closures: fewer objects for the cyclic GC).
+        self._undo: list[Any] | None = None
         for t in tasks or ():
             self.add_task(t)
         for e in edges or ():
@@ -261,11 +285,20 @@ class Flow:
 
     # -- changing the graph ------------------------------------------------------------
 
-    def _changed(self, undo: Callable[[], None]) -> None:
+    def _changed(self, *step: Any) -> None:
+        """Record a change; ``step`` is ``(function, *arguments)``, called to undo it."""
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
-            self._undo.append(undo)
+            self._undo.append(step)
+
+    def _rollback(self, undo: list[Any]) -> None:
+        for step in reversed(undo):
+            if isinstance(step, Edge):
+                self._graph.remove_edge(step.upstream_task, step.downstream_task, step)
+            else:
+                step[0](*step[1:])
+        self._cache.clear()
 
     @contextlib.contextmanager
     def _atomic(self) -> Iterator[None]:
@@ -273,14 +306,12 @@ class Flow:
         if self._undo is not None:  # already inside an atomic change
             yield
             return
-        undo: list[Callable[[], None]] = []
+        undo: list[Any] = []
         self._undo = undo
         try:
             yield
         except BaseException:
-            for step in reversed(undo):
-                step()
-            self._cache.clear()
+            self._rollback(undo)
             raise
         finally:
             self._undo = None
@@ -296,7 +327,7 @@ class Flow:
                 f"Flow {self.name!r}: add_task() needs a Task, got {task!r} "
                 f"({type(task).__name__}). Decorate functions with @task to make tasks."
             )
-        if task in self._graph:
+        if task in self._graph._node:
             return task
         slug = task.slug
         count = self._slug_counts.get(task.name)
@@ -304,31 +335,28 @@ class Flow:
             slug = self._new_slug(task.name)
         elif slug in self._slugs:
             raise self._slug_clash(task, self._slugs[slug])
-        self._graph.add_node(task)
+        graph = self._graph
+        if type(graph) is nx.MultiDiGraph:  # what add_node does, without its overhead
+            graph._succ[task], graph._pred[task], graph._node[task] = {}, {}, {}
+            _clear_nx_cache(graph)
+        else:
+            graph.add_node(task)
         self._slugs[slug] = task
         self.slugs[task] = slug
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
-            generated = task.slug is None
-            self._undo.append(lambda: self._undo_add_task(task, generated, count))
+            self._undo.append((_undo_add_task, self, task, task.slug is None, count))
         return task
-
-    def _undo_add_task(self, task: Task, generated: bool, count: int | None) -> None:
-        self._graph.remove_node(task)
-        del self._slugs[self.slugs.pop(task)]
-        if generated:
-            if count is None:
-                self._slug_counts.pop(task.name, None)
-            else:
-                self._slug_counts[task.name] = count
 
     def _new_slug(self, name: str) -> str:
         n = self._slug_counts.get(name, 0) + 1
-        while f"{name}-{n}" in self._slugs:
+        slug = f"{name}-{n}"
+        while slug in self._slugs:
             n += 1
+            slug = f"{name}-{n}"
         self._slug_counts[name] = n
-        return f"{name}-{n}"
+        return slug
 
     def _slug_clash(self, task: Task, other: Task) -> DuplicateSlugError:
         if isinstance(task, Parameter) and isinstance(other, Parameter):
@@ -357,26 +385,51 @@ class Flow:
         another flow, ``key`` is an argument of the downstream ``run()`` (unless
         ``validate=False``) and not bound already, and the edge closes no cycle.
         """
-        for t in (upstream_task, downstream_task):
-            self._check_task(t, "add_edge")
+        # Runs once per argument of every task call: written out, without loops over
+        # (upstream, downstream) tuples or repeated ``in graph`` calls.
+        graph = self._graph
+        nodes = graph._node
+        my_id = self._id
+        for t in (upstream_task, downstream_task):  # _check_task, only when it may object
+            if not isinstance(t, Task) or (t._flow_id is not None and t._flow_id[0] != my_id):
+                self._check_task(t, "add_edge")
         if key is not None:
             self._check_key(downstream_task, key, validate, _bound)
-        if _graph.reaches(self._graph, downstream_task, upstream_task):
-            path = _graph.path_between(self._graph, downstream_task, upstream_task)
+        if upstream_task is downstream_task or (
+            graph._succ.get(downstream_task)  # only a task with exits can close a cycle
+            and _graph.reaches(graph, downstream_task, upstream_task)
+        ):
+            path = _graph.path_between(graph, downstream_task, upstream_task)
             raise _graph.cycle_error([upstream_task, *path], self.slugs)
-        for t in (upstream_task, downstream_task):  # no change fails once one is made
-            if t not in self._graph and t.slug is not None and t.slug in self._slugs:
-                raise self._slug_clash(t, self._slugs[t.slug])
+        up_new, down_new = upstream_task not in nodes, downstream_task not in nodes
+        for t, new in ((upstream_task, up_new), (downstream_task, down_new)):
+            if new and t.slug is not None and t.slug in self._slugs:  # no change fails
+                raise self._slug_clash(t, self._slugs[t.slug])  # once one is made
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         if key is None:  # the same state-only edge again changes nothing (edges form a set)
-            existing = self._graph.get_edge_data(upstream_task, downstream_task, default={})
+            existing = graph.get_edge_data(upstream_task, downstream_task, default={})
             if edge in existing:
                 return edge
-        self.add_task(upstream_task)
-        self.add_task(downstream_task)
+        if up_new:
+            self.add_task(upstream_task)
+        if down_new:
+            self.add_task(downstream_task)
         # the Edge itself is the multigraph's edge key: no attribute dict per edge (memory)
-        self._graph.add_edge(upstream_task, downstream_task, key=edge)
-        self._changed(lambda: self._graph.remove_edge(upstream_task, downstream_task, edge))
+        if type(graph) is nx.MultiDiGraph:  # what add_edge does (both nodes are in the graph)
+            succ = graph._succ[upstream_task]
+            keydict = succ.get(downstream_task)
+            if keydict is None:
+                keydict = succ[downstream_task] = {edge: {}}
+                graph._pred[downstream_task][upstream_task] = keydict
+            else:
+                keydict[edge] = keydict.get(edge, {})
+            _clear_nx_cache(graph)
+        else:
+            graph.add_edge(upstream_task, downstream_task, key=edge)
+        if self._cache:
+            self._cache.clear()
+        if self._undo is not None:
+            self._undo.append(edge)  # the undo step is the edge itself: nothing allocated
         return edge
 
     def _check_task(self, task: Any, verb: str) -> None:
@@ -437,7 +490,13 @@ class Flow:
         from prefectlite.utilities.tasks import _contains_task, as_task
 
         self._check_task(task, "set_dependencies")
-        with self._atomic():
+        # What _atomic() does, inline: this runs once per task call (no generator per call).
+        outer = self._undo is None
+        if outer:
+            undo: list[Any] = []
+            self._undo = undo
+        try:
+            is_new = task not in self._graph._node
             self.add_task(task)
             for t in upstream_tasks or ():
                 value, is_mapped, flat = unwrap(t, mapped)
@@ -445,18 +504,36 @@ class Flow:
                               flattened=flat, validate=validate)
             for t in downstream_tasks or ():
                 self.add_edge(task, as_task(unwrap(t)[0], flow=self), validate=validate)
-            bound = self._bound_keys(task) if keyword_tasks else set()
-            for key, t in (keyword_tasks or {}).items():
-                value, is_mapped, flat = unwrap(t, mapped)
-                if is_mapped or flat or _contains_task(value):
-                    self.add_edge(as_task(value, flow=self), task, key=key, mapped=is_mapped,
-                                  flattened=flat, validate=validate, _bound=bound)
-                else:
-                    self._add_constant(task, key, value, validate, bound)
-                bound.add(key)
-            if keyword_tasks and task._flow_id is None:
-                task._flow_id = (self._id, self.name)
-                self._changed(lambda: task.__dict__.pop("_flow_id", None))
+            if keyword_tasks:
+                # a task added just now has no bound arguments (the edges above have no key)
+                new_here = is_new and task not in self.constants
+                bound = set() if new_here else self._bound_keys(task)
+                for key, t in keyword_tasks.items():
+                    if isinstance(t, Task):  # the common case, as unwrap/as_task would do
+                        self.add_edge(t, task, key=key, mapped=mapped, validate=validate,
+                                      _bound=bound)
+                    else:
+                        value, is_mapped, flat = unwrap(t, mapped)
+                        if is_mapped or flat or _contains_task(value):
+                            self.add_edge(as_task(value, flow=self), task, key=key,
+                                          mapped=is_mapped, flattened=flat, validate=validate,
+                                          _bound=bound)
+                        else:
+                            self._add_constant(task, key, value, validate, bound)
+                    bound.add(key)
+                if task._flow_id is None:
+                    ref = self._flow_ref
+                    if ref is None or ref[0] != self._id or ref[1] != self.name:
+                        ref = self._flow_ref = (self._id, self.name)  # one tuple, shared
+                    task._flow_id = ref
+                    self._changed(_forget_flow_id, task)
+        except BaseException:
+            if outer:
+                self._rollback(undo)
+            raise
+        finally:
+            if outer:
+                self._undo = None
 
     def _add_constant(
         self, task: Task, key: str, value: Any, validate: bool | None,
@@ -464,13 +541,12 @@ class Flow:
     ) -> None:
         self._check_key(task, key, validate, bound)
         self.constants[task][key] = value
+        self._changed(self._undo_constant, task, key)
 
-        def undo() -> None:
-            del self.constants[task][key]
-            if not self.constants[task]:
-                del self.constants[task]
-
-        self._changed(undo)
+    def _undo_constant(self, task: Task, key: str) -> None:
+        del self.constants[task][key]
+        if not self.constants[task]:
+            del self.constants[task]
 
     def chain(self, *tasks: Task, validate: bool | None = None) -> list[Edge]:
         """Make each task upstream of the next (state-only edges); return the edges."""
@@ -512,6 +588,7 @@ class Flow:
         new._reference_tasks = set(self._reference_tasks)
         new.state_handlers = list(self.state_handlers)
         new._id, new._cache, new._tokens, new._undo = uuid.uuid4().hex, {}, [], None
+        new._flow_ref = None
         return new
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:

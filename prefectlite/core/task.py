@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite import triggers as _triggers
 from prefectlite.exceptions import FlowContextError, TaskDefinitionError
-from prefectlite.utilities.context import context
+from prefectlite.utilities.context import _current, context
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
@@ -69,6 +69,26 @@ class _TaskMeta(type):
             sig = _check_run_signature(namespace["run"], f"Task {name}", is_method=True)
             setattr(cls, _SIGNATURE_ATTR, sig)
         return cls
+
+
+_SIMPLE: dict[int, tuple[inspect.Signature, tuple[tuple[str, ...], int] | None]] = {}
+
+
+def _simple_parameters(sig: inspect.Signature) -> tuple[tuple[str, ...], int] | None:
+    """For a signature of positional-or-keyword parameters only: their names and how many
+    (the first ones) have no default; ``None`` for any other signature. Cached by identity."""
+    entry = _SIMPLE.get(id(sig))
+    if entry is None or entry[0] is not sig:
+        params = list(sig.parameters.values())
+        simple = None
+        if all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params):
+            required = sum(1 for p in params if p.default is p.empty)
+            if all(p.default is p.empty for p in params[:required]):
+                simple = (tuple(p.name for p in params), required)
+        if len(_SIMPLE) >= 4096:  # signatures made per bound method: keep the cache bounded
+            _SIMPLE.clear()
+        entry = _SIMPLE[id(sig)] = (sig, simple)
+    return entry[1]
 
 
 def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | None:
@@ -290,9 +310,7 @@ class Task(metaclass=_TaskMeta):
             """The work of the task; subclasses implement it. Called with the bound arguments."""
 
     def _run_signature(self) -> inspect.Signature:
-        sig = self.__dict__.get(_SIGNATURE_ATTR)
-        if sig is None:
-            sig = getattr(type(self), _SIGNATURE_ATTR, None)
+        sig = getattr(self, _SIGNATURE_ATTR, None)  # the instance's, else its class's
         if sig is None:  # Task itself, whose run() takes nothing
             sig = inspect.Signature()
         return sig
@@ -322,14 +340,19 @@ class Task(metaclass=_TaskMeta):
         ``task_args``, plus those of enclosing ``tags()`` blocks.
         """
         new = object.__new__(type(self))
-        new.__dict__.update(self.__dict__)
-        new.__dict__.pop("slug", None)
-        new.__dict__.pop("_flow_id", None)
+        # Attribute by attribute, not new.__dict__.update(): an instance whose __dict__ is
+        # never asked for keeps its attributes inline, without a dict object (memory, GC).
+        for attr, value in self.__dict__.items():
+            if attr != "slug" and attr != "_flow_id":
+                try:
+                    object.__setattr__(new, attr, value)
+                except AttributeError:  # shadowed by a read-only descriptor of the class
+                    new.__dict__[attr] = value
         for attr, value in task_args.items():
             if not hasattr(new, attr):
                 raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
             setattr(new, attr, value)
-        ctx_tags = context.get("tags")
+        ctx_tags = _current.get().get("tags")  # (the context's dict: once per task call)
         if ctx_tags or "tags" in task_args:  # like Prefect 1: a set, the original's tags kept
             new.tags = set(self.tags) | set(new.tags) | set(ctx_tags or ())
         return new
@@ -350,7 +373,7 @@ class Task(metaclass=_TaskMeta):
         :mod:`prefectlite.eager.task_calls`).
         """
         if flow is None:
-            flow = context.get("flow")
+            flow = _current.get().get("flow")
             if flow is None:
                 run = context.get("_eager_run")
                 if run is not None:
@@ -416,6 +439,22 @@ class Task(metaclass=_TaskMeta):
 
     def _bind_arguments(self, args: tuple, kwargs: dict[str, Any]) -> dict[str, Any]:
         sig = self._run_signature()
+        simple = _simple_parameters(sig)
+        if simple is not None and len(args) <= len(simple[0]):
+            # Fast path of sig.bind() for run(a, b=1, ...): same result, in parameter order.
+            names, required = simple
+            n = len(args)
+            callargs = dict(zip(names, args))
+            if not kwargs:
+                if n >= required:
+                    return callargs
+            else:
+                rest = names[n:]
+                if all(k in rest for k in kwargs) and all(k in kwargs for k in names[n:required]):
+                    for name in rest:
+                        if name in kwargs:
+                            callargs[name] = kwargs[name]
+                    return callargs
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as exc:
@@ -532,7 +571,7 @@ del _dunder, _op
 
 def _register_with_blocks(task: Task, flow: Flow) -> None:
     """Let enclosing ``case`` / resource-manager blocks attach the task just bound."""
-    for block in context.get("_blocks", ()):
+    for block in _current.get().get("_blocks", ()):
         block.add_task(task, flow)
 
 

@@ -239,7 +239,9 @@ def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
     """
     from prefectlite.engine import state as _state
 
-    store = store or RunStore()
+    if store is None:  # our own connection: close it when done
+        with RunStore() as own:
+            return run_states(flow, run_id, own, results)
     run = find_run(store, flow, run_id)
     rows = store.task_runs(run.id)
     by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}

@@ -23,15 +23,21 @@ Pickling is this layer's business
     pickles (into a discarding writer with out-of-band buffers, so big arrays are not copied).
 Bookkeeping, per run (``start()`` makes it fresh, so an executor is reusable)
     ``_RunBook.done``
-        futures that finished and that ``wait_any`` has not reported yet, appended by
-        done-callbacks under a condition variable: ``wait_any`` never polls every in-flight
-        future, and reports each completion once (membership by ``id``, no hashing).
+        futures that finished and that ``wait_any`` has not reported yet, appended under a
+        condition variable by done-callbacks (pools) or, on distributed, by one watcher on
+        the client's event loop per batch of submissions (``unwatched``, handed over by
+        ``wait_any``): ``wait_any`` never polls every in-flight future, and reports each
+        completion once (membership by ``id``, no hashing). On distributed, ``wait_any``
+        lingers up to ``DaskExecutor.linger`` after the first completion to collect more.
     ``_RunBook.names``
         future -> task name, for the ``Failed`` message when a future itself errors (a pool
         process or a worker lost for good, a cancelled future).
     ``_RunBook.batch`` / ``fetched`` (distributed)
         the futures ``wait_any`` last returned, and the states fetched for them: the first
         ``result()`` after a ``wait_any`` gathers the whole batch in one round trip.
+    ``_RunBook.token`` / ``count`` (distributed)
+        keys are ``<task>[-<map index>]-<run token>-<counter>``: unique without a ``uuid4``
+        per submission, and grouped by task name on the dashboard.
     ``_RunBook.shipped`` (distributed)
         prepared task -> ``None`` once its first submission carried the pickled bytes, then
         the future that holds those bytes on the cluster and stands in for them in every
@@ -44,10 +50,11 @@ Logs
     process are not forwarded (their records are already local; forwarding them would loop).
     No root logger is touched.
 
-Example: ``inc.map(range(3))`` on a cluster is three submissions keyed ``inc-0-<uuid>``,
-``inc-1-<uuid>``, ``inc-2-<uuid>``; the first carries the pickled ``inc``, the other two a
-future holding it. As each finishes, a callback appends it to ``done``; ``wait_any`` returns
-what is there and the next ``result()`` gathers those states together.
+Example: ``inc.map(range(3))`` on a cluster is three submissions keyed ``inc-0-<token>-0``,
+``inc-1-<token>-2``, ``inc-2-<token>-3`` (``-1`` is the future holding the pickled ``inc``:
+the first submission carries it, the other two that future). As each finishes, the watcher
+appends it to ``done``; ``wait_any`` returns what is there and the next ``result()`` gathers
+those states together.
 """
 
 from __future__ import annotations
@@ -55,12 +62,14 @@ from __future__ import annotations
 import concurrent.futures as cf
 import functools
 import inspect
+import itertools
 import logging
 import logging.handlers
 import os
 import threading
 import time
 import uuid
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -144,7 +153,12 @@ def _task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) 
 
 
 class ShippedTask:
-    """A task pickled once by ``prepare_task`` (workers unpickle it once per process)."""
+    """A task pickled once by ``prepare_task`` (workers unpickle it once per process).
+
+    ``data`` is compressed: besides being smaller, it then does not contain the bytes
+    ``__main__`` when the task's function is defined in a script, which would make
+    ``distributed`` pickle the whole submission a second time, with cloudpickle.
+    """
 
     __slots__ = ("data",)
 
@@ -167,12 +181,12 @@ class _Unshippable:
 @functools.lru_cache(maxsize=256)
 def _load(data: bytes) -> Any:
     """Unpickle a shipped task once per process (bytes hash and compare cheaply)."""
-    return cloudpickle.loads(data)
+    return cloudpickle.loads(zlib.decompress(data))
 
 
 def _ship(task: Any) -> ShippedTask | _Unshippable:
     try:
-        return ShippedTask(cloudpickle.dumps(task))
+        return ShippedTask(zlib.compress(cloudpickle.dumps(task), 1))
     except Exception:
         return _Unshippable(_culprit(task, "task"))
 
@@ -320,6 +334,16 @@ class _RunBook:
         self.batch: list[Any] = []
         self.fetched: dict[Any, Any] = {}
         self.shipped: dict[ShippedTask, Any] = {}
+        self.token = uuid.uuid4().hex
+        self.count = itertools.count()
+        self.unwatched: list[Any] = []
+
+    def key(self, ctx: Mapping[str, Any]) -> str:
+        """Like :func:`task_key`, with a per-run token and a counter (no ``uuid4`` per key)."""
+        name = str(ctx.get("task_name") or ctx.get("task_full_name") or "prefectlite")
+        index = ctx.get("map_index")
+        prefix = name if index is None else f"{name}-{index}"
+        return f"{prefix}-{self.token}-{next(self.count)}"
 
     def track(self, future: Any, name: str) -> Any:
         """Remember ``future``'s task name and hear when it finishes."""
@@ -327,16 +351,34 @@ class _RunBook:
         future.add_done_callback(self.finished)
         return future
 
+    def track_later(self, future: Any, name: str) -> Any:
+        """Like :meth:`track`, for a distributed future: :meth:`watch` hears of it."""
+        self.names[future] = name
+        self.unwatched.append(future)
+        return future
+
+    def watch(self, client: Any) -> None:
+        """Hear when the futures given to :meth:`track_later` finish, with one call into
+        the client's event loop for all of them (``add_done_callback`` costs a cross-thread
+        call per future, and runs each callback through a thread pool)."""
+        futures, self.unwatched = self.unwatched, []
+        if futures:
+            client.loop.add_callback(_watch, futures, self.finished)
+
     def finished(self, future: Any) -> None:
         with self.cond:
             self.done.append(future)
             self.cond.notify_all()
 
-    def take(self, futures: Collection[Any], timeout: float | None) -> list[Any]:
+    def take(self, futures: Collection[Any], timeout: float | None,
+             linger: float = 0.0) -> list[Any]:
         """The finished, unreported futures among ``futures``; wait up to ``timeout``.
 
         Membership goes by ``id``: the caller holds every future it passes, and hashing a
-        distributed future runs Python code (10,000 of them per call added up).
+        distributed future runs Python code (10,000 of them per call added up). With
+        ``linger``, once one future is done, more are collected for up to ``linger``
+        seconds (never past ``timeout``, not once all are done), so that their states come
+        back in fewer, bigger batches.
         """
         if not futures:
             return []
@@ -345,6 +387,16 @@ class _RunBook:
         with self.cond:
             while True:
                 ready = [f for f in self.done if id(f) in ids]
+                if ready and linger > 0 and len(ready) < len(ids):
+                    until = time.monotonic() + linger
+                    if deadline is not None:
+                        until = min(until, deadline)
+                    while len(ready) < len(ids):
+                        left = until - time.monotonic()
+                        if left <= 0:
+                            break
+                        self.cond.wait(left)
+                        ready = [f for f in self.done if id(f) in ids]
                 if ready:
                     self.done = [f for f in self.done if id(f) not in ids]
                     return ready
@@ -352,6 +404,21 @@ class _RunBook:
                 if left is not None and left <= 0:
                     return []
                 self.cond.wait(left)
+
+
+async def _watch(futures: list[Any], finished: Callable[[Any], None]) -> None:
+    """(event loop) Call ``finished(future)`` as each distributed future finishes."""
+    import asyncio
+
+    from distributed.client import done_callback
+
+    waits = []
+    for future in futures:
+        if future.status == "pending":
+            waits.append(done_callback(future, finished))
+        else:
+            finished(future)
+    await asyncio.gather(*waits, return_exceptions=True)
 
 
 def _done_future(value: Any, failed: bool = False) -> cf.Future[Any]:
@@ -590,6 +657,10 @@ class DaskExecutor(Executor):
     #: submitted runs not finished yet; bounds what a wide map holds on the cluster, and
     #: with the walk's last-in-first-out order makes long mapped pipelines go depth-first
     max_in_flight: int | None = 4096
+    #: seconds ``wait_any`` goes on collecting finished futures after the first: each
+    #: batch's states come back in one round trip, and fewer round trips leave the
+    #: scheduler (and the driver) free for the work itself
+    linger: float = 0.02
 
     def __init__(self, address: str | None = None, cluster_class: str | Callable[..., Any] |
                  None = None, cluster_kwargs: dict[str, Any] | None = None,
@@ -685,8 +756,8 @@ class DaskExecutor(Executor):
         name = _task_name(ctx, fn)
         future = self._submit(client, book, name, fn, args, kwargs, ctx)
         if isinstance(future, Failed):
-            future = client.submit(_identity, future, key=task_key(ctx), pure=False)
-        return book.track(future, name)
+            future = client.submit(_identity, future, key=book.key(ctx), pure=False)
+        return book.track_later(future, name)
 
     def _submit(self, client: Any, book: _RunBook, name: str, fn: Callable[..., Any],
                 args: tuple, kwargs: dict[str, Any], ctx: Mapping[str, Any]) -> Any:
@@ -703,7 +774,7 @@ class DaskExecutor(Executor):
                      else a for a in args)
         try:
             return client.submit(run_shipped, name, fn, args, kwargs, self._log_level,
-                                 key=task_key(ctx), pure=False, resources=resources or None)
+                                 key=book.key(ctx), pure=False, resources=resources or None)
         except Exception:
             if pickle_error((fn, args, kwargs)) is None:
                 raise
@@ -717,7 +788,7 @@ class DaskExecutor(Executor):
             return shipped
         future = book.shipped[shipped]
         if future is None:
-            key = f"{ctx.get('task_name') or 'task'}-object-{uuid.uuid4().hex}"
+            key = f"{ctx.get('task_name') or 'task'}-object-{book.token}-{next(book.count)}"
             future = book.shipped[shipped] = client.submit(_identity, shipped, key=key,
                                                            pure=False)
         return future
@@ -725,7 +796,8 @@ class DaskExecutor(Executor):
     def wait_any(self, futures: Collection[Any], timeout: float | None = None) -> list[Any]:
         if self._book is None:
             raise _not_started(self)
-        done = self._book.take(futures, timeout)
+        self._book.watch(self.client)
+        done = self._book.take(futures, timeout, self.linger)
         self._book.batch.extend(done)
         return done
 

@@ -60,6 +60,8 @@ def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
     >>> unwrap(5, mapped=True)
     (5, True, False)
     """
+    if not isinstance(value, EdgeAnnotation):  # the common case: no dict per call
+        return value, mapped, False
     flags: dict[str, bool] = {}
     while isinstance(value, EdgeAnnotation):
         for name, flag in value.annotations.items():

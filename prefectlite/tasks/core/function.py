@@ -28,6 +28,7 @@ from prefectlite.utilities.context import context
 
 __all__ = ["FunctionTask", "eager_options"]
 
+_MISSING = object()
 _PAIRS = (("retries", "max_retries"), ("retry_delay_seconds", "retry_delay"),
           ("timeout_seconds", "timeout"), ("log_prints", "log_stdout"))
 
@@ -81,6 +82,21 @@ def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], 
     return options, extra
 
 
+class _FunctionDoc:
+    """``task.__doc__`` is the function's docstring; ``FunctionTask.__doc__`` the class's."""
+
+    def __init__(self, class_doc: str | None) -> None:
+        self.class_doc = class_doc
+
+    def __get__(self, instance: Any, owner: type | None = None) -> str | None:
+        if instance is None:
+            return self.class_doc
+        try:
+            return instance._meta.get("__doc__")  # type: ignore[no-any-return]
+        except AttributeError:
+            return self.class_doc
+
+
 class FunctionTask(Task):
     """Wrap ``fn`` as a task; the task keeps the function's name, docstring and signature.
 
@@ -98,6 +114,7 @@ class FunctionTask(Task):
     description: str | None = None
     version: str | None = None
     _is_method: bool = False
+    __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
@@ -106,8 +123,20 @@ class FunctionTask(Task):
         options, extra = eager_options(kwargs, f"Task {name!r}")
         sig = _check_run_signature(fn, f"Task {name!r}")
         self.run = fn
-        self.__dict__[_SIGNATURE_ATTR] = sig
-        functools.update_wrapper(self, fn)
+        # What functools.update_wrapper would put on every instance lives in one dict shared
+        # by all copies (read by __getattr__ and the __doc__ descriptor): each call of the
+        # task copies the instance dict, so it is kept small (memory, GC work).
+        meta: dict[str, Any] = {_SIGNATURE_ATTR: sig, "__wrapped__": fn}
+        for attr in functools.WRAPPER_ASSIGNMENTS:
+            value = getattr(fn, attr, _MISSING)
+            if value is not _MISSING:
+                meta[attr] = value
+        if "__module__" in meta:
+            self.__module__ = meta["__module__"]
+        for attr, value in getattr(fn, "__dict__", {}).items():  # as update_wrapper does
+            if attr != "__wrapped__":
+                setattr(self, attr, value)
+        self._meta = meta
         super().__init__(name=name, **options)
         for attr, value in extra.items():
             setattr(self, attr, value)
@@ -116,7 +145,27 @@ class FunctionTask(Task):
         parts = getattr(fn, "__qualname__", "").split(".")
         if len(parts) > 1 and parts[-2] != "<locals>":  # defined in a class body
             self._is_method = True
-        self._options = {"name": name, **kwargs}
+        meta["_options"] = {"name": name, **kwargs}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(cls.__dict__.get("__doc__"), _FunctionDoc):
+            cls.__doc__ = _FunctionDoc(cls.__dict__.get("__doc__"))  # type: ignore[assignment]
+
+    def __getattr__(self, attr: str) -> Any:
+        """``__name__``, ``__qualname__``, ``__wrapped__`` ... of the function (shared dict)."""
+        if attr != "_meta":  # (not yet set while unpickling)
+            try:
+                return self._meta[attr]
+            except (AttributeError, KeyError):
+                pass
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {attr!r}")
+
+    def _run_signature(self) -> inspect.Signature:
+        try:
+            return self._meta[_SIGNATURE_ATTR]  # type: ignore[no-any-return]
+        except (AttributeError, KeyError):
+            return super()._run_signature()
 
     @property
     def fn(self) -> Callable[..., Any]:
@@ -130,7 +179,10 @@ class FunctionTask(Task):
         bound = self.copy()
         assert isinstance(bound, FunctionTask)
         bound.run = types.MethodType(self.run, instance)
-        bound.__dict__[_SIGNATURE_ATTR] = _check_run_signature(bound.run, f"Task {self.name!r}")
+        bound._meta = {
+            **self._meta,
+            _SIGNATURE_ATTR: _check_run_signature(bound.run, f"Task {self.name!r}"),
+        }
         bound._is_method = False
         return bound
 
