@@ -1,7 +1,7 @@
 """Every example of the three eager-API spec pages, with ``prefect`` replaced by ``prefectlite``.
 
-Pages (``/work/shared/seeds``): 000 Prefect 2 "First steps", 002 a notebook walking the same
-tutorial with outputs, 003 Prefect 3 "Flows". Where they differ, the newest wins: calling a flow
+Pages: Prefect 2 "First steps", a notebook walking the same tutorial with outputs, and
+Prefect 3 "Flows". Where they differ, the newest wins: calling a flow
 returns its value and ``return_state=True`` returns its state. HTTP calls go to a fake
 ``requests.get`` (no network in tests); ``requests.get("foo")`` is the real one, which fails
 before any network access, as on the pages. (No ``from __future__ import annotations`` here:
