@@ -15,34 +15,11 @@ import logging
 import sys
 import time
 
-from prefectlite import Flow, task
+from build import chain, fan, inc  # the same flows benchmarks/build.py builds
 
+from prefectlite import Flow
 
-def inc_fn(x):
-    return x + 1
-
-
-inc = task(inc_fn, name="inc")
-
-
-@task
-def total(xs):
-    return sum(xs)
-
-
-def chain(n: int) -> Flow:
-    with Flow("chain") as flow:
-        t = inc(0)
-        for _ in range(n - 1):
-            t = inc(t)
-    return flow
-
-
-def fan(n: int) -> Flow:
-    with Flow("fan") as flow:
-        root = inc(0)
-        total([inc(root) for _ in range(n - 2)])
-    return flow
+inc_fn = inc.fn  # the plain function behind the task, for the baseline
 
 
 def plain_calls(n: int) -> float:

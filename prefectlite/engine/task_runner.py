@@ -67,6 +67,8 @@ from prefectlite.utilities import context as _context
 
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
+UPSTREAM_SKIPPED = ("Upstream task was skipped; set skip_on_upstream_skip=False on this task to "
+                    "run it anyway.")
 _UTC = datetime.UTC
 _CACHE: dict[str, list[State]] = {}  # cache key -> Cached states, for this process
 
@@ -147,14 +149,12 @@ def _flat_states(upstream_states: dict[Edge, State]) -> list[State]:
 def _check_upstream(task: Task, upstream_states: dict[Edge, State]) -> State | None:
     if not upstream_states:
         return None
-    states = _flat_states(upstream_states)
     if not all(s.is_finished() for s in upstream_states.values()):
         return Pending(message="Not all upstream states are finished; waiting.")
-    if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
-        return Skipped(
-            message="Upstream task was skipped; set skip_on_upstream_skip=False on this task "
-            "to run it anyway."
-        )
+    if task.skip_on_upstream_skip and any(
+        s.is_skipped() for s in _flat_states(upstream_states)
+    ):
+        return Skipped(message=UPSTREAM_SKIPPED)
     return None
 
 

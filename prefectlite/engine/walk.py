@@ -311,8 +311,9 @@ def skipped_unmapped_input(walk: Walk, task: Task) -> State | None:
     for edge in walk.plan.in_edges[task]:
         state = walk.states.get(edge.upstream_task)
         if not edge.mapped and state is not None and state.is_skipped():
-            return Skipped(message="Upstream task was skipped; set skip_on_upstream_skip=False "
-                           "on this task to run it anyway.")
+            from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
+
+            return Skipped(message=UPSTREAM_SKIPPED)
     return None
 
 
