@@ -287,7 +287,7 @@ class IntervalClock(Clock):
         interval = _plain_timedelta(interval)
         if interval <= timedelta(0):
             raise ValueError(
-                f"IntervalClock interval must be greater than zero, got {interval!r}; "
+                f"IntervalClock interval must be greater than 0, got {interval!r}; "
                 "pass a positive timedelta such as timedelta(hours=1)."
             )
         self.interval = interval

@@ -96,9 +96,7 @@ class Schedule:
     ) -> None:
         if isinstance(clocks, Clock) or not isinstance(clocks, Iterable):
             raise TypeError(f"clocks should be a list of clocks, got {clocks!r}")
-        self.clocks: list[Clock] = list(clocks)
-        if not self.clocks:
-            raise ValueError("A Schedule needs at least one clock, e.g. [IntervalClock(...)].")
+        self.clocks: list[Clock] = list(clocks)  # none at all: a schedule that never fires
         for clock in self.clocks:
             if not isinstance(clock, Clock):
                 raise TypeError(f"clocks must be Clock objects, got {clock!r}")
