@@ -45,6 +45,7 @@ __all__ = [
     "CronClock",
     "DatesClock",
     "IntervalClock",
+    "RRuleClock",
     "add_local_days",
     "as_pendulum",
     "resolve_wall_time",
@@ -433,3 +434,8 @@ class DatesClock(Clock):
 
     def __repr__(self) -> str:
         return f"<DatesClock {len(self.dates)} dates from {self.start_date}>"
+
+
+# RRuleClock lives in its own module (it needs dateutil, and this one is long enough); it
+# builds on Clock above, so it is imported last.
+from prefectlite.schedules.rrule_clock import RRuleClock  # noqa: E402
