@@ -2,8 +2,9 @@
 
 ``LocalResult`` writes files (atomically) under a directory, ``PrefectResult`` keeps a
 JSON-serialized value in the result's ``location`` itself, ``ConstantResult`` holds a value
-that is never written, and ``JournalResult`` (the default
-of journaled runs) is a ``LocalResult`` that keeps small values in the run journal. The
+that is never written, ``SecretResult`` (of secret tasks) fetches its secret again instead of
+storing it, and ``JournalResult`` (the default of journaled runs) is a ``LocalResult`` that
+keeps small values in the run journal. The
 ``Result`` base class and ``NoResult`` live in :mod:`prefectlite.engine.result`; the results
 documentation page says when the engine writes results.
 """
@@ -13,8 +14,9 @@ from prefectlite.engine.results.constant_result import ConstantResult
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.results.local_result import LocalResult, ResultCorruptError
 from prefectlite.engine.results.prefect_result import PrefectResult
+from prefectlite.engine.results.secret_result import SecretResult
 
 __all__ = [
-    "ConstantResult", "JournalResult", "LocalResult", "NoResult", "NoResultType", "PrefectResult", "Result",
-    "ResultCorruptError",
+    "ConstantResult", "JournalResult", "LocalResult", "NoResult", "NoResultType",
+    "PrefectResult", "Result", "ResultCorruptError", "SecretResult",
 ]
