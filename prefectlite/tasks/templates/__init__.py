@@ -3,11 +3,12 @@
 ``JinjaTemplate`` is available when Jinja2 is installed (the ``templates`` extra).
 """
 
+import contextlib
+
 from prefectlite.tasks.templates.strings import StringFormatter
 
-try:
+# Jinja2 is optional; importing prefectlite.tasks.templates.jinja2 directly says how to get it.
+with contextlib.suppress(ImportError):
     from prefectlite.tasks.templates.jinja2 import JinjaTemplate
-except ImportError:  # Jinja2 is optional; importing .jinja2 directly says how to install it
-    pass
 
 __all__ = ["JinjaTemplate", "StringFormatter"]
