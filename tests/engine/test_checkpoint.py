@@ -186,13 +186,14 @@ class TestWritingResults:
         def maybe(x: int) -> int | None:
             return None if x == 2 else x
 
-        with Flow("nones", result=LocalResult(dir=tmp_path, location="{map_index}")) as flow:
+        out = tmp_path / "out"
+        with Flow("nones", result=LocalResult(dir=out, location="{map_index}")) as flow:
             maybe.map([1, 2, 3])
         flow.run(context={"checkpointing": True})
         # as Prefect 1, a None result is not written ("None" is the list mapped over)
-        assert files(tmp_path) == ["0", "2", "None"]
+        assert files(out) == ["0", "2", "None"]
         flow.run(journal=True)
-        assert files(tmp_path) == ["0", "1", "2", "None"]  # resuming must not run it again
+        assert files(out) == ["0", "1", "2", "None"]  # resuming must not run it again
 
     def test_the_setting_without_any_result_writes_nothing(
             self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
