@@ -59,6 +59,9 @@ class Config(DotDict):
     """The configuration: a :class:`~prefectlite.utilities.collections.DotDict` whose nested
     mappings are ``Config`` objects too, so every level has attribute access.
 
+    ``Config(default_box=True)`` (a name kept from Prefect 1's Box-based ``Config``) creates a
+    missing section when it is read as an attribute, so ``c.a.b.c = 1`` works on an empty one.
+
     Examples
     --------
     >>> c = Config(logging={"level": "INFO"})
@@ -67,19 +70,47 @@ class Config(DotDict):
     >>> c.flows = {"checkpointing": True}
     >>> type(c.flows).__name__
     'Config'
+    >>> d = Config(default_box=True)
+    >>> d.tasks.defaults.max_retries = 2
+    >>> d.to_dict()
+    {'tasks': {'defaults': {'max_retries': 2}}}
     """
+
+    __slots__ = ("_default_box",)
+    _default_box: bool
+
+    def __init__(self, init_dict: Mapping[Any, Any] | None = None, default_box: bool = False,
+                 **kwargs: Any) -> None:
+        object.__setattr__(self, "_default_box", default_box)
+        super().__init__(init_dict, **kwargs)
+
+    def __getattr__(self, key: str) -> Any:
+        # only called for a missing attribute: a section is made on demand with default_box
+        if key.startswith("__") or key == "_default_box" or not self._default_box:
+            raise AttributeError(f"'Config' object has no attribute {key!r}")
+        section = self.__dict__[key] = Config(default_box=True)
+        return section
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_config, (self.__dict__, self._default_box))
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, Mapping) and not isinstance(value, Config):
-            value = Config(value)
+            value = Config(value, default_box=self._default_box)
         self.__dict__[key] = value
 
     def copy(self) -> Config:
         """A copy in which every level is a new ``Config`` (values themselves are shared)."""
-        new = Config()
+        new = Config(default_box=self._default_box)
         for key, value in self.__dict__.items():
             new[key] = value.copy() if isinstance(value, Config) else value
         return new
+
+
+def _rebuild_config(values: dict[Any, Any], default_box: bool) -> Config:
+    config = Config(default_box=default_box)
+    config.__dict__.update(values)
+    return config
 
 
 def string_to_type(val: str) -> Any:

@@ -233,3 +233,22 @@ class TestSetTemporaryConfig:
         with set_temporary_config({"home_dir": str(tmp_path)}):
             flow.run(journal=True)
         assert (tmp_path / "prefectlite.db").exists()
+
+
+class TestTaskDefaults:
+    def test_tasks_take_unset_values_from_the_configuration(self) -> None:
+        values = {"tasks.defaults.max_retries": 2, "tasks.defaults.retry_delay": 4,
+                  "tasks.defaults.timeout": 9}
+        with set_temporary_config(values):
+            task = Task()
+            explicit = Task(max_retries=0, timeout=1)
+        assert (task.max_retries, task.retry_delay, task.timeout) == (
+            2, datetime.timedelta(seconds=4), 9)
+        assert (explicit.max_retries, explicit.retry_delay, explicit.timeout) == (0, None, 1)
+        plain = Task()
+        assert (plain.max_retries, plain.retry_delay, plain.timeout) == (0, None, None)
+
+    def test_a_default_retry_count_without_delay_is_the_usual_error(self) -> None:
+        with (set_temporary_config({"tasks.defaults.max_retries": 1}),
+              pytest.raises(ValueError, match="max_retries=1 needs a retry_delay")):
+            Task()

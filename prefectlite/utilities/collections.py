@@ -88,7 +88,7 @@ class DotDict(MutableMapping[Any, Any]):
         return type(self)(self.__dict__.copy())
 
     def to_dict(self) -> dict[Any, Any]:
-        """This ``DotDict`` and every ``DotDict`` inside it as plain nested ``dict``s."""
+        """This ``DotDict`` and every ``DotDict`` inside it as plain nested dictionaries."""
         result: dict[Any, Any] = as_nested_dict(self, dct_class=dict)
         return result
 
