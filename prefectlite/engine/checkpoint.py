@@ -19,9 +19,10 @@ Rules, per task run:
 2. **Write** (after a successful run): the result is written when ``task.checkpoint`` is not
    ``False`` and the task has a ``target``, or ``checkpoint=True`` with a result, or the run
    has ``checkpointing`` on. A ``None`` result is written only in journaled runs (so that a
-   resumed run need not run the task again); otherwise it is skipped, as in Prefect 1. The result used is ``task.result``, else ``default_result``
-   (a target alone gets a ``LocalResult``); with a target, the target is the location. A
-   write that fails makes the task ``Failed`` with a message naming the location.
+   resumed run need not run the task again); otherwise it is skipped, as in Prefect 1. The
+   result used is ``task.result``, else ``default_result`` (a target alone gets a
+   ``LocalResult``); with a target, the target is the location. A write that fails makes
+   the task ``Failed`` with a message naming the location.
 3. **Persisted cache** (journaled runs, tasks with ``cache_for``): after an in-process miss,
    entries recorded in the journal by earlier runs, in any process, are tried newest first.
    An entry is keyed on the cache key *and a hash of the task's code*, so editing a task

@@ -1,19 +1,10 @@
-"""Notification state handlers, against local servers on 127.0.0.1 started by the tests."""
+"""Notification state handlers, against local servers on 127.0.0.1 (fixtures in conftest)."""
 
 from __future__ import annotations
 
-import base64
 import email
 import email.header
-import json
-import shutil
-import socket
-import socketserver
-import ssl
-import subprocess
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,45 +20,11 @@ from prefectlite.utilities.notifications import (
     slack_notifier,
 )
 
-# -- a local webhook -------------------------------------------------------------------------
-
-
-class Webhook:
-    """An HTTP server on 127.0.0.1 recording the JSON bodies posted to it."""
-
-    def __init__(self, status: int = 200) -> None:
-        self.bodies: list[Any] = []
-        self.paths: list[str] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 -- http.server's name
-                length = int(self.headers["Content-Length"])
-                hook.paths.append(self.path)
-                hook.bodies.append(json.loads(self.rfile.read(length)))
-                self.send_response(status)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/T1"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Webhook:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
 
 @pytest.fixture
-def webhook() -> Iterator[Webhook]:
-    with Webhook() as hook, context(secrets={"SLACK_WEBHOOK_URL": hook.url}):
+def webhook(local_webhook: Callable[..., Any]) -> Any:
+    hook = local_webhook()
+    with context(secrets={"SLACK_WEBHOOK_URL": hook.url}):
         yield hook
 
 
@@ -108,7 +65,7 @@ def test_slack_message_shows_the_exception_or_the_message() -> None:
     assert quiet["fields"] == []
 
 
-def test_slack_notifier_posts_every_state_change_of_a_flow_run(webhook: Webhook) -> None:
+def test_slack_notifier_posts_every_state_change_of_a_flow_run(webhook: Any) -> None:
     @task(state_handlers=[slack_notifier])
     def work() -> int:
         return 1
@@ -121,7 +78,7 @@ def test_slack_notifier_posts_every_state_change_of_a_flow_run(webhook: Webhook)
     assert webhook.paths == ["/hooks/T1", "/hooks/T1"]
 
 
-def test_curried_filters(webhook: Webhook) -> None:
+def test_curried_filters(webhook: Any) -> None:
     only_failed = slack_notifier(only_states=[Failed])
     not_running = slack_notifier(ignore_states=[Running])
     for handler in (only_failed, not_running):
@@ -133,15 +90,18 @@ def test_curried_filters(webhook: Webhook) -> None:
     assert titles == ["Success", "Failed"]
 
 
-def test_the_webhook_secret_name_is_configurable() -> None:
-    with Webhook() as hook, context(secrets={"OPS_CHANNEL": hook.url}):
+def test_the_webhook_secret_name_is_configurable(local_webhook: Callable[..., Any]) -> None:
+    hook = local_webhook()
+    with context(secrets={"OPS_CHANNEL": hook.url}):
         slack_notifier(Task(name="x"), Running(), Success(), webhook_secret="OPS_CHANNEL")
     assert len(hook.bodies) == 1
 
 
-def test_a_failing_webhook_is_a_value_error_naming_the_task() -> None:
+def test_a_failing_webhook_is_a_value_error_naming_the_task(
+    local_webhook: Callable[..., Any],
+) -> None:
+    hook = local_webhook(500)
     with (
-        Webhook(status=500) as hook,
         context(secrets={"SLACK_WEBHOOK_URL": hook.url}),
         pytest.raises(ValueError, match="Slack notification for <Task: x> failed"),
     ):
@@ -167,84 +127,26 @@ def test_email_message_has_text_and_escaped_html() -> None:
     assert "&lt;load&gt;" in html and "<load>" not in html
 
 
-class SMTPHandler(socketserver.StreamRequestHandler):
-    """Just enough SMTP (over TLS) for smtplib: EHLO, AUTH PLAIN, MAIL, RCPT, DATA, QUIT."""
-
-    def handle(self) -> None:
-        server: Any = self.server
-        self.reply("220 localhost test SMTP")
-        while line := self.rfile.readline().decode().rstrip("\r\n"):
-            verb = line.split(" ", 1)[0].upper()
-            if verb == "EHLO":
-                self.reply("250-localhost\r\n250 AUTH PLAIN")
-            elif verb == "AUTH":
-                _, user, password = base64.b64decode(line.split()[2]).split(b"\0")
-                server.logins.append((user.decode(), password.decode()))
-                self.reply("235 accepted")
-            elif verb == "DATA":
-                self.reply("354 go ahead")
-                data = b""
-                while not data.endswith(b"\r\n.\r\n"):
-                    data += self.rfile.readline()
-                server.mails.append(data.decode())
-                self.reply("250 queued")
-            elif verb == "QUIT":
-                self.reply("221 bye")
-                return
-            else:
-                self.reply("250 ok")
-
-    def reply(self, text: str) -> None:
-        self.wfile.write(text.encode() + b"\r\n")
-
-
 @pytest.fixture
-def smtp_server(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a test certificate")
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
-    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    tls.load_cert_chain(cert, key)
-
-    class Server(socketserver.ThreadingTCPServer):
-        daemon_threads = True
-
-        def get_request(self) -> tuple[socket.socket, Any]:
-            sock, addr = super().get_request()
-            return tls.wrap_socket(sock, server_side=True), addr
-
-    server = Server(("127.0.0.1", 0), SMTPHandler)
-    server.logins, server.mails = [], []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def gmail(smtp_servers: Callable[[str], Any], monkeypatch: pytest.MonkeyPatch) -> Any:
+    server = smtp_servers("SSL")
     monkeypatch.setattr(notifications.notifications, "GMAIL_SMTP_SERVER",
-                        ("127.0.0.1", server.server_address[1]))
-    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the notifier verifies certificates
-    try:
-        yield server
-    finally:
-        server.shutdown()
-        server.server_close()
+                        ("127.0.0.1", server.port))
+    return server
 
 
-def test_gmail_notifier_logs_in_and_mails_the_account_itself(smtp_server: Any) -> None:
+def test_gmail_notifier_logs_in_and_mails_the_account_itself(gmail: Any) -> None:
     secrets = {"EMAIL_USERNAME": "me@example.com", "EMAIL_PASSWORD": "app-password"}
     with context(secrets=secrets):
         gmail_notifier(Task(name="x"), Running(), Success("all good"))
         gmail_notifier(only_states=[Failed])(Task(name="x"), Running(), Success())
-    assert smtp_server.logins == [("me@example.com", "app-password")]
-    assert len(smtp_server.mails) == 1 and "x is now in a Success state" in smtp_server.mails[0]
+    assert gmail.logins == [("me@example.com", "app-password")]
+    assert len(gmail.mails) == 1 and "x is now in a Success state" in gmail.mails[0]
 
 
-def test_gmail_notifier_refuses_an_untrusted_server(smtp_server: Any, monkeypatch) -> None:
+def test_gmail_notifier_refuses_an_untrusted_server(gmail: Any, monkeypatch) -> None:
     monkeypatch.delenv("SSL_CERT_FILE")
     secrets = {"EMAIL_USERNAME": "me@example.com", "EMAIL_PASSWORD": "pw"}
     with context(secrets=secrets), pytest.raises(ValueError, match="Email notification for"):
         gmail_notifier(Task(name="x"), Running(), Success())
-    assert smtp_server.logins == []
+    assert gmail.logins == []
