@@ -63,7 +63,9 @@ from prefectlite.engine.state import (
     TimedOut,
     TriggerFailed,
 )
+from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.executors import call_in_thread_with_timeout
 
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
@@ -261,11 +263,11 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
             ctx = {**ctx, "task_run_name": name}
             _context.install(ctx)
         call = _stdout_to_log(task, inputs) if task.log_stdout else _call(task, inputs)
-        result = _with_timeout(call, task.timeout, ctx) if task.timeout else call()
+        result = call_in_thread_with_timeout(call, task.timeout, ctx) if task.timeout else call()
         return Success(message="Task run succeeded.", result=result)
     except signals.PrefectStateSignal as sig:
         return sig.state
-    except _TimedOutError:
+    except TaskTimeoutSignal:
         return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
     except Exception as exc:
         return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
@@ -298,30 +300,6 @@ def _wait_for_retry(task: Task, state: Retrying, ctx: dict[str, Any]) -> dict[st
     ctx = {**ctx, "task_run_count": state.run_count + 1}
     _context.install(ctx)
     return ctx
-
-
-class _TimedOutError(Exception):
-    pass
-
-
-def _with_timeout(call: Callable[[], Any], timeout: float, ctx: dict[str, Any]) -> Any:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        _context.install(ctx)
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed back to the caller below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True, name="prefectlite-timeout")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise _TimedOutError
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 class _LogWriter(io.TextIOBase):
