@@ -174,9 +174,9 @@ class RunObserver:
 
 
 def _local_executor() -> Executor:
-    from prefectlite.executors.local import LocalExecutor
+    from prefectlite.engine.defaults import get_default_executor_class
 
-    return LocalExecutor()
+    return get_default_executor_class()()  # LocalExecutor unless configured otherwise
 
 
 class _Walker:
