@@ -5,6 +5,8 @@ the graph model can use the value modules (``state``, ``signals``) without pulli
 machinery that runs flows.
 """
 
+from typing import Any
+
 from prefectlite.engine.defaults import (
     get_default_executor_class,
     get_default_flow_runner_class,
@@ -13,3 +15,18 @@ from prefectlite.engine.defaults import (
 
 __all__ = ["get_default_executor_class", "get_default_flow_runner_class",
            "get_default_task_runner_class"]
+
+# Modules reachable as attributes (``prefectlite.engine.flow_runner.FlowRunner``), imported on
+# first use so that importing the package stays light.
+_MODULES = frozenset({
+    "cache_validators", "checkpoint", "defaults", "flow_runner", "journal", "result", "results",
+    "resume", "serializers", "signals", "state", "task_runner",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        import importlib
+
+        return importlib.import_module(f"prefectlite.engine.{name}")
+    raise AttributeError(f"module 'prefectlite.engine' has no attribute {name!r}")
