@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from prefectlite import settings
+from prefectlite import configuration, settings
 from prefectlite.utilities.context import _current
 
 FORMAT = "[%(asctime)s] %(levelname)s - %(name)s | %(message)s"
@@ -49,8 +49,8 @@ def context_record_keys() -> set[str]:
     must leave these out (``logging`` refuses to overwrite an attribute)."""
     values = _current.get()
     keys = {attr for attr in PREFECT_LOG_RECORD_ATTRIBUTES if values.get(attr)}
-    config = values.get("config")
-    extra = config.get("logging", {}).get("log_attributes") if config is not None else None
+    config = values.get("config") or configuration.config
+    extra = config.get("logging", {}).get("log_attributes")
     return keys.union(extra) if extra else keys
 
 
@@ -66,8 +66,8 @@ def _log_record_context_injector(*args: Any, **kwargs: Any) -> logging.LogRecord
         value = values.get(attr)
         if value:
             setattr(record, attr, _plain(value))
-    config = values.get("config")
-    extra = config.get("logging", {}).get("log_attributes") if config is not None else None
+    config = values.get("config") or configuration.config
+    extra = config.get("logging", {}).get("log_attributes")
     if extra:
         for attr in extra:
             setattr(record, attr, _plain(values.get(attr)))
