@@ -51,8 +51,9 @@ def test_repr(ab: tuple[Task, Task], kwargs: dict, text: str) -> None:
 
 @pytest.mark.parametrize("key", ["not valid", "1x", "", 3, "x-y"])
 def test_key_must_be_an_identifier(ab: tuple[Task, Task], key: object) -> None:
-    with pytest.raises(ValueError, match=r"Edge key .* \(from <Task: a> to <Task: b>\) must be a "
-                       r"valid Python identifier: it names an argument"):
+    with pytest.raises(ValueError, match=r"Key must be a valid identifier \(received .*\): it "
+                       r"names an argument of the downstream task's run\(\) \(edge from "
+                       r"<Task: a> to <Task: b>\)"):
         Edge(*ab, key=key)  # type: ignore[arg-type]
 
 
