@@ -224,10 +224,9 @@ class TestCase:
 
     def test_an_error_inside_the_block_adds_no_condition(self) -> None:
         mode = Parameter("mode")  # (made here: inside, it would be reported unused)
-        with Flow("f") as flow:
-            with pytest.raises(RuntimeError, match="boom"), case(mode, 1):
-                label("x")
-                raise RuntimeError("boom")
+        with Flow("f") as flow, pytest.raises(RuntimeError, match="boom"), case(mode, 1):
+            label("x")
+            raise RuntimeError("boom")
         assert not flow.get_tasks(task_type=CompareValue)
 
 
