@@ -815,8 +815,10 @@ class Flow:
     ) -> State:
         """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
 
-        Keyword arguments that are not options of ``run`` are parameter values:
-        ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``.
+        A keyword argument named after one of the flow's Parameters is its value:
+        ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``; any other
+        keyword that is no option of ``run`` is a ``TypeError`` (as in Prefect 1, where it
+        went on to ``FlowRunner.run``).
 
         ``journal=True`` (or a path, or a ``RunStore``) records the run in the run journal,
         ``$PREFECTLITE_HOME/prefectlite.db``; the run's id is
@@ -824,8 +826,23 @@ class Flow:
         only what that journaled run did not finish, with its parameters unless given anew
         (see :mod:`prefectlite.engine.resume`).
         """
-        from prefectlite.engine.flow_runner import run_flow
+        from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
 
+        if "return_tasks" in kwargs:
+            raise ValueError(
+                "The `return_tasks` keyword cannot be provided to `flow.run()`; all task "
+                "states are always returned (flow_state.result maps each task to its state)."
+            )
+        if kwargs:
+            names = {p.name for p in self.parameters()}
+            unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
+            if unknown:
+                raise TypeError(
+                    f"Flow.run() got unexpected keyword argument(s) {', '.join(unknown)}: "
+                    f"neither Parameters of flow {self.name!r} (its Parameters: "
+                    f"{', '.join(sorted(names)) or 'none'}) nor options of run(). Pass values "
+                    "of Parameters by name or as flow.run(parameters={...})."
+                )
         return run_flow(
             self, parameters=parameters, run_on_schedule=run_on_schedule, executor=executor,
             task_states=task_states, context=context, journal=journal, resume=resume,
