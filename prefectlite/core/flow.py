@@ -82,18 +82,18 @@ class _OnFailure:
         return f"on_failure({self.fn!r})"
 
 
-def _undo_add_task(flow: Flow, task: Task, generated: bool, count: int | None) -> None:
+def _undo_add_task(flow: Flow, task: Task, prefix: str | None, count: int | None) -> None:
     flow._graph.remove_node(task)
     flow.tasks.discard(task)
     tracker = _context.snapshot().get("_unused_task_tracker")
     if tracker is not None:  # made for a change that failed: no longer the user's concern
         tracker.discard(task)
     del flow._slugs[flow.slugs.pop(task)]
-    if generated:
+    if prefix is not None:  # the slug was generated: put its counter back
         if count is None:
-            flow._slug_counts.pop(task.name, None)
+            flow._slug_counts.pop(prefix, None)
         else:
-            flow._slug_counts[task.name] = count
+            flow._slug_counts[prefix] = count
 
 
 class Flow:
@@ -432,7 +432,8 @@ class Flow:
         """Add ``task`` if it is not in the flow yet.
 
         Its slug in this flow (``flow.slugs[task]``) is ``task.slug`` when set, otherwise
-        ``"{name}-{n}"``; slugs belong to the flow, so one task may be in several flows.
+        ``"{name}-{n}"`` (``"{name}-{tag1}-{tag2}-{n}"`` for a task with tags, sorted); slugs
+        belong to the flow, so one task may be in several flows.
         """
         if not isinstance(task, Task):
             raise NotATaskError(
@@ -442,9 +443,12 @@ class Flow:
         if task in self._graph._node:
             return task
         slug = task.slug
-        count = self._slug_counts.get(task.name)
-        if slug is None:
-            slug = self._new_slug(task.name)
+        prefix = count = None
+        if slug is None:  # "{name}-{sorted tags}-{n}", as Prefect 1 numbers them
+            tags = task.tags
+            prefix = "-".join([task.name, *sorted(tags)]) if tags else task.name
+            count = self._slug_counts.get(prefix)
+            slug = self._new_slug(prefix)
         elif slug in self._slugs:
             raise self._slug_clash(task, self._slugs[slug])
         graph = self._graph
@@ -459,7 +463,7 @@ class Flow:
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
-            self._undo.append((_undo_add_task, self, task, task.slug is None, count))
+            self._undo.append((_undo_add_task, self, task, prefix, count))
         return task
 
     def _new_slug(self, name: str) -> str:

@@ -620,7 +620,7 @@ class TestReading:
     def test_get_tasks(self, diamond: tuple[Flow, dict[str, Task]]) -> None:
         flow, t = diamond
         assert flow.get_tasks(name="b") == [t["b"]]
-        assert flow.get_tasks(slug="a-1") == [t["a"]]
+        assert flow.get_tasks(slug="a-t1-1") == [t["a"]]  # tags are part of a made-up slug
         assert flow.get_tasks(tags=["t1"]) == [t["a"], t["b"]]
         assert flow.get_tasks(tags=["t1", "t2"]) == [t["b"]]
         assert flow.get_tasks(task_type=Parameter) == [t["p"]]
@@ -862,7 +862,7 @@ def test_order_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         outputs.add(done.stdout)
     assert len(outputs) == 1
     first_line = outputs.pop().splitlines()[0]
-    assert first_line.startswith("['leaf-q-1', 'leaf-w-1', 'leaf-e-1', 'leaf-r-1'")
+    assert first_line.startswith("['leaf-q-a-b-c-1', 'leaf-w-a-b-c-1', 'leaf-e-a-b-c-1'")
 
 
 @st.composite

@@ -116,10 +116,14 @@ class TestDateTimeParameter:
         assert isinstance(value, pendulum.DateTime)
         assert value == pendulum.datetime(2024, 1, 2, 3, 4, 5)
 
-    def test_other_values_pass_through(self) -> None:
+    def test_datetimes_become_pendulum_datetimes(self) -> None:
         moment = datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC)
         with context(parameters={"when": moment}):
-            assert DateTimeParameter("when").run() is moment
+            value = DateTimeParameter("when").run()
+        assert isinstance(value, pendulum.DateTime) and value == moment
+        same = pendulum.datetime(2024, 1, 2)
+        with context(parameters={"when": same}):
+            assert DateTimeParameter("when").run() is same
         assert DateTimeParameter("when", required=False).run() is None
         assert DateTimeParameter("when", default="2024-05-06", required=False).run() == (
             pendulum.datetime(2024, 5, 6)

@@ -268,7 +268,7 @@ class TestCallAndBind:
     def test_call_with_task_args(self, add: Task) -> None:
         with Flow("f") as flow:
             t = add(1, task_args={"name": "plus", "tags": ["m"]})
-        assert (t.name, t.tags, flow.slugs[t]) == ("plus", {"m"}, "plus-1")
+        assert (t.name, t.tags, flow.slugs[t]) == ("plus", {"m"}, "plus-m-1")
 
     def test_bind_does_not_copy(self, add: Task) -> None:
         with Flow("f") as flow:
