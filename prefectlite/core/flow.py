@@ -12,15 +12,18 @@ flow to the engine, imported only then.
 from __future__ import annotations
 
 import contextlib
-import sys
+import os
+import re
 import uuid
 import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from prefectlite.configuration import config as _config
 from prefectlite.core import graph as _graph
 from prefectlite.core.edge import Edge
 from prefectlite.core.parameter import Parameter
@@ -57,12 +60,17 @@ def _constant_type() -> type:
 
 
 def _eager_edge_validation() -> bool:
-    """``config.flows.eager_edge_validation`` when a configuration is loaded (default off)."""
-    config = getattr(sys.modules.get("prefectlite"), "config", None)
+    """The configuration's ``flows.eager_edge_validation`` (default off)."""
     try:
-        return bool(config.flows.eager_edge_validation)  # type: ignore[union-attr]
-    except AttributeError:
+        return bool(_config.flows.eager_edge_validation)
+    except (AttributeError, KeyError):
         return False
+
+
+def _saved_flow_path(name: str) -> Path:
+    """Where ``save()`` puts a flow by default: ``{home_dir}/flows/{slugified name}.prefect``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return Path(os.path.expanduser(str(_config.home_dir))) / "flows" / f"{slug}.prefect"
 
 
 class _OnFailure:
@@ -777,6 +785,36 @@ class Flow:
 
         return undo
 
+    # -- files -------------------------------------------------------------------------
+
+    def save(self, fpath: str | os.PathLike[str] | None = None) -> str:
+        """Write the flow (cloudpickled) to ``fpath``; return the path written.
+
+        The default is ``{home_dir}/flows/{slugified name}.prefect`` under the configuration's
+        ``home_dir``. ``Flow.load`` reads it back.
+        """
+        import cloudpickle
+
+        path = _saved_flow_path(self.name) if fpath is None else Path(fpath)
+        if fpath is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(cloudpickle.dumps(self))
+        return str(path)
+
+    @classmethod
+    def load(cls, fpath: str | os.PathLike[str]) -> Flow:
+        """Read a flow written by ``save()``: from an absolute path, or by the flow's name (or
+        its slugified name) from the default place under ``home_dir``."""
+        import cloudpickle
+
+        path = Path(fpath)
+        if not path.is_absolute():
+            path = _saved_flow_path(str(fpath))
+        flow = cloudpickle.loads(path.read_bytes())
+        if not isinstance(flow, Flow):
+            raise TypeError(f"{str(path)!r} holds {type(flow).__name__}, not a Flow.")
+        return flow
+
     # -- pictures ----------------------------------------------------------------------
 
     def to_dot(self, flow_state: State | None = None) -> str:
@@ -832,6 +870,12 @@ class Flow:
         """
         from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
 
+        if self._tokens:
+            raise RuntimeError(
+                f"Don't call `flow.run()` from within a `Flow` context manager (flow "
+                f"{self.name!r}): build the flow inside `with Flow(...) as flow:` and call "
+                "`flow.run()` after the block."
+            )
         if "return_tasks" in kwargs:
             raise ValueError(
                 "The `return_tasks` keyword cannot be provided to `flow.run()`; all task "

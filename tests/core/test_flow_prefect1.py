@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from pathlib import Path
 from typing import Any
 
 import cloudpickle
@@ -276,3 +277,40 @@ class TestConstants:
             bad = boom()
         state = flow.run()
         assert isinstance(state.result[ok], Success) and isinstance(state.result[bad], Failed)
+
+
+class TestSaveLoad:
+    def test_to_a_path_and_back(self, tmp_path: Path) -> None:
+        with Flow("f") as flow:
+            y = double(double(2))
+        target = tmp_path / "my.flow"
+        assert flow.save(target) == str(target)
+        loaded = Flow.load(str(target))
+        assert loaded.name == "f" and len(loaded.tasks) == 2
+        (new_y,) = loaded.get_tasks(slug=flow.slugs[y])
+        assert loaded.run().result[new_y].result == 8
+
+    def test_default_place_by_name_or_slug(self, tmp_path: Path) -> None:
+        flow = Flow("I aM a-test!", tasks=[Task(name="t", slug="t")])
+        with set_temporary_config({"home_dir": str(tmp_path)}):
+            path = flow.save()
+            assert path == str(tmp_path / "flows" / "i-am-a-test.prefect")
+            for name in ("I aM a-test!", "i-am-a-test"):
+                loaded = Flow.load(name)
+                assert loaded.name == "I aM a-test!" and loaded.slugs == {
+                    t: "t" for t in loaded.tasks
+                }
+
+    def test_not_a_flow(self, tmp_path: Path) -> None:
+        target = tmp_path / "x.prefect"
+        target.write_bytes(cloudpickle.dumps([1]))
+        with pytest.raises(TypeError, match="holds list, not a Flow"):
+            Flow.load(str(target))
+
+
+def test_run_inside_the_flow_block_is_refused() -> None:
+    with pytest.raises(RuntimeError, match=r"`flow.run\(\)` from within a `Flow` context "
+                       r"manager \(flow 'f'\)"), Flow("f") as flow:
+        double(1)
+        flow.run()
+    assert flow.run().is_successful()  # after the block it runs
