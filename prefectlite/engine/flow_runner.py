@@ -324,13 +324,15 @@ def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:
     unknown = sorted(set(parameters) - set(known))
     if unknown:
         raise ParameterError(
+            f"Flow.run received the following unexpected parameters: {', '.join(unknown)}. "
             f"Flow {flow.name!r} has no parameter(s) {', '.join(map(repr, unknown))}; its "
             f"parameters are: {', '.join(sorted(known)) or '(none)'}."
         )
     missing = sorted(n for n, p in known.items() if p.required and n not in parameters)
     if missing:
         raise ParameterError(
-            f"Flow {flow.name!r} needs a value for the required parameter(s) "
+            "Flow.run did not receive the following required parameters: "
+            f"{', '.join(missing)}. Flow {flow.name!r} needs a value for the required parameter(s) "
             f"{', '.join(map(repr, missing))}: pass them to flow.run(name=value) or "
             "flow.run(parameters={...})."
         )
