@@ -24,6 +24,7 @@ import pytest
 from prefectlite import Flow, Parameter, Task, apply_map, case, context, flatten, task, unmapped
 from prefectlite import triggers as tr
 from prefectlite.engine import signals, task_runner
+from prefectlite.engine.mapping import UNMAPPABLE
 from prefectlite.engine.state import (
     Failed,
     Mapped,
@@ -757,67 +758,76 @@ class TestResume:
 
 
 class TestBadInput:
-    def test_mapped_inputs_of_unequal_length(self) -> None:
+    def test_mapped_inputs_of_unequal_length_map_like_zip(self) -> None:
         with Flow("f") as flow:
             out = add.map([1, 2, 3], y=upto(2))
             after = collect(out)
         state = flow.run()
-        assert isinstance(state.result[out], Failed)
-        assert state.result[out].message == (
-            "Mapped inputs of task 'add' have different lengths (x=3, y=2); all mapped "
-            "inputs must have the same length."
-        )
-        assert isinstance(state.result[after], TriggerFailed)
-        assert state.is_failed()
+        assert state.result[out].result == [1, 3]
+        assert state.result[after].result == [1, 3]
+        assert state.is_successful()
 
     def test_mapping_over_an_int(self) -> None:
         with Flow("f") as flow:
             out = inc.map(Parameter("n"))
         state = flow.run(n=5)
         assert isinstance(state.result[out], Failed)
+        assert state.result[out].message == UNMAPPABLE
         assert isinstance(state.result[out].result, TypeError)
-        assert state.result[out].message.startswith(
-            "Cannot map task 'inc' over x: int 5 is not a sized iterable."
+        assert str(state.result[out].result).startswith(
+            "Cannot map task 'inc' over x: int 5 is not a sized, indexable value."
         )
 
-    def test_mapping_over_none_names_the_argument(self) -> None:
+    def test_mapping_over_none_names_the_argument(self, caplog: Any) -> None:
         with Flow("f") as flow:
             out = add.map(x=[1], y=Parameter("ys", default=None))
-        message = flow.run().result[out].message
-        assert "over y: NoneType None is not a sized iterable" in message
+        state = flow.run().result[out]
+        assert state.message == UNMAPPABLE
+        assert "over y: NoneType None is not a sized, indexable value" in str(state.result)
+        assert "over y: NoneType None" in caplog.text  # the detail is logged too
 
-    def test_mapped_upstream_tasks_must_be_iterable_too(self) -> None:
+    def test_mapped_upstream_tasks_must_be_mappable_too(self) -> None:
         @task
         def nothing() -> None:
             return None
 
         with Flow("f") as flow:
             out = inc.map([1], upstream_tasks=[nothing()])
-        message = flow.run().result[out].message
-        assert "over upstream 'nothing': NoneType None is not a sized iterable" in message
+        error = flow.run().result[out].result
+        assert "over upstream 'nothing': NoneType None is not a sized" in str(error)
 
-    def test_flatten_of_a_list_of_non_iterables_in_a_map(self) -> None:
+    def test_no_successful_mapped_input(self) -> None:
+        with Flow("f") as flow:
+            out = inc.map(inc(None))
+            after = inc.map(out)
+        state = flow.run()
+        assert isinstance(state.result[out], Failed)
+        assert state.result[out].message == "No upstream states can be mapped over."
+        assert state.result[after].message == "No upstream states can be mapped over."
+        assert state.is_failed()
+
+    def test_flatten_of_a_list_of_non_iterables_maps_over_the_list(self) -> None:
         with Flow("f") as flow:
             out = inc.map(flatten([1, 2]))
-        state = flow.run().result[out]
-        assert isinstance(state, Failed)
-        assert "flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got [1, 2]" in (
-            state.message
-        )
+        assert flow.run().result[out].result == [2, 3]
 
-    def test_flatten_of_a_non_iterable_in_a_plain_call(self) -> None:
+    def test_flatten_of_a_non_iterable_in_a_plain_call_passes_it_on(self) -> None:
         with Flow("f") as flow:
             out = collect(flatten(Parameter("v")))
-        state = flow.run(v=3).result[out]
-        assert isinstance(state, Failed)
-        assert state.message == "flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got 3."
+        assert flow.run(v=3).result[out].result == 3
 
-    def test_flatten_message_reads_cleanly(self) -> None:
-        # the flatten detail ends with "." and the map message adds ". Map over a list ..."
+    def test_flatten_of_a_non_iterable_child_passes_it_on_with_a_warning(
+        self, caplog: Any
+    ) -> None:
+        @task
+        def wrap(x: int) -> Any:
+            return x if x == 2 else [x]
+
         with Flow("f") as flow:
-            out = inc.map(flatten([1, 2]))
-        message = flow.run().result[out].message
-        assert ".." not in message, message
+            out = inc.map(flatten(wrap.map([1, 2, 3])))
+        assert flow.run().result[out].result == [2, 3, 4]
+        assert "`flatten` was used on upstream task that did not return an iterable" in (
+            caplog.text)
 
     def test_case_with_a_task_from_another_flow(self) -> None:
         with Flow("one"):
@@ -967,10 +977,8 @@ class TestEagerWalk:
         assert state.is_successful()
         assert executor.resolved >= 1
 
-    def test_unequal_lengths_fail_the_same_way(self) -> None:
+    def test_unequal_lengths_map_like_zip_too(self) -> None:
         with Flow("f") as flow:
             out = add.map(inc.map([1, 2]), [1, 2, 3])
         state = flow.run(executor=EagerExecutor())
-        assert state.result[out].message.startswith(
-            "Mapped inputs of task 'add' have different lengths"
-        )
+        assert state.result[out].result == [3, 5]
