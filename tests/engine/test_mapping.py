@@ -23,9 +23,10 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, apply_map, case, context, flatten, task, unmapped
 from prefectlite import triggers as tr
-from prefectlite.engine import signals, task_runner
+from prefectlite.engine import mapping, signals, task_runner
 from prefectlite.engine.mapping import UNMAPPABLE
 from prefectlite.engine.state import (
+    Cached,
     Failed,
     Mapped,
     Pending,
@@ -982,3 +983,53 @@ class TestEagerWalk:
             out = add.map(inc.map([1, 2]), [1, 2, 3])
         state = flow.run(executor=EagerExecutor())
         assert state.result[out].result == [3, 5]
+
+
+# -- the rules of prefectlite.engine.mapping, state by state ---------------------------------
+
+
+class TestMappingRules:
+    def test_element_of_a_cached_state_stays_cached(self) -> None:
+        element = mapping.element_state(Cached(result=[4, 5]), 1)
+        assert type(element) is Cached and element.result == 5
+
+    def test_element_keeps_the_result_class(self) -> None:
+        from prefectlite.engine.results import PrefectResult
+
+        upstream = Success(result=PrefectResult([1, 2]))
+        element = mapping.element_state(upstream, 0)
+        assert type(element._result) is PrefectResult and element.result == 1
+        assert upstream.result == [1, 2]  # the upstream state is not changed
+
+    def test_element_of_a_failed_state_has_no_result(self) -> None:
+        element = mapping.element_state(Failed(message="boom", result=ValueError()), 3)
+        assert type(element) is Failed and element.message == "boom"
+        assert element.result is None
+
+    def test_element_past_the_end_has_no_result(self) -> None:
+        assert mapping.element_state(Success(result=[1]), 4).result is None
+
+    def test_mappable_values(self) -> None:
+        assert all(map(mapping.mappable, ([], (), "ab", range(3), {"a": 1})))
+        assert not any(map(mapping.mappable, (None, 3, {1}, iter([1]))))
+
+    def test_flatten_state_of_nested_and_flat_values(self) -> None:
+        assert mapping.flatten_state(Success(result=[(1, 2), [3]])).result == [1, 2, 3]
+        flat = Success(result=[1, 2])
+        assert mapping.flatten_state(flat) is flat
+
+    def test_flattened_children(self, caplog: Any) -> None:
+        skipped, failed = Skipped(message="s"), Failed(message="f")
+        parent = Mapped(map_states=[Success(result=[1, 2]), skipped, failed,
+                                    Success(result=7), Success(result=[])])
+        elements = mapping.flattened_states(parent)
+        assert [e.result for e in elements[:2]] == [1, 2]
+        assert elements[2] is skipped and elements[3] is failed
+        assert elements[4].result == 7 and len(elements) == 5
+        assert "did not return an iterable" in caplog.text
+
+    def test_flattened_value_of_an_unmapped_edge(self) -> None:
+        parent = Mapped(map_states=[Success(result=[1]), Skipped(), Success(result=[2, 3])])
+        assert mapping.flattened_value(parent) == [1, None, 2, 3]
+        assert mapping.flattened_value(Success(result=[[1], [2]])) == [1, 2]
+        assert mapping.flattened_value(Success(result=None)) is None
