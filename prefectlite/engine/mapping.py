@@ -67,8 +67,16 @@ def element_state(state: State, index: int) -> State:
     <Failed>
     """
     value = state.result
-    if state.is_successful() and mappable(value) and index < len(value):
-        return with_result(state, value[index])
+    if type(state) is Success and type(state._result) is Result:  # the hot path
+        try:
+            return Success(message=state.message, result=value[index])
+        except (TypeError, LookupError):
+            pass
+    if state.is_successful() and mappable(value):
+        try:
+            return with_result(state, value[index])
+        except LookupError:  # past the end (a given width), or a mapping without the key
+            pass
     if state._result is NoResult:  # e.g. a rerun that has the state but not the data
         return state.copy()
     return state.copy(result=None)
