@@ -240,7 +240,8 @@ class _Walker:
             return
         done = []
         if preset is not None and len(preset.map_states) == width:
-            done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
+            done = [(i, s) for i, s in enumerate(preset.map_states)
+                    if s is not None and s.is_finished()]
         self.walk.expand(task, width, done)
         if task in self.walk.states:  # nothing left to run: zero width, or all given
             self._tell(task, None, self.walk.states[task])

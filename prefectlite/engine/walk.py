@@ -335,7 +335,8 @@ def rerun_width(state: Mapped) -> int | None:
     """The width of a ``Mapped`` state given for a task whose children must run (again):
     some are not finished, or only their number is known. ``None`` if all finished."""
     width = state.n_map_states
-    if len(state.map_states) < width or not all(c.is_finished() for c in state.map_states):
+    if len(state.map_states) < width or not all(
+            c is not None and c.is_finished() for c in state.map_states):
         return width
     return None
 
