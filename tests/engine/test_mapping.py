@@ -933,6 +933,55 @@ FLOWS = {
 }
 
 
+class TestParentHandlers:
+    def test_handlers_see_the_parent_map_once_before_the_children(self) -> None:
+        seen: list[tuple[str, str, Any]] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            seen.append((type(old).__name__, type(new).__name__, context.get("map_index")))
+
+        with Flow("f") as flow:
+            out = inc.map([1, 2], task_args={"state_handlers": [handler]})
+        assert flow.run().result[out].result == [2, 3]
+        assert seen[0] == ("Pending", "Mapped", None)
+        assert [s for s in seen if s[1] == "Mapped"] == [seen[0]]
+        assert {s[2] for s in seen[1:]} == {0, 1}
+
+    def test_the_parent_state_carries_the_width(self) -> None:
+        widths: list[int] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            if isinstance(new, Mapped):
+                widths.append(new.n_map_states)
+
+        with Flow("f") as flow:
+            inc.map(upto(3), task_args={"state_handlers": [handler]})
+        flow.run()
+        assert widths == [3]
+
+    def test_handlers_see_a_parent_that_cannot_map(self) -> None:
+        seen: list[str] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            seen.append(str(new.message))
+
+        with Flow("f") as flow:
+            inc.map(Parameter("n"), task_args={"state_handlers": [handler]})
+        flow.run(n=3)
+        assert seen == [UNMAPPABLE]
+
+    def test_a_handler_can_stop_the_map(self) -> None:
+        def veto(t: Task, old: State, new: State) -> State | None:
+            return Skipped(message="not today") if isinstance(new, Mapped) else None
+
+        with Flow("f") as flow:
+            out = inc.map([1, 2], task_args={"state_handlers": [veto]})
+            after = inc.map(out)
+        state = flow.run()
+        assert state.result[out] == Skipped(message="not today")
+        assert isinstance(state.result[after], Skipped)
+
+
 class TestEagerWalk:
     @pytest.mark.parametrize("name", sorted(FLOWS))
     @pytest.mark.parametrize("executor_class", [ThreadExecutor, EagerExecutor])
