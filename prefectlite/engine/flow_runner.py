@@ -235,7 +235,7 @@ class _Walker:
         given = _walk.rerun_width(preset) if preset is not None else None
         width = _walk.map_width(self.walk, task, given)
         if task.state_handlers:
-            width = _parent_transition(task, width)
+            width = self._parent_transition(task, width)
         if isinstance(width, State):
             self.walk.finish_task(task, width)
             self._tell(task, None, width)
@@ -250,6 +250,18 @@ class _Walker:
         available = self.walk.available.get(task)
         if self.walk.eager and available and all(available):
             self.walk.task_submitted(task)
+
+    @staticmethod
+    def _parent_transition(task: Task, width: int | State) -> int | State:
+        """Call ``task``'s state handlers for its parent run, as Prefect 1 does before any
+        child runs: ``Pending -> Mapped`` (or the state it ends in without mapping). A
+        handler that returns another state than ``Mapped`` ends the task in it, unmapped."""
+        from prefectlite.engine.task_runner import _transition
+
+        new = width if isinstance(width, State) else Mapped(
+            message="Ready to proceed with mapping.", n_map_states=width)
+        new = _transition(task, Pending(), new)
+        return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
     def _submit(self, run: _walk.Run, state: State | None) -> None:
         task, index = run
@@ -311,18 +323,6 @@ class _Walker:
     def _tell(self, task: Task, index: int | None, state: State) -> None:
         for observer in self.observers:
             observer.task_run_finished(task, index, state)
-
-
-def _parent_transition(task: Task, width: int | State) -> int | State:
-    """Call ``task``'s state handlers for its parent run, as Prefect 1 does before any child
-    runs: ``Pending -> Mapped`` (or the state it ends in without mapping). A handler that
-    returns another state than ``Mapped`` ends the task in that state, unmapped."""
-    from prefectlite.engine.task_runner import _transition
-
-    new = width if isinstance(width, State) else Mapped(
-        message="Ready to proceed with mapping.", n_map_states=width)
-    new = _transition(task, Pending(), new)
-    return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
 
 def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:
