@@ -24,7 +24,7 @@ import logging
 from typing import Any
 
 from prefectlite.engine.result.base import NoResult, Result
-from prefectlite.engine.state import Mapped, State, Success
+from prefectlite.engine.state import Failed, Mapped, State, Success
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 
@@ -145,3 +145,15 @@ def flattened_value(state: State) -> Any:
     if isinstance(state, Mapped):
         return [s.result for s in flattened_states(state)]
     return flatten_state(state).result
+
+
+def unmappable(task_name: str, label: str, value: Any) -> Failed:
+    """The state of a mapped task with an input it cannot map over: Prefect 1's message, and
+    a ``TypeError`` naming the task and the input as its result (also logged)."""
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    detail = (f"Cannot map task {task_name!r} over {label}: {type(value).__name__} {text} is "
+              "not a sized, indexable value. Map over a list (or wrap the argument in "
+              "unmapped() to pass it whole).")
+    logger.error(detail)
+    return Failed(message=UNMAPPABLE, result=TypeError(detail))

@@ -28,7 +28,6 @@ has finished. When both children of ``a`` finished, ``states[a]`` is ``Mapped``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,7 +38,6 @@ from prefectlite.core.task import Task
 from prefectlite.engine import mapping as _mapping
 from prefectlite.engine.state import Failed, Mapped, Pending, Skipped, State
 
-logger = logging.getLogger("prefectlite.FlowRunner")
 Run = tuple[Task, int | None]
 
 
@@ -322,12 +320,7 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
     if seen and not succeeded:
         return Failed(message=_mapping.NOTHING_TO_MAP)
     if bad is not None:
-        label, value = bad
-        detail = (f"Cannot map task {task.name!r} over {label}: {type(value).__name__} "
-                  f"{_short(value)} is not a sized, indexable value. Map over a list (or "
-                  "wrap the argument in unmapped() to pass it whole).")
-        logger.error(detail)
-        return Failed(message=_mapping.UNMAPPABLE, result=TypeError(detail))
+        return _mapping.unmappable(task.name, *bad)
     return min(widths, default=0)
 
 
@@ -339,8 +332,3 @@ def rerun_width(state: Mapped) -> int | None:
             c is not None and c.is_finished() for c in state.map_states):
         return width
     return None
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
