@@ -11,6 +11,11 @@ expansion (when its width is known), so child ``i`` downstream waits only for ch
 upstream. Ready runs are served last-in first-out, so the walk goes depth-first along
 pipelines and frees memory early, like ``dask.local``.
 
+Expanding. When a mapped task is ready, :func:`map_width` decides, from the upstream states
+as Prefect 1's mapped parent sees them, how many children it gets (the shortest mapped input,
+like ``zip``) or the state it ends in without mapping (``Pending``, ``Skipped``, ``Failed``).
+What each child receives along each edge follows :mod:`prefectlite.engine.mapping`.
+
 Bookkeeping (:class:`Walk`):
 
 ``waiting[t]``      upstream links of ``t`` not yet released
