@@ -49,7 +49,7 @@ from prefectlite.engine.state import (
     State,
     Success,
 )
-from prefectlite.engine.task_runner import run_task, run_task_with_handlers
+from prefectlite.engine.task_runner import TaskRunner, run_task, run_task_with_runner
 from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities import context as _context
@@ -83,7 +83,10 @@ class FlowRunner(Runner):
     state, its dependents stay ``Pending`` and the flow stays ``Running``; pass the returned
     ``state.result`` back as ``task_states`` to go on. ``flow.run()`` instead waits for
     retries inside the same walk (``wait_for_retries=True``). ``state_handlers`` are called
-    as ``handler(flow_runner, old_state, new_state)`` after the flow's own handlers.
+    as ``handler(flow_runner, old_state, new_state)`` after the flow's own handlers. A
+    ``task_runner_cls`` (a :class:`~prefectlite.engine.task_runner.TaskRunner` subclass)
+    runs each task through its ``run(state=, upstream_states=, context=, inputs=)``; Prefect
+    1's per-step TaskRunner methods do not exist here to be overridden.
 
     Examples
     --------
@@ -103,7 +106,7 @@ class FlowRunner(Runner):
         state_handlers: Iterable[Callable[..., Any]] | None = None,
     ):
         self.flow = flow
-        self.task_runner_cls = task_runner_cls
+        self.task_runner_cls = task_runner_cls or TaskRunner
         super().__init__(state_handlers=state_handlers)
         self._observers: list[RunObserver] = []
         self._wait_for_retries = False
@@ -254,6 +257,8 @@ class FlowRunner(Runner):
         walker.retry_in_walk = self._wait_for_retries
         walker.task_contexts = task_contexts
         walker.runner_handlers = list(task_runner_state_handlers or ())
+        if self.task_runner_cls is not TaskRunner:  # the plain engine call is faster
+            walker.runner_cls = self.task_runner_cls
         try:
             with executor.start():
                 walker.run(task_states)
@@ -263,7 +268,7 @@ class FlowRunner(Runner):
             return Cancelled(message="Flow run was interrupted (KeyboardInterrupt); the "
                              "states of the tasks that finished are kept.",
                              result=_task_states(walk.states, return_tasks),
-                             context={"flow_run_id": ctx["flow_run_id"]})
+                             context={"flow_run_id": ctx.get("flow_run_id")})
         states = walk.states
 
         def flat(tasks: Iterable[Task]) -> list[State]:
@@ -278,7 +283,8 @@ class FlowRunner(Runner):
             return_states=_task_states(states, return_tasks),
             terminal_states=flat(flow.terminal_tasks()),
         )
-        final.context.setdefault("flow_run_id", ctx["flow_run_id"])
+        if "flow_run_id" in ctx:
+            final.context.setdefault("flow_run_id", ctx["flow_run_id"])
         return final
 
     def determine_final_state(
@@ -354,12 +360,14 @@ class _Walker:
         self.retry_in_walk = True
         self.task_contexts: dict[Task, dict[str, Any]] = {}
         self.runner_handlers: list[Callable[..., Any]] = []
+        self.runner_cls: type | None = None
 
     def run(self, preset: dict[Task, State]) -> None:
         walk = self.walk
         self.preset_children = {t: s for t, s in preset.items() if isinstance(s, Mapped)}
         walk.start({t: s for t, s in preset.items() if s.is_finished() and not (
-            isinstance(s, Mapped) and not all(c.is_finished() for c in s.map_states))})
+            isinstance(s, Mapped)
+            and not all(c is not None and c.is_finished() for c in s.map_states))})
         self.pending_states = {t: s for t, s in preset.items() if not s.is_finished()}
         while walk.ready or self.in_flight or self.retries:
             while walk.ready and (self.cap is None or len(self.in_flight) < self.cap):
@@ -417,7 +425,8 @@ class _Walker:
             preset = self.preset_children.get(task)
             done = []
             if preset is not None and len(preset.map_states) == width:
-                done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
+                done = [(i, s) for i, s in enumerate(preset.map_states)
+                        if s is not None and s.is_finished()]
             self.walk.expand(task, width, done)
             if task in self.walk.states:  # nothing left to run: zero width, or all given
                 self._tell(task, None, self.walk.states[task])
@@ -440,10 +449,10 @@ class _Walker:
         prepared = self.prepared.get(task)
         if prepared is None:
             prepared = self.prepared[task] = self.executor.prepare_task(task)
-        if self.runner_handlers:
+        if self.runner_handlers or self.runner_cls is not None:
             future = self.executor.submit(
-                run_task_with_handlers, self.runner_handlers, prepared, upstream,
-                plan.constants.get(task, {}), ctx, state, extra_context=ctx)
+                run_task_with_runner, self.runner_cls, self.runner_handlers, prepared,
+                upstream, plan.constants.get(task, {}), ctx, state, extra_context=ctx)
         else:
             future = self.executor.submit(
                 run_task, prepared, upstream, plan.constants.get(task, {}), ctx, state,

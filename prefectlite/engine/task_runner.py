@@ -67,7 +67,7 @@ from prefectlite.engine.state import (
 )
 from prefectlite.utilities import context as _context
 
-__all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "run_task", "run_task_with_handlers"]
+__all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "run_task", "run_task_with_runner"]
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
 UPSTREAM_SKIPPED = ("Upstream task was skipped; set skip_on_upstream_skip=False on this task to "
@@ -147,15 +147,17 @@ def _not_runnable(state: State) -> bool:
     return state.is_finished() and not state.is_cached() and not state.is_mapped()
 
 
-def run_task_with_handlers(
-    handlers: list[Callable[..., Any]], task: Task, upstream_states: dict[Edge, Any],
-    constants: dict[str, Any], context: dict[str, Any], state: State | None = None,
+def run_task_with_runner(
+    runner_cls: type[TaskRunner] | None, handlers: list[Callable[..., Any]], task: Task,
+    upstream_states: dict[Edge, Any], constants: dict[str, Any], context: dict[str, Any],
+    state: State | None = None,
 ) -> State:
-    """:func:`run_task` with task-runner state handlers, ``handler(runner, old, new)``
-    called after the task's own on every change of state (``FlowRunner.run``'s
-    ``task_runner_state_handlers``)."""
-    runner = TaskRunner(task, state_handlers=handlers)
-    return run_task(task, upstream_states, constants, {**context, "_runner": runner}, state)
+    """Run one task through ``runner_cls(task, state_handlers=handlers).run(...)`` (a
+    :class:`TaskRunner` by default): how ``FlowRunner(task_runner_cls=...)`` and
+    ``FlowRunner.run(task_runner_state_handlers=...)`` reach each task."""
+    runner = (runner_cls or TaskRunner)(task, state_handlers=handlers)
+    return runner.run(state=state, upstream_states=upstream_states, context=context,
+                      inputs=constants)
 
 
 def _as_state(value: Any) -> State:

@@ -77,7 +77,7 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.engine.state import Failed
-from prefectlite.executors.base import Executor
+from prefectlite.executors.base import Executor, resolve
 from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "dask_resources", "task_key"]
@@ -467,11 +467,7 @@ class LocalDaskExecutor(Executor):
 
     def __init__(self, scheduler: str = "threads", num_workers: int | None = None,
                  **kwargs: Any) -> None:
-        key = scheduler.lower()
-        if key not in _SCHEDULERS:
-            raise ValueError(f"Unknown scheduler {scheduler!r} for LocalDaskExecutor: use "
-                             "'threads', 'processes' or 'synchronous'.")
-        self.scheduler = _SCHEDULERS[key]
+        self.scheduler = self._normalize_scheduler(scheduler)
         self.num_workers = num_workers
         self.dask_config = kwargs
         self.max_in_flight: int | None = 1 if self.scheduler == "synchronous" else None
@@ -483,6 +479,20 @@ class LocalDaskExecutor(Executor):
 
     def __repr__(self) -> str:
         return f"<Executor: LocalDaskExecutor ({self.scheduler})>"
+
+    @staticmethod
+    def _normalize_scheduler(scheduler: str) -> str:
+        """Dask's name for a scheduler alias: ``"threads"``, ``"processes"`` or
+        ``"synchronous"`` (``ValueError`` for anything else)."""
+        key = scheduler.lower()
+        if key not in _SCHEDULERS:
+            raise ValueError(f"Unknown scheduler {scheduler!r} for LocalDaskExecutor: use "
+                             "'threads', 'processes' or 'synchronous'.")
+        return _SCHEDULERS[key]
+
+    def wait(self, futures: Any) -> Any:
+        """Resolve futures (possibly inside lists, tuples, sets and dicts) to values."""
+        return resolve(self, futures)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_pool": None, "_book": None, "_logs": None}
