@@ -135,9 +135,11 @@ class FlowRunner(Runner):
         task its ``task_name`` and ``task_slug``; no state means ``Pending()``."""
         fill_flow_context(self.flow, context, parameters, self.logger)
         slugs = self.flow.slugs
+        given = dict(task_contexts)
+        task_contexts.clear()
         for task in self.flow.tasks:
-            task_contexts.setdefault(task, {}).update(task_name=task.name,
-                                                      task_slug=slugs[task])
+            task_contexts[task] = {**(given.get(task) or {}), "task_name": task.name,
+                                   "task_slug": slugs[task]}
         state, context = super().initialize_run(state=state, context=context)
         return FlowRunnerInitializeResult(state, task_states, context, task_contexts)
 
@@ -580,8 +582,10 @@ def _with_all_tasks(flow: Flow, state: State) -> State:
     """``flow.run()`` always returns a state whose result maps every task to a state."""
     if not isinstance(state.result, dict):
         state.result = {}
+    result = state.result
     for task in flow.tasks:
-        state.result.setdefault(task, Pending(message=_NOT_EVALUATED))
+        if task not in result:
+            result[task] = Pending(message=_NOT_EVALUATED)
     return state
 
 
