@@ -1,4 +1,4 @@
-"""Debugging helpers (Prefect 1's ``prefect.utilities.debug``).
+"""Debugging tools (Prefect 1's ``prefect.utilities.debug``).
 
 ``raise_on_exception()``
     Inside this block a flow or task run does not turn an error into a ``Failed`` state: the
