@@ -395,7 +395,7 @@ def test_in_process_workers_log_once(caplog: pytest.LogCaptureFixture) -> None:
     assert isinstance(state, Success)
 
 
-# -- Prefect 1's attributes and functions---------------------------------------------------
+# -- Prefect 1's attributes and functions ------------------------------------------------
 
 
 @pytest.mark.parametrize(("alias", "name"), [
