@@ -701,8 +701,8 @@ class TestStateHandlers:
         seen = []
         runner = TaskRunner(make_task(),
                             state_handlers=[lambda r, old, new: seen.append((r, type(new)))])
-        runner.run()
-        assert seen == [(runner, Success)]
+        runner.run()  # on every change of state, as in Prefect 1
+        assert seen == [(runner, Running), (runner, Success)]
 
 
 # -- log_stdout ---------------------------------------------------------------------------
