@@ -209,7 +209,7 @@ class Walk:
         self.available[task][index] = True
         for down, pipelined in self.plan.dependents[task]:
             waits = self.child_wait.get(down)
-            if pipelined and waits is not None:
+            if pipelined and waits is not None and index < len(waits):  # zip: may be shorter
                 waits[index] -= 1
                 if waits[index] == 0 and self.children[down][index] is None:
                     self.ready.append((down, index))

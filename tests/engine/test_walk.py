@@ -426,3 +426,24 @@ class TestMapWidth:
         assert map_width(walk, m, given=3) == 3
         edge = walk.plan.in_edges[m][0]
         assert walk.upstream_state(edge, 2) == S()
+
+
+class TestZip:
+    def test_a_longer_pipelined_upstream_releases_only_the_zipped_children(self) -> None:
+        with Flow("zip") as flow:
+            short = numbers(2)
+            long = inc.map(numbers(3))
+            out = add.map(long, short)
+        walk = new_walk(flow)
+        nums = next(e.upstream_task for e in walk.plan.in_edges[long])
+        walk.start({short: S(result=[10, 20]), nums: S(result=[1, 2, 3])})
+        walk.ready.clear()
+        walk.expand(long, 3)
+        assert map_width(walk, out) == 2
+        walk.ready.clear()
+        walk.expand(out, 2)
+        assert walk.ready == []  # every child waits for its lane upstream
+        walk.finish_child(long, 2, S(result=4))  # a lane past the zip's end
+        assert walk.ready == [] and walk.child_wait[out] == [1, 1]
+        walk.finish_child(long, 0, S(result=2))
+        assert walk.ready == [(out, 0)]
