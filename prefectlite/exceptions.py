@@ -38,10 +38,6 @@ class DuplicateSlugError(PrefectliteError, ValueError):
     """Two different tasks (or Parameters) of one flow share a slug (or a name)."""
 
 
-class ForeignTaskError(PrefectliteError, ValueError):
-    """An edge connects a task that was built in another flow."""
-
-
 class TaskNotInFlowError(PrefectliteError, ValueError):
     """A task that is not part of the flow was named (reference tasks, ``replace``, ...)."""
 

@@ -61,6 +61,13 @@ def _check_run_signature(
     return sig.replace(parameters=params)
 
 
+def _forget_copy(task: Task) -> None:
+    """Drop ``task`` from the unused-task tracker of the flow being built (if any)."""
+    tracker = _current.get().get("_unused_task_tracker")
+    if tracker is not None:
+        tracker.discard(task)
+
+
 class _TaskMeta(type):
     """Checks each Task subclass's ``run()`` signature when the class is defined."""
 
@@ -180,7 +187,6 @@ class Task(metaclass=_TaskMeta):
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
     auto_generated: bool = False
-    _flow_id: tuple[str, str] | None = None  # (id, name) of the flow that first bound it
 
     def __init__(
         self,
@@ -246,6 +252,9 @@ class Task(metaclass=_TaskMeta):
             if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
                 raise TaskDefinitionError(f"{owner}: nout={nout!r} must be a positive integer.")
             self.nout = nout
+        tracker = _current.get().get("_unused_task_tracker")
+        if tracker is not None:  # created inside `with Flow()`: warn at exit if never used
+            tracker.add(self)
 
     # -- __init__ steps ------------------------------------------------------------------
 
@@ -364,7 +373,7 @@ class Task(metaclass=_TaskMeta):
         # Attribute by attribute, not new.__dict__.update(): an instance whose __dict__ is
         # never asked for keeps its attributes inline, without a dict object (memory, GC).
         for attr, value in self.__dict__.items():
-            if attr != "slug" and attr != "_flow_id":
+            if attr != "slug":
                 try:
                     object.__setattr__(new, attr, value)
                 except AttributeError:  # shadowed by a read-only descriptor of the class
@@ -373,7 +382,12 @@ class Task(metaclass=_TaskMeta):
             if not hasattr(new, attr):
                 raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
             setattr(new, attr, value)
-        ctx_tags = _current.get().get("tags")  # (the context's dict: once per task call)
+        ctx = _current.get()  # (the context's dict: once per task call)
+        tracker = ctx.get("_unused_task_tracker")
+        if tracker is not None:  # built in `with Flow()`: the copy, not self, awaits use
+            tracker.discard(self)
+            tracker.add(new)
+        ctx_tags = ctx.get("tags")
         if ctx_tags or "tags" in task_args:  # like Prefect 1: a set, the original's tags kept
             new.tags = set(self.tags) | set(new.tags) | set(ctx_tags or ())
         return new
@@ -402,9 +416,13 @@ class Task(metaclass=_TaskMeta):
                                          upstream_tasks=upstream_tasks)
                 self._resolve_flow(None, "call")  # raises: say how to do either
         new = self.copy(**(task_args or {}))
-        return new.bind(
-            *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
-        )
+        try:
+            return new.bind(
+                *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)  # the failed call left nothing in the flow: nothing to warn of
+            raise
 
     def bind(
         self,
@@ -443,7 +461,13 @@ class Task(metaclass=_TaskMeta):
         concatenation of a list of lists.
         """
         new = self.copy(**(task_args or {}))
-        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        try:
+            return new.bind(
+                *args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)
+            raise
 
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")

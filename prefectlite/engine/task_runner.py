@@ -47,7 +47,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint, signals
+from prefectlite.engine import checkpoint, mapping, signals
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -151,11 +151,10 @@ def _flat_states(upstream_states: dict[Edge, State]) -> list[State]:
 def _check_upstream(task: Task, upstream_states: dict[Edge, State]) -> State | None:
     if not upstream_states:
         return None
-    if not all(s.is_finished() for s in upstream_states.values()):
+    states = _flat_states(upstream_states)  # a reduce waits for every mapped child
+    if not all(s.is_finished() for s in states):
         return Pending(message="Not all upstream states are finished; waiting.")
-    if task.skip_on_upstream_skip and any(
-        s.is_skipped() for s in _flat_states(upstream_states)
-    ):
+    if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
         return Skipped(message=UPSTREAM_SKIPPED)
     return None
 
@@ -179,26 +178,10 @@ def _inputs(upstream_states: dict[Edge, State], constants: dict[str, Any]) -> di
     inputs = dict(constants)
     for edge, st in upstream_states.items():
         if edge.key is not None:
-            value = st.result
             # a mapped child already received its (flattened) element
-            inputs[edge.key] = flatten_value(value) if edge.flattened and not edge.mapped else value
+            flat = edge.flattened and not edge.mapped
+            inputs[edge.key] = mapping.flattened_value(st) if flat else st.result
     return inputs
-
-
-def flatten_value(value: Any) -> list[Any]:
-    """Concatenate a list of iterables (what ``flatten(...)`` asks for).
-
-    Examples
-    --------
-    >>> flatten_value([[1, 2], [3], []])
-    [1, 2, 3]
-    """
-    try:
-        return [item for part in value for item in part]
-    except TypeError:
-        raise TypeError(
-            f"flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got {value!r}."
-        ) from None
 
 
 def _cache_key(task: Task, ctx: dict[str, Any]) -> str:
