@@ -16,17 +16,9 @@ from prefectlite.engine.defaults import (
 __all__ = ["get_default_executor_class", "get_default_flow_runner_class",
            "get_default_task_runner_class"]
 
-# Modules reachable as attributes (``prefectlite.engine.flow_runner.FlowRunner``), imported on
-# first use so that importing the package stays light.
-_MODULES = frozenset({
-    "cache_validators", "checkpoint", "defaults", "flow_runner", "journal", "result", "results",
-    "resume", "serializers", "signals", "state", "task_runner",
-})
-
-
 def __getattr__(name: str) -> Any:
-    if name in _MODULES:
-        import importlib
+    # modules reachable as attributes (``prefectlite.engine.flow_runner.FlowRunner``), imported
+    # on first use so that importing the package stays light
+    from prefectlite.utilities.lazy import import_submodule
 
-        return importlib.import_module(f"prefectlite.engine.{name}")
-    raise AttributeError(f"module 'prefectlite.engine' has no attribute {name!r}")
+    return import_submodule(__name__, name)
