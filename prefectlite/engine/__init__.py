@@ -17,14 +17,6 @@ from prefectlite.engine.defaults import (
 __all__ = ["FlowRunner", "TaskRunner", "get_default_executor_class",
            "get_default_flow_runner_class", "get_default_task_runner_class"]
 
-# Modules reachable as attributes (``prefectlite.engine.flow_runner.FlowRunner``), imported on
-# first use so that importing the package stays light.
-_MODULES = frozenset({
-    "cache_validators", "checkpoint", "defaults", "flow_runner", "journal", "result", "results",
-    "resume", "runner", "serializers", "signals", "state", "task_runner",
-})
-
-
 def __getattr__(name: str) -> Any:
     if name == "FlowRunner":
         from prefectlite.engine.flow_runner import FlowRunner
@@ -34,8 +26,8 @@ def __getattr__(name: str) -> Any:
         from prefectlite.engine.task_runner import TaskRunner
 
         return TaskRunner
-    if name in _MODULES:
-        import importlib
+    # modules reachable as attributes (``prefectlite.engine.flow_runner.FlowRunner``), imported
+    # on first use so that importing the package stays light
+    from prefectlite.utilities.lazy import import_submodule
 
-        return importlib.import_module(f"prefectlite.engine.{name}")
-    raise AttributeError(f"module 'prefectlite.engine' has no attribute {name!r}")
+    return import_submodule(__name__, name)

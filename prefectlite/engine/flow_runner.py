@@ -340,7 +340,8 @@ class RunObserver:
 def _local_executor() -> Executor:
     from prefectlite.engine.defaults import get_default_executor_class
 
-    return get_default_executor_class()()  # LocalExecutor unless configured otherwise
+    executor: Executor = get_default_executor_class()()  # LocalExecutor unless configured
+    return executor
 
 
 class _Walker:
