@@ -17,6 +17,7 @@ from prefectlite.engine.defaults import (
 __all__ = ["FlowRunner", "TaskRunner", "get_default_executor_class",
            "get_default_flow_runner_class", "get_default_task_runner_class"]
 
+
 def __getattr__(name: str) -> Any:
     if name == "FlowRunner":
         from prefectlite.engine.flow_runner import FlowRunner
