@@ -8,10 +8,9 @@ concatenate a list of lists first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from prefectlite.core.task import Task  # importable from here too, as in Prefect 1.4
 
-if TYPE_CHECKING:
-    from prefectlite.core.task import Task
+__all__ = ["Edge"]
 
 
 class Edge:

@@ -35,6 +35,7 @@ from typing import Any
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
+from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.state import (
     Cancelled,
     Failed,
@@ -337,7 +338,11 @@ def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:
 
 
 def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict[Task, State]:
-    """Check that every key of ``task_states`` is a task of ``flow`` and every value a State."""
+    """Check that every key of ``task_states`` is a task of ``flow`` and every value a State.
+
+    A ``Mapped`` state given without a result gets its children's results, as Prefect 1's
+    flow runner does before handing it downstream.
+    """
     task_states = dict(task_states or {})
     for task, state in task_states.items():
         if task not in flow.tasks:
@@ -346,6 +351,8 @@ def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict
             )
         if not isinstance(state, State):
             raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
+        if isinstance(state, Mapped) and state._result is NoResult and state.map_states:
+            state.result = [getattr(child, "result", None) for child in state.map_states]
     return task_states
 
 

@@ -129,7 +129,8 @@ def run_task(
 
 def _as_state(value: Any) -> State:
     if isinstance(value, list):  # children of a mapped upstream, resolved by an executor
-        return Mapped(message="Mapped tasks finished.", map_states=value)
+        return Mapped(message="Mapped tasks finished.", map_states=value,
+                      result=[child.result for child in value])
     return value  # type: ignore[no-any-return]
 
 
