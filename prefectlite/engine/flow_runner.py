@@ -35,7 +35,6 @@ from typing import Any
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
-from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.state import (
     Cancelled,
     Failed,
@@ -47,7 +46,7 @@ from prefectlite.engine.state import (
     State,
     Success,
 )
-from prefectlite.engine.task_runner import run_task
+from prefectlite.engine.task_runner import fill_mapped_result, run_task
 from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities.logging import configure_logging
@@ -351,8 +350,7 @@ def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict
             )
         if not isinstance(state, State):
             raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
-        if isinstance(state, Mapped) and state._result is NoResult and state.map_states:
-            state.result = [getattr(child, "result", None) for child in state.map_states]
+        fill_mapped_result(state)
     return task_states
 
 

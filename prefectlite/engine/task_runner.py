@@ -48,6 +48,7 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
 from prefectlite.engine import checkpoint, signals
+from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -125,6 +126,14 @@ def run_task(
         return _finish(task, running, new, context)
     finally:
         _context.restore(token)
+
+
+def fill_mapped_result(state: State) -> State:
+    """Give a ``Mapped`` state made without a result its children's results (in place, as
+    Prefect 1's flow runner does before handing such a state downstream); return it."""
+    if isinstance(state, Mapped) and state._result is NoResult and state.map_states:
+        state.result = [getattr(child, "result", None) for child in state.map_states]
+    return state
 
 
 def _as_state(value: Any) -> State:
@@ -487,7 +496,9 @@ class TaskRunner:
                "logger": self.task.logger, "map_index": None, "task_loop_count": 1,
                "task_run_count": state.run_count + 1 if isinstance(state, Retrying) else 1,
                **(context or {})}
-        new = run_task(self.task, upstream_states or {}, inputs or {}, ctx, state)
+        upstream_states = {edge: fill_mapped_result(up)
+                           for edge, up in (upstream_states or {}).items()}
+        new = run_task(self.task, upstream_states, inputs or {}, ctx, state)
         for handler in self.state_handlers:
             new = handler(self, state or Pending(), new) or new
         return new
