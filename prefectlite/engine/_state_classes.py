@@ -103,7 +103,7 @@ class Retrying(Scheduled):
         super().__init__(message, result, start_time, cached_inputs, context)
         if run_count is None:
             run_count = _context.get().get("task_run_count", 1)
-        self.run_count: int = run_count  # type: ignore[assignment]
+        self.run_count: int = run_count
 
 
 # ----------------------------------------------------------------- Running states
@@ -151,7 +151,7 @@ class Looped(Finished):
         super().__init__(message, result, context, cached_inputs)
         if loop_count is None:
             loop_count = _context.get().get("task_loop_count", 1)
-        self.loop_count: int = loop_count  # type: ignore[assignment]
+        self.loop_count: int = loop_count
 
 
 class Success(Finished):

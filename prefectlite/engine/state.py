@@ -250,7 +250,7 @@ class State:
         """
         if isinstance(self, Mapped):
             self.map_states = [
-                None if child is None else child.load_result(result)  # type: ignore[misc]
+                None if child is None else child.load_result(result)
                 for child in self.map_states
             ]
             if self.map_states:
