@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = [
     "CycleError", "DuplicateArgumentError", "DuplicateSlugError", "FlowContextError",
-    "ForeignTaskError", "NotATaskError", "ParameterError", "PrefectException",
+    "NotATaskError", "ParameterError", "PrefectException",
     "PrefectSignal", "PrefectliteError", "TaskDefinitionError", "TaskNotInFlowError",
     "TaskTimeoutSignal",
 ]
@@ -38,7 +38,10 @@ class PrefectSignal(BaseException):
 
 
 class TaskTimeoutSignal(PrefectSignal):
-    """A task run reached its ``timeout``; the run's ``TimedOut`` state holds this signal."""
+    """A function or task run reached its timeout (see :mod:`prefectlite.utilities.executors`).
+
+    A task whose run raises it ends ``TimedOut``, holding the signal as its result.
+    """
 
     def __init__(self, message: Any = "") -> None:
         super().__init__(message)
@@ -76,10 +79,6 @@ class DuplicateArgumentError(PrefectliteError, ValueError):
 
 class DuplicateSlugError(PrefectliteError, ValueError):
     """Two different tasks (or Parameters) of one flow share a slug (or a name)."""
-
-
-class ForeignTaskError(PrefectliteError, ValueError):
-    """An edge connects a task that was built in another flow."""
 
 
 class TaskNotInFlowError(PrefectliteError, ValueError):

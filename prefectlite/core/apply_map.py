@@ -72,7 +72,6 @@ def _move(task: Task, scratch: Flow, flow: Flow, unmapped_inputs: set, flat_inpu
             f"{task!r}, created inside apply_map, depends on no mapped input, so it cannot be "
             "mapped. Pass it a mapped argument of the function, or create it outside apply_map."
         )
-    task.__dict__.pop("_flow_id", None)  # it was bound in the scratch flow
     flow.add_task(task)
     for e in edges:
         flattened = e.flattened or e.upstream_task in flat_inputs
@@ -80,4 +79,3 @@ def _move(task: Task, scratch: Flow, flow: Flow, unmapped_inputs: set, flat_inpu
                       mapped=e.upstream_task not in unmapped_inputs, validate=False)
     for key, value in scratch.constants.get(task, {}).items():
         flow._add_constant(task, key, value, False)
-    task._flow_id = (flow._id, flow.name)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefectlite import triggers as _triggers
+from prefectlite.configuration import config as _config
 from prefectlite.exceptions import FlowContextError, TaskDefinitionError
 from prefectlite.utilities.context import _current, context
 
@@ -58,6 +59,13 @@ def _check_run_signature(
             f"the names {', '.join(RESERVED_ARGUMENTS)} are used by task calls. Rename them."
         )
     return sig.replace(parameters=params)
+
+
+def _forget_copy(task: Task) -> None:
+    """Drop ``task`` from the unused-task tracker of the flow being built (if any)."""
+    tracker = _current.get().get("_unused_task_tracker")
+    if tracker is not None:
+        tracker.discard(task)
 
 
 class _TaskMeta(type):
@@ -104,6 +112,13 @@ def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | 
     return timeout
 
 
+def _task_defaults() -> Any:
+    """The configuration's ``tasks.defaults`` section in effect (empty when it has none)."""
+    config = _current.get().get("config") or _config
+    tasks = config.get("tasks")
+    return (tasks.get("defaults") if tasks is not None else None) or {}
+
+
 class Task(metaclass=_TaskMeta):
     """A unit of work: subclass it and implement ``run()``, or use the ``@task`` decorator.
 
@@ -117,9 +132,11 @@ class Task(metaclass=_TaskMeta):
         Tags for this task (enclosing ``tags(...)`` blocks add theirs).
     max_retries, retry_delay
         How many times a failed run is retried, and how long to wait in between
-        (``retry_delay`` is required when ``max_retries > 0``).
+        (``retry_delay`` is required when ``max_retries > 0``). When not given, the
+        configuration's ``tasks.defaults`` apply (none by default).
     timeout
-        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut``.
+        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut`` (default: the
+        configuration's ``tasks.defaults.timeout``, none by default).
     trigger
         Decides from the upstream states whether the task runs (default
         :func:`prefectlite.triggers.all_successful`).
@@ -170,7 +187,6 @@ class Task(metaclass=_TaskMeta):
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
     auto_generated: bool = False
-    _flow_id: tuple[str, str] | None = None  # (id, name) of the flow that first bound it
 
     def __init__(
         self,
@@ -199,6 +215,17 @@ class Task(metaclass=_TaskMeta):
         if slug is not None:
             self.slug = slug
         self._init_tags(tags, owner)
+        if max_retries is None or (retry_delay is None and max_retries) or timeout is None:
+            # unset: the configuration's tasks.defaults, as Prefect 1
+            defaults = _task_defaults()
+            if max_retries is None:
+                max_retries = defaults.get("max_retries") or 0
+            if retry_delay is None and max_retries:
+                retry_delay = defaults.get("retry_delay")
+                if isinstance(retry_delay, int | float) and not isinstance(retry_delay, bool):
+                    retry_delay = timedelta(seconds=retry_delay)
+            if timeout is None:
+                timeout = defaults.get("timeout") or None
         self._init_retries(max_retries, retry_delay, owner)
         if timeout is not None:
             self.timeout = _as_seconds(timeout, owner)
@@ -225,6 +252,9 @@ class Task(metaclass=_TaskMeta):
             if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
                 raise TaskDefinitionError(f"{owner}: nout={nout!r} must be a positive integer.")
             self.nout = nout
+        tracker = _current.get().get("_unused_task_tracker")
+        if tracker is not None:  # created inside `with Flow()`: warn at exit if never used
+            tracker.add(self)
 
     # -- __init__ steps ------------------------------------------------------------------
 
@@ -343,7 +373,7 @@ class Task(metaclass=_TaskMeta):
         # Attribute by attribute, not new.__dict__.update(): an instance whose __dict__ is
         # never asked for keeps its attributes inline, without a dict object (memory, GC).
         for attr, value in self.__dict__.items():
-            if attr != "slug" and attr != "_flow_id":
+            if attr != "slug":
                 try:
                     object.__setattr__(new, attr, value)
                 except AttributeError:  # shadowed by a read-only descriptor of the class
@@ -352,7 +382,12 @@ class Task(metaclass=_TaskMeta):
             if not hasattr(new, attr):
                 raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
             setattr(new, attr, value)
-        ctx_tags = _current.get().get("tags")  # (the context's dict: once per task call)
+        ctx = _current.get()  # (the context's dict: once per task call)
+        tracker = ctx.get("_unused_task_tracker")
+        if tracker is not None:  # built in `with Flow()`: the copy, not self, awaits use
+            tracker.discard(self)
+            tracker.add(new)
+        ctx_tags = ctx.get("tags")
         if ctx_tags or "tags" in task_args:  # like Prefect 1: a set, the original's tags kept
             new.tags = set(self.tags) | set(new.tags) | set(ctx_tags or ())
         return new
@@ -381,9 +416,13 @@ class Task(metaclass=_TaskMeta):
                                          upstream_tasks=upstream_tasks)
                 self._resolve_flow(None, "call")  # raises: say how to do either
         new = self.copy(**(task_args or {}))
-        return new.bind(
-            *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
-        )
+        try:
+            return new.bind(
+                *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)  # the failed call left nothing in the flow: nothing to warn of
+            raise
 
     def bind(
         self,
@@ -422,7 +461,13 @@ class Task(metaclass=_TaskMeta):
         concatenation of a list of lists.
         """
         new = self.copy(**(task_args or {}))
-        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        try:
+            return new.bind(
+                *args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)
+            raise
 
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")

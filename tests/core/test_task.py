@@ -13,7 +13,6 @@ from prefectlite.core.task import RESERVED_ARGUMENTS
 from prefectlite.exceptions import (
     DuplicateArgumentError,
     FlowContextError,
-    ForeignTaskError,
     TaskDefinitionError,
 )
 from prefectlite.tasks.core import operators
@@ -269,7 +268,7 @@ class TestCallAndBind:
     def test_call_with_task_args(self, add: Task) -> None:
         with Flow("f") as flow:
             t = add(1, task_args={"name": "plus", "tags": ["m"]})
-        assert (t.name, t.tags, flow.slugs[t]) == ("plus", {"m"}, "plus-1")
+        assert (t.name, t.tags, flow.slugs[t]) == ("plus", {"m"}, "plus-m-1")
 
     def test_bind_does_not_copy(self, add: Task) -> None:
         with Flow("f") as flow:
@@ -336,8 +335,9 @@ class TestCallAndBind:
         with Flow("f") as flow:
             add.bind(1)
             before = state_of(flow)
-            with pytest.raises(DuplicateArgumentError, match=r"Argument 'x' of <Task: add> is "
-                               r"already bound in flow 'f'.*call task\.copy\(\) first"):
+            with pytest.raises(DuplicateArgumentError, match=r'Argument "x" for task <Task: add> '
+                               r"has already been assigned in this flow \('f'\).*call "
+                               r"Task\.copy\(\) before"):
                 add.bind(x=2, y=5)
         assert state_of(flow) == before  # y=5 was not kept either
 
@@ -345,26 +345,29 @@ class TestCallAndBind:
         with Flow("f") as flow:
             up = Task(name="up")()
             add.bind(x=up)
-            with pytest.raises(DuplicateArgumentError, match=r"Argument 'x' of <Task: add>"):
+            with pytest.raises(DuplicateArgumentError, match=r'Argument "x" for task <Task: add>'):
                 add.bind(x=up)
         assert flow.edges == {Edge(up, add, key="x")}
 
-    def test_task_from_another_flow(self, add: Task) -> None:
-        with Flow("first"):
-            a = add(1)
+    def test_a_task_bound_in_one_flow_can_be_used_in_another(self, add: Task) -> None:
+        two = task(lambda: 2, name="two")
+        with Flow("first") as first:
+            a = two()
         with Flow("second") as second:
-            with pytest.raises(ForeignTaskError, match=r"<Task: add> was built in flow 'first' "
-                               r"and cannot be connected in flow 'second'.*task\.copy\(\)"):
-                add(a)
-            with pytest.raises(ForeignTaskError, match=r"built in flow 'first'"):
-                Task(name="t")(upstream_tasks=[a])
-        assert len(second) == 0
+            b = add(a, y=10)
+            Task(name="t")(upstream_tasks=[a])
+        assert a in second.tasks and first.tasks == {a}
+        assert second.run().result[b].result == 12
 
-    def test_foreign_error_is_a_value_error(self, add: Task) -> None:
-        with Flow("first"):
-            a = add(1)
-        with Flow("second"), pytest.raises(ValueError, match="built in flow 'first'"):
-            add(a)
+    def test_binding_one_task_in_two_flows(self, add: Task) -> None:
+        with Flow("first") as first:
+            add.bind(1, 2)
+        with Flow("second") as second:
+            add.bind(10, 20)
+        assert first.constants[add] == {"x": 1, "y": 2}
+        assert second.constants[add] == {"x": 10, "y": 20}
+        assert first.run().result[add].result == 3
+        assert second.run().result[add].result == 30
 
     def test_an_unbound_task_can_join_several_flows(self) -> None:
         shared = Task(name="shared")

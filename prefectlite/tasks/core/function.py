@@ -143,7 +143,10 @@ class FunctionTask(Task):
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
         parts = getattr(fn, "__qualname__", "").split(".")
-        if len(parts) > 1 and parts[-2] != "<locals>":  # defined in a class body
+        first = next(iter(sig.parameters), None)
+        if len(parts) > 1 and parts[-2] != "<locals>" and first in ("self", "cls"):
+            # a method in a class body (a task there without `self`, as Prefect 1 test
+            # classes hold, stays a plain task attribute)
             self._is_method = True
         meta["_options"] = {"name": name, **kwargs}
 
