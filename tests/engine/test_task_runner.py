@@ -38,6 +38,7 @@ from prefectlite.engine.state import (
     ValidationFailed,
 )
 from prefectlite.engine.task_runner import TaskRunner, run_task
+from prefectlite.exceptions import TaskTimeoutSignal
 
 UTC = datetime.UTC
 NO_WAIT = datetime.timedelta(0)
@@ -331,7 +332,9 @@ class TestTimeout:
         def blocked():
             release.wait(5)
 
-        assert type(TaskRunner(blocked).run()) is TimedOut
+        new = TaskRunner(blocked).run()
+        assert type(new) is TimedOut
+        assert isinstance(new.result, TaskTimeoutSignal)  # as in Prefect 1.4
         threads = [t for t in threading.enumerate() if t.name == "prefectlite-timeout"]
         assert threads and all(t.daemon for t in threads)
         release.set()
