@@ -454,6 +454,7 @@ class TaskRunner:
         """Run the task once with ``upstream_states`` (by edge) and plain ``inputs``."""
         ctx = {**_context.snapshot(), "task_name": self.task.name,
                "task_slug": self.task.slug, "task_full_name": self.task.name,
+               "task_tags": self.task.tags,
                "logger": self.task.logger, "map_index": None, "task_loop_count": 1,
                "task_run_count": state.run_count + 1 if isinstance(state, Retrying) else 1,
                **(context or {})}

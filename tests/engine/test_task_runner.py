@@ -580,6 +580,16 @@ class TestStateHandlers:
         assert TaskRunner(make_task(state_handlers=[recording_handler(log)])).run()
         assert log == [("Pending", "Running"), ("Running", "Success")]
 
+    def test_every_state_a_handler_sees_carries_the_task_tags(self) -> None:
+        seen: list[State] = []
+
+        def keep(t: Task, old: State, new: State) -> None:
+            seen.extend((old, new))
+
+        TaskRunner(make_task(state_handlers=[keep], tags=["alice", "bob"])).run()
+        assert len(seen) == 4
+        assert all(sorted(s.context["tags"]) == ["alice", "bob"] for s in seen)
+
     def test_called_on_failure(self) -> None:
         log: list[tuple[str, str]] = []
         t = make_task(Recorder(ValueError()), state_handlers=[recording_handler(log)])
