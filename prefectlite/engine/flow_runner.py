@@ -49,7 +49,12 @@ from prefectlite.engine.state import (
     State,
     Success,
 )
-from prefectlite.engine.task_runner import TaskRunner, run_task, run_task_with_runner
+from prefectlite.engine.task_runner import (
+    TaskRunner,
+    fill_mapped_result,
+    run_task,
+    run_task_with_runner,
+)
 from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities import context as _context
@@ -550,7 +555,11 @@ def check_parameters(flow: Flow, parameters: dict[str, Any]) -> None:
 
 
 def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict[Task, State]:
-    """Check that every key of ``task_states`` is a task of ``flow`` and every value a State."""
+    """Check that every key of ``task_states`` is a task of ``flow`` and every value a State.
+
+    A ``Mapped`` state given without a result gets its children's results, as Prefect 1's
+    flow runner does before handing it downstream.
+    """
     task_states = dict(task_states or {})
     for task, state in task_states.items():
         if task not in flow.tasks:
@@ -559,6 +568,7 @@ def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict
             )
         if not isinstance(state, State):
             raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
+        fill_mapped_result(state)
     return task_states
 
 

@@ -48,6 +48,7 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
 from prefectlite.engine import checkpoint, mapping, signals
+from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.runner import ENDRUN, Runner
 from prefectlite.engine.state import (
     Cached,
@@ -162,9 +163,18 @@ def run_task_with_runner(
                       inputs=constants)
 
 
+def fill_mapped_result(state: State) -> State:
+    """Give a ``Mapped`` state made without a result its children's results (in place, as
+    Prefect 1's flow runner does before handing such a state downstream); return it."""
+    if isinstance(state, Mapped) and state._result is NoResult and state.map_states:
+        state.result = [getattr(child, "result", None) for child in state.map_states]
+    return state
+
+
 def _as_state(value: Any) -> State:
     if isinstance(value, list):  # children of a mapped upstream, resolved by an executor
-        return Mapped(message="Mapped tasks finished.", map_states=value)
+        return Mapped(message="Mapped tasks finished.", map_states=value,
+                      result=[child.result for child in value])
     return value  # type: ignore[no-any-return]
 
 
@@ -285,8 +295,8 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
         return Success(message="Task run succeeded.", result=result)
     except signals.PrefectStateSignal as sig:
         return sig.state
-    except TaskTimeoutSignal:
-        return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
+    except TaskTimeoutSignal as exc:
+        return TimedOut(message=f"Task timed out after {task.timeout} seconds.", result=exc)
     except Exception as exc:
         if ctx.get("raise_on_exception"):
             raise
@@ -504,12 +514,14 @@ class TaskRunner(Runner):
         :func:`~prefectlite.utilities.debug.raise_on_exception`)."""
         task = self.task
         ctx = {**_context.snapshot(), "task_name": task.name, "task_slug": task.slug,
-               "task_full_name": task.name, "logger": task.logger, "map_index": None,
-               "task_loop_count": 1,
+               "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
+               "map_index": None, "task_loop_count": 1,
                "task_run_count": state.run_count + 1 if isinstance(state, Retrying) else 1,
                "flow_result": self.flow_result, **(context or {})}
         if self.state_handlers:
             ctx["_runner"] = self
         while isinstance(state, State) and state.is_meta_state():
             state = state.state  # type: ignore[attr-defined]
-        return run_task(task, upstream_states or {}, inputs or {}, ctx, state)
+        upstream_states = {edge: fill_mapped_result(up)
+                           for edge, up in (upstream_states or {}).items()}
+        return run_task(task, upstream_states, inputs or {}, ctx, state)

@@ -257,7 +257,7 @@ class TestMapped:
         assert walk.ready.pop() == (first, 1)
         walk.finish_child(first, 1, S(result=3))
         done_first = Mapped(message="Mapped tasks finished.",
-                            map_states=[S(result=2), S(result=3)])
+                            map_states=[S(result=2), S(result=3)], result=[2, 3])
         assert snapshot(walk) == expect(
             walk,
             waiting=base["waiting"],
@@ -273,7 +273,8 @@ class TestMapped:
         assert walk.ready == [(tot, None)]
         assert walk.waiting[tot] == 0
         assert walk.states[second] == Mapped(message="Mapped tasks finished.",
-                                             map_states=[S(result=3), S(result=4)])
+                                             map_states=[S(result=3), S(result=4)],
+                                             result=[3, 4])
         [edge] = walk.plan.in_edges[tot]
         assert walk.upstream_state(edge, None).result == [3, 4]
 
