@@ -87,6 +87,17 @@ class Edge:
         # edges key dicts on the engine's per-task path (the tuple of _key(), written out)
         self._hash = hash((upstream_task, downstream_task, key, mapped, flattened))
 
+    @classmethod
+    def _between(cls, upstream: Any, downstream: Any, key: str | None, mapped: bool,
+                 flattened: bool) -> Edge:
+        """An edge between two already-resolved ends, skipping every check and conversion:
+        for the engine, which re-wires a validated flow's edges onto task stand-ins."""
+        edge = cls.__new__(cls)
+        edge.upstream_task, edge.downstream_task, edge.key = upstream, downstream, key
+        edge.mapped, edge.flattened = mapped, flattened
+        edge._hash = hash((upstream, downstream, key, mapped, flattened))
+        return edge
+
     @property
     def tasks(self) -> set[Task]:
         """The upstream and downstream task of this edge."""
