@@ -145,14 +145,16 @@ class TestFirstSteps:
     def test_mixing_in_the_functional_api_afterwards(self) -> None:
         flow, t = self.build_imperative()
         with flow:
-            third = t["second_add"].copy()(t["second_add"], y=5)
+            with pytest.warns(UserWarning, match="You are making a copy of a task that has "
+                              "dependencies"):  # as in Prefect 1
+                third = t["second_add"].copy()(t["second_add"], y=5)
             t["say_hello"].set_upstream(third)
         assert Edge(t["second_add"], third, key="x") in flow.edges
         assert Edge(third, t["say_hello"]) in flow.edges
         assert flow.constants[third] == {"y": 5}
         assert slugs_of(flow) == ["add-1", "add-2", "name", "add-3", "say_hello-1"]
         # leaving the block leaves no flow behind
-        with pytest.raises(ValueError, match="active flow"):
+        with pytest.raises(ValueError, match="active Flow context"):
             t["add"].copy()(1)
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from prefectlite import Edge, Flow, Task, flatten, mapped, tags, task, triggers, unmapped
 from prefectlite.core.task import RESERVED_ARGUMENTS
+from prefectlite.engine.cache_validators import never_use
 from prefectlite.exceptions import (
     DuplicateArgumentError,
     FlowContextError,
@@ -44,15 +45,15 @@ class TestOptions:
         assert (t.max_retries, t.retry_delay, t.timeout) == (0, None, None)
         assert t.trigger is triggers.all_successful
         assert t.skip_on_upstream_skip is True
-        assert (t.cache_for, t.cache_validator, t.cache_key) == (None, None, None)
+        assert (t.cache_for, t.cache_validator, t.cache_key) == (None, never_use, None)
         assert (t.checkpoint, t.result, t.target) == (None, None, None)
         assert list(t.state_handlers) == [] and t.on_failure is None
         assert (t.log_stdout, t.nout, t.task_run_name) == (False, None, None)
 
     def test_instances_store_only_what_differs_from_the_defaults(self) -> None:
-        assert set(Task().__dict__) == {"name"}
+        assert set(Task().__dict__) == {"name", "state_handlers"}
         t = Task(name="t", max_retries=2, retry_delay=timedelta(seconds=1))
-        assert set(t.__dict__) == {"name", "max_retries", "retry_delay"}
+        assert set(t.__dict__) == {"name", "state_handlers", "max_retries", "retry_delay"}
 
     def test_options_are_stored(self) -> None:
         handler = lambda task, old, new: new  # noqa: E731
@@ -70,14 +71,14 @@ class TestOptions:
         assert t.trigger is triggers.all_finished
         assert t.skip_on_upstream_skip is False
         assert (t.cache_for, t.cache_key, t.checkpoint) == (timedelta(hours=1), "k", True)
-        assert list(t.state_handlers) == [handler] and t.on_failure is print
+        assert t.state_handlers[0] is handler and len(t.state_handlers) == 2  # + on_failure
         assert (t.log_stdout, t.target, t.task_run_name, t.nout) == (True, "out.txt", "run-{x}", 2)
 
     def test_repr_hash_and_logger(self) -> None:
         a, b = Task(name="same"), Task(name="same")
         assert repr(a) == "<Task: same>"
         assert a != b and len({a, b}) == 2  # compared by identity
-        assert a.logger.name == "prefectlite.Task: same"
+        assert a.logger.name == "prefectlite.same"
         assert isinstance(a.logger, logging.Logger)
 
     def test_tags_from_enclosing_tags_blocks(self) -> None:
@@ -88,8 +89,10 @@ class TestOptions:
     @pytest.mark.parametrize(
         ("kwargs", "match"),
         [
-            ({"max_retries": 2}, r"Task 't': max_retries=2 needs a retry_delay.*timedelta"),
-            ({"retry_delay": timedelta(seconds=1)}, r"retry_delay is set but max_retries is not"),
+            ({"max_retries": 2}, r"timedelta `retry_delay` must be provided.*Task 't'"),
+            ({"retry_delay": timedelta(seconds=1)},
+             r"`max_retries` argument greater than 0 must be provided.*Task 't'"),
+            ({"retry_on": KeyError}, r"`max_retries` must be provided if `retry_on` is set"),
             ({"max_retries": -1}, r"max_retries=-1 must be an int >= 0"),
             ({"max_retries": 1, "retry_delay": 5}, r"retry_delay=5 must be a datetime.timedelta"),
             ({"trigger": "all_successful"}, r"trigger='all_successful' is not callable.*triggers"),
@@ -98,9 +101,9 @@ class TestOptions:
             ({"timeout": "10"}, r"timeout='10' is not a positive"),
             ({"timeout": True}, r"timeout=True is not a positive"),
             ({"timeout": timedelta(0)}, r"timeout=0.0 is not a positive"),
-            ({"nout": 0}, r"nout=0 must be a positive integer"),
-            ({"nout": True}, r"nout=True must be a positive integer"),
-            ({"nout": 1.5}, r"nout=1.5 must be a positive integer"),
+            ({"nout": -1}, r"nout=-1 must be an integer >= 0"),
+            ({"nout": True}, r"nout=True must be an integer >= 0"),
+            ({"nout": 1.5}, r"nout=1.5 must be an integer >= 0"),
             ({"cache_for": 10}, r"cache_for=10 must be a timedelta"),
             ({"cache_validator": "x"}, r"cache_validator='x' is not callable"),
         ],
@@ -110,7 +113,7 @@ class TestOptions:
             Task(name="t", **kwargs)
 
     def test_bad_options_are_value_errors_like_in_prefect(self) -> None:
-        with pytest.raises(ValueError, match="needs a retry_delay"):
+        with pytest.raises(ValueError, match="`retry_delay` must be provided"):
             Task(max_retries=1)
 
     @pytest.mark.parametrize(
@@ -164,7 +167,8 @@ class TestRunSignature:
             pass
 
         assert f.inputs() == {
-            "x": {"required": True, "type": "int"}, "rest": {"required": False, "type": "Any"},
+            "x": {"required": True, "type": "int", "default": None},
+            "rest": {"required": True, "type": "Any", "default": None},  # as in Prefect 1
         }
 
     def test_uninspectable_function(self) -> None:
@@ -182,8 +186,8 @@ class TestRunSignature:
         exec(compile(source, "<test>", "exec", dont_inherit=True), namespace)
         t = namespace["AddTask"]()
         assert t.inputs() == {
-            "x": {"required": True, "type": int},
-            "y": {"required": False, "type": int | None},
+            "x": {"required": True, "type": int, "default": None},
+            "y": {"required": False, "type": int | None, "default": None},
         }
         assert t.outputs() is int
         assert Task().inputs() == {}
@@ -194,7 +198,7 @@ class TestRunSignature:
         def f(x: int) -> str:
             return str(x)
 
-        assert f.inputs() == {"x": {"required": True, "type": "int"}}
+        assert f.inputs() == {"x": {"required": True, "type": "int", "default": None}}
         assert f.outputs() == "str"
 
     def test_signature_is_inherited(self) -> None:
@@ -234,7 +238,7 @@ class TestCopy:
         assert new.tags == {"a", "b", "ctx"} and t.tags == {"a"}
 
     def test_copy_rejects_unknown_attributes(self, add: Task) -> None:
-        with pytest.raises(AttributeError, match=r"<Task: add> has no attribute 'colour'"):
+        with pytest.raises(AttributeError, match=r"<Task: add> does not have colour as an attribute"):
             add.copy(colour="red")
 
     def test_copy_inside_tags_block(self, add: Task) -> None:
@@ -298,15 +302,29 @@ class TestCallAndBind:
         assert flow.constants[t] == {"a": 1, "c": 2}
         assert flow.edges == {Edge(up, t, key="b")}
 
-    @pytest.mark.parametrize("verb", ["call", "bind", "map", "set_upstream", "getitem"])
+    @pytest.mark.parametrize("verb", ["call", "bind", "map", "getitem"])
     def test_outside_a_flow(self, add: Task, verb: str) -> None:
         actions = {
             "call": lambda: add(1), "bind": lambda: add.bind(1), "map": lambda: add.map([1]),
-            "set_upstream": lambda: add.set_upstream(Task()), "getitem": lambda: add[0],
+            "getitem": lambda: add[0],
         }
-        with pytest.raises(FlowContextError, match=r"(?s)active flow to .*`with Flow\(\.\.\.\):`"
-                           r".*call `add\.run\(\.\.\.\)`|call `GetItem\.run\("):
+        with pytest.raises(FlowContextError, match=r"(?s)Could not infer an active Flow context "
+                           r"while creating edge to <Task: .*`with Flow\(\.\.\.\)` block.*"
+                           r"call `(add|GetItem\(\.\.\.\))\.run\(\.\.\.\)`.*@flow"):
             actions[verb]()
+
+    def test_subclass_outside_a_flow_names_the_class(self) -> None:
+        class Double(Task):
+            def run(self, x: int) -> int:
+                return 2 * x
+
+        with pytest.raises(FlowContextError, match=r"you need to call `Double\(\.\.\.\)\.run"):
+            Double()(1)
+
+    def test_set_upstream_outside_a_flow(self, add: Task) -> None:
+        with pytest.raises(FlowContextError, match=r"No Flow was passed, and could not infer an "
+                           r"active Flow context \(<Task: add>\.set_upstream\(\)"):
+            add.set_upstream(Task())
 
     def test_outside_a_flow_is_a_value_error(self, add: Task) -> None:
         with pytest.raises(ValueError, match=r"add\.run\("):
@@ -491,7 +509,7 @@ class TestOperators:
         (lambda a, b: a * b, operators.Mul), (lambda a, b: a / b, operators.Div),
         (lambda a, b: a // b, operators.FloorDiv), (lambda a, b: a % b, operators.Mod),
         (lambda a, b: a**b, operators.Pow), (lambda a, b: a & b, operators.And),
-        (lambda a, b: a | b, operators.Or), (lambda a, b: a < b, operators.LessThan),
+        (lambda a, b: a < b, operators.LessThan),
         (lambda a, b: a <= b, operators.LessThanOrEqual),
         (lambda a, b: a > b, operators.GreaterThan),
         (lambda a, b: a >= b, operators.GreaterThanOrEqual),
@@ -499,7 +517,7 @@ class TestOperators:
         (lambda a, b: a.is_not_equal(b), operators.NotEqual),
         (lambda a, b: a.or_(b), operators.Or), (lambda a, b: a.and_(b), operators.And),
     ]
-    IDS = ["+", "-", "*", "/", "//", "%", "**", "&", "|", "<", "<=", ">", ">=", "is_equal",
+    IDS = ["+", "-", "*", "/", "//", "%", "**", "&", "<", "<=", ">", ">=", "is_equal",
            "is_not_equal", "or_", "and_"]
 
     @pytest.mark.parametrize(("expr", "cls"), BINARY, ids=IDS)
@@ -525,10 +543,9 @@ class TestOperators:
         (lambda a: 2 * a, operators.Mul), (lambda a: 2 / a, operators.Div),
         (lambda a: 2 // a, operators.FloorDiv), (lambda a: 2 % a, operators.Mod),
         (lambda a: 2**a, operators.Pow), (lambda a: 2 & a, operators.And),
-        (lambda a: 2 | a, operators.Or),
     ]
 
-    @pytest.mark.parametrize(("expr", "cls"), REFLECTED, ids=IDS[:9])
+    @pytest.mark.parametrize(("expr", "cls"), REFLECTED, ids=IDS[:8])
     def test_reflected(self, expr: Any, cls: type) -> None:
         with Flow("f") as flow:
             a = Task(name="a")()
@@ -604,6 +621,7 @@ class TestNout:
     def test_iterating_without_nout(self, add: Task) -> None:
         with Flow("f") as flow:
             a = add(1)
-            with pytest.raises(TypeError, match=r"<Task: add> is not iterable.*nout=N.*t\[0\]"):
+            with pytest.raises(TypeError, match=r"Task is not iterable.*pass `nout`.*`Tuple` "
+                               r"return-type annotation.*<Task: add>"):
                 x, y = a
         assert flow.tasks == {a}

@@ -44,8 +44,8 @@ class TestTaskDecorator:
         assert isinstance(one, FunctionTask) and one.run() == 1
 
     def test_options_are_checked(self) -> None:
-        with pytest.raises(TaskDefinitionError, match=r"Task 'f': max_retries=1 needs a "
-                           r"retry_delay"):
+        with pytest.raises(TaskDefinitionError, match=r"`retry_delay` must be provided if "
+                           r"max_retries > 0 \(Task 'f'"):
 
             @task(max_retries=1)
             def f() -> None:
@@ -120,7 +120,7 @@ class TestAsTask:
         assert type(as_task({"k": a}, flow=flow)) is collections.Dict
 
     def test_collections_need_a_flow(self) -> None:
-        with pytest.raises(ValueError, match="active flow"):
+        with pytest.raises(ValueError, match="active Flow context"):
             as_task([Task()])
         with Flow("f") as flow:
             t = as_task([Task()])

@@ -143,8 +143,9 @@ class FunctionTask(Task):
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
         parts = getattr(fn, "__qualname__", "").split(".")
-        if len(parts) > 1 and parts[-2] != "<locals>":  # defined in a class body
-            self._is_method = True
+        first = next(iter(sig.parameters), None)
+        if len(parts) > 1 and parts[-2] != "<locals>" and first in ("self", "cls"):
+            self._is_method = True  # a method defined in a class body: binds like one
         meta["_options"] = {"name": name, **kwargs}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -173,7 +174,8 @@ class FunctionTask(Task):
         return self.run
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        """A task defined in a class body binds to the instance, like a method."""
+        """A task defined in a class body whose first argument is ``self`` binds to the
+        instance, like a method (a task merely kept as a class attribute does not)."""
         if instance is None or not self._is_method:
             return self
         bound = self.copy()
