@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from prefectlite.core import graph as _graph
+from prefectlite.core import task as _task_mod
 from prefectlite.core.edge import Edge
 from prefectlite.core.parameter import Parameter
 from prefectlite.core.task import Task
@@ -347,6 +348,7 @@ class Flow:
             self._cache.clear()
         if self._undo is not None:
             self._undo.append((_undo_add_task, self, task, task.slug is None, count))
+        _task_mod._join_open_blocks(task, self)  # an open case / resource block takes it
         return task
 
     def _new_slug(self, name: str) -> str:

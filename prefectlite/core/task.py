@@ -572,7 +572,6 @@ class Task(metaclass=_TaskMeta):
         ctx_tags = context.get("tags")
         if ctx_tags and not set(ctx_tags) <= set(self.tags):
             self.tags = set(self.tags) | set(ctx_tags)
-        _register_with_blocks(self, flow)
         return self
 
     def map(
@@ -789,10 +788,17 @@ for _dunder, _op in [("gt", "GreaterThan"), ("ge", "GreaterThanOrEqual"),
 del _dunder, _op
 
 
-def _register_with_blocks(task: Task, flow: Flow) -> None:
-    """Let enclosing ``case`` / resource-manager blocks attach the task just bound."""
-    for block in _current.get().get("_blocks", ()):
-        block.add_task(task, flow)
+def _join_open_blocks(task: Task, flow: Flow) -> None:
+    """A task just added to ``flow`` joins the innermost open ``case`` block and resource
+    block (context keys ``case`` and ``resource``), as in Prefect 1; Parameters and constants
+    stay outside (they are root tasks)."""
+    ctx = _current.get()
+    case, resource = ctx.get("case"), ctx.get("resource")
+    if (case is not None or resource is not None) and not getattr(task, "_root_only", False):
+        if case is not None:
+            case.add_task(task, flow)
+        if resource is not None:
+            resource.add_task(task, flow)
 
 
 __all__ = ["Task", "RESERVED_ARGUMENTS", "RESERVED_ATTRIBUTES"]

@@ -73,6 +73,16 @@ class Context(Mapping[str, Any]):
         """Add or change keys for the rest of the current thread's (or asyncio task's) run."""
         _current.set({**_current.get(), **dict(*args, **kwargs)})
 
+    def pop(self, key: str, default: Any = None) -> Any:
+        """Remove ``key`` for the rest of the current run and return its value (or ``default``)."""
+        values = _current.get()
+        if key not in values:
+            return default
+        values = dict(values)
+        value = values.pop(key)
+        _current.set(values)
+        return value
+
     def to_dict(self) -> dict[str, Any]:
         """A shallow copy of the current values."""
         return dict(_current.get())

@@ -57,7 +57,8 @@ class TestParameter:
         assert p(flow=other) is p and other.tasks == {p}
 
     def test_calling_outside_a_flow(self) -> None:
-        with pytest.raises(FlowContextError, match=r"active Flow context while creating edge to <Parameter: x>"):
+        with pytest.raises(FlowContextError,
+                           match=r"active Flow context while creating edge to <Parameter: x>"):
             Parameter("x")()
 
     def test_parameter_can_wait_for_a_state_only_upstream(self) -> None:

@@ -238,7 +238,8 @@ class TestCopy:
         assert new.tags == {"a", "b", "ctx"} and t.tags == {"a"}
 
     def test_copy_rejects_unknown_attributes(self, add: Task) -> None:
-        with pytest.raises(AttributeError, match=r"<Task: add> does not have colour as an attribute"):
+        with pytest.raises(AttributeError,
+                           match=r"<Task: add> does not have colour as an attribute"):
             add.copy(colour="red")
 
     def test_copy_inside_tags_block(self, add: Task) -> None:
