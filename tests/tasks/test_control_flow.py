@@ -536,3 +536,15 @@ class TestSkipRules:
         state = flow.run()
         assert kind(state, failed) is Failed and kind(state, out) is Skipped
         assert state.is_successful()
+
+
+class TestMergeOptions:
+    def test_merge_must_not_skip_on_upstream_skip(self) -> None:
+        with pytest.raises(ValueError, match=r"Merge tasks must have "
+                           r"`skip_on_upstream_skip=False`"):
+            Merge(skip_on_upstream_skip=True)
+
+    def test_merge_passes_options_to_the_task(self) -> None:
+        with Flow("f"):
+            merged = merge(Parameter("a"), Parameter("b"), name="either", checkpoint=False)
+        assert merged.name == "either" and merged.checkpoint is False
