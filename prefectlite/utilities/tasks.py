@@ -87,13 +87,16 @@ def _contains_task(value: Any) -> bool:
 
 
 def as_task(x: Any, flow: Flow | None = None) -> Task:
-    """Return ``x`` as a task: tasks as they are, collections of tasks as collection tasks
-    bound in ``flow``, and any other value as a ``Constant``.
+    """Return ``x`` as a task: tasks as they are, collections holding tasks as collection
+    tasks bound in ``flow``, and any other value (collections of plain values included) as a
+    ``Constant``. Tasks made here are marked ``auto_generated``.
 
     Examples
     --------
     >>> as_task(3)
     <Task: 3>
+    >>> as_task(3).auto_generated
+    True
     """
     from prefectlite.tasks.core import collections
     from prefectlite.tasks.core.constants import Constant
@@ -101,13 +104,17 @@ def as_task(x: Any, flow: Flow | None = None) -> Task:
     x = unwrap(x)[0]
     if isinstance(x, Task):
         return x
+    made: Task
     if not _contains_task(x):
-        return Constant(x)
-    if isinstance(x, dict):
-        return collections.Dict().bind_pairs(list(x.items()), flow=flow)
-    sequences: dict[type, type[Task]] = {list: collections.List, tuple: collections.Tuple}
-    cls = sequences.get(type(x), collections.Set)
-    return cls().bind(*x, flow=flow)
+        made = Constant(x)
+    elif isinstance(x, dict):
+        made = collections.Dict().bind(keys=list(x), values=list(x.values()), flow=flow)
+    else:
+        sequences: dict[type, type[collections.VarArgsTask]] = {
+            list: collections.List, tuple: collections.Tuple}
+        made = sequences.get(type(x), collections.Set)().bind(*x, flow=flow)
+    made.auto_generated = True
+    return made
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

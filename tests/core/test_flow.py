@@ -211,8 +211,8 @@ class TestBuilding:
         assert flow.constants[plain] == {"x": [1, 2], "y": {"k": (3, 4)}}
         (edge,) = flow.edges_to(holds)
         assert isinstance(edge.upstream_task, List) and edge.key == "x"
-        assert flow.constants[edge.upstream_task] == {"arg_1": 2}
-        assert flow.edges_to(edge.upstream_task) == {Edge(a, edge.upstream_task, key="arg_0")}
+        assert flow.constants[edge.upstream_task] == {"arg_2": 2}  # 1-based, as in Prefect 1
+        assert flow.edges_to(edge.upstream_task) == {Edge(a, edge.upstream_task, key="arg_1")}
 
 
 class TestAddTask:

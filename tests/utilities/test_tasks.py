@@ -113,7 +113,8 @@ class TestAsTask:
         flow, a = Flow("f"), Task(name="a")
         lst = as_task([a, 1], flow=flow)
         assert type(lst) is collections.List
-        assert flow.edges == {Edge(a, lst, key="arg_0")} and flow.constants[lst] == {"arg_1": 1}
+        assert flow.edges == {Edge(a, lst, key="arg_1")} and flow.constants[lst] == {"arg_2": 1}
+        assert lst.auto_generated is True and a.auto_generated is False
         assert type(as_task((a,), flow=flow)) is collections.Tuple
         assert type(as_task({a}, flow=flow)) is collections.Set
         assert type(as_task(frozenset([a]), flow=flow)) is collections.Set
