@@ -1,8 +1,10 @@
-"""The ``@task`` decorator, the ``tags()`` block, ``as_task`` and ``apply_map``."""
+"""The ``@task`` decorator, the ``tags()`` block, ``as_task``, ``apply_map``,
+``defaults_from_attrs`` and ``pause_task``."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
     from prefectlite.tasks.core.function import FunctionTask
 
-__all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs"]
+__all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs",
+           "pause_task"]
 
 
 @overload
@@ -118,7 +121,9 @@ def as_task(x: Any, flow: Flow | None = None) -> Task:
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate ``run``: an argument passed as ``None`` (or omitted) takes ``self.<name>``.
+    """Decorate ``run``: an argument that is not passed takes the value of ``self.<name>``.
+
+    An argument that is passed always wins, even ``None`` (as in Prefect 1).
 
     Examples
     --------
@@ -129,8 +134,8 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
     ...     @defaults_from_attrs("greeting")
     ...     def run(self, greeting=None):
     ...         return greeting
-    >>> Greet().run(), Greet().run("yo")
-    ('hi', 'yo')
+    >>> Greet().run(), Greet().run("yo"), Greet().run(greeting=None)
+    ('hi', 'yo', None)
     """
 
     def wrapper(run: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,19 +147,41 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
 
         @functools.wraps(run)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            given = dict(zip(positional, args, strict=False))
-            twice = set(given) & set(kwargs)
-            if twice:
-                raise TypeError(f"{run.__qualname__}() got multiple values for {sorted(twice)}")
-            given.update(kwargs)
+            given = set(positional[:len(args)])
             for name in attr_args:
-                if given.get(name) is None:
-                    given[name] = getattr(self, name)
-            return run(self, *args[len(positional):], **given)
+                if name not in given and name not in kwargs:
+                    kwargs[name] = getattr(self, name)
+            return run(self, *args, **kwargs)
 
         return method
 
     return wrapper
+
+
+def pause_task(message: str | None = None, duration: datetime.timedelta | None = None) -> None:
+    """Pause the running task: raise ``PAUSE`` unless the run was resumed.
+
+    Call it inside a task's ``run()``. The task ends ``Paused`` (with ``start_time`` now +
+    ``duration`` when given); once someone sets it to ``Resume`` and the run goes on, the same
+    call returns and the task continues (the context's ``resume`` is then true).
+
+    Examples
+    --------
+    >>> from prefectlite.engine import signals
+    >>> try:
+    ...     pause_task("waiting for approval")
+    ... except signals.PAUSE as pause:
+    ...     print(pause.state)
+    <Paused: "waiting for approval">
+    """
+    from prefectlite.engine import signals
+
+    if context.get("resume", False) is False:
+        start_time = None
+        if duration is not None:
+            start_time = datetime.datetime.now(datetime.UTC) + duration
+        raise signals.PAUSE(message=message or "Pause signal raised during task execution.",
+                            start_time=start_time)
 
 
 def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None, **kwargs: Any) -> Any:

@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from prefectlite import Edge, Flow, Task, context, tags, task, unmapped
+from prefectlite.engine import signals
+from prefectlite.engine.state import Paused
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.tasks.core import collections
 from prefectlite.tasks.core.constants import Constant
 from prefectlite.tasks.core.function import FunctionTask
-from prefectlite.utilities.tasks import as_task, defaults_from_attrs
+from prefectlite.utilities.tasks import as_task, defaults_from_attrs, pause_task
 
 
 class TestTaskDecorator:
@@ -149,13 +151,13 @@ class TestDefaultsFromAttrs:
         assert self.Greet().run("Marvin", "yo", "?") == "yo Marvin?"
         assert self.Greet().run("Marvin", punctuation=".") == "hi Marvin."
 
-    def test_none_means_use_the_attribute(self) -> None:
-        assert self.Greet().run("Marvin", None, None) == "hi Marvin!"
-        assert self.Greet().run("Marvin", greeting=None) == "hi Marvin!"
+    def test_a_given_none_wins_over_the_attribute(self) -> None:  # as in Prefect 1
+        assert self.Greet().run("Marvin", None, None) == "None MarvinNone"
+        assert self.Greet().run("Marvin", greeting=None) == "None Marvin!"
 
     def test_argument_given_twice(self) -> None:
         with pytest.raises(TypeError, match=r"Greet\.run\(\) got multiple values for "
-                           r"\['greeting'\]"):
+                           r"argument 'greeting'"):
             self.Greet().run("Marvin", "yo", greeting="hey")
 
     def test_missing_required_argument(self) -> None:
@@ -176,3 +178,28 @@ class TestDefaultsFromAttrs:
 
         assert Kw().run() == {"extra": "from attr"}
         assert Kw().run(extra="given", other=1) == {"extra": "given", "other": 1}
+
+
+class TestPauseTask:
+    def test_pauses_with_a_message(self) -> None:
+        class Gate(Task):
+            def run(self) -> int:
+                pause_task("approve first")
+                return 1
+
+        with Flow("f") as flow:
+            gate = Gate()()
+        state = flow.run()
+        assert isinstance(state.result[gate], Paused)
+        assert state.result[gate].message == "approve first"
+
+    def test_default_message_and_start_time(self) -> None:
+        with pytest.raises(signals.PAUSE, match="Pause signal raised during task execution"):
+            pause_task()
+        with pytest.raises(signals.PAUSE) as info:
+            pause_task(duration=timedelta(hours=1))
+        assert info.value.state.start_time is not None
+
+    def test_a_resumed_task_goes_on(self) -> None:
+        with context(resume=True):
+            assert pause_task() is None
