@@ -51,7 +51,7 @@ def _check_run_signature(
         sig = inspect.signature(func)
     except (TypeError, ValueError) as exc:
         raise TaskDefinitionError(
-            f"{owner}: its run function cannot be inspected ({exc}); builtin and C functions "
+            f"This function can not be inspected ({owner}: {exc}); builtin and C functions "
             "are common causes. Wrap it in a plain Python function and use that as the task."
         ) from None
     params = list(sig.parameters.values())
@@ -613,13 +613,15 @@ class Task(metaclass=_TaskMeta):
 
             is_fn = isinstance(self, FunctionTask)
             shown = self.name if is_fn else f"{type(self).__name__}(...)"
-            fn_too = f" (or `{shown}.fn(...)`)" if is_fn else ""
+            fn_too = f"; to call its function directly, use `{shown}.fn(...)`" if is_fn else ""
+            # Prefect 1's last sentence stays last and whole: tests look for it in reprs,
+            # which keep a long message's beginning and end.
             raise FlowContextError(
                 f"Could not infer an active Flow context while creating edge to {self}. This "
-                "often means you called a task outside a `with Flow(...)` block. If you're "
-                "trying to run this task outside of a Flow context, you need to call "
-                f"`{shown}.run(...)`{fn_too}. To run it now as part of an eager flow, call it "
-                "inside a function decorated with `@flow` (from prefectlite import flow)."
+                "often means you called a task outside a `with Flow(...)` block. To run it "
+                "now as part of an eager flow, call it inside a function decorated with "
+                f"`@flow` (from prefectlite import flow){fn_too}. If you're trying to run this "
+                f"task outside of a Flow context, you need to call `{shown}.run(...)`"
             )
         return flow
 

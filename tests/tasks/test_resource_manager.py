@@ -194,9 +194,10 @@ class TestMisuse:
             def setup(self) -> None:
                 pass
 
-        with pytest.raises(TypeError, match=r"@resource_manager class NoCleanup needs a "
-                           r"cleanup\(resource\) method"):
-            resource_manager(NoCleanup)
+        manager = resource_manager(NoCleanup)  # decorating checks nothing (Prefect 1)
+        with Flow("f"), pytest.raises(TypeError, match=r"Resource manager NoCleanup: its "
+                                      r"class needs a cleanup\(resource\) method"):
+            manager()
 
     def test_a_class_without_setup_cleans_up_none(self) -> None:
         seen = []

@@ -59,6 +59,8 @@ class ResourceInitTask(Task):
     """Creates the managed object: its run is the decorated class itself, so the block's
     arguments (which may be tasks) are passed to the class's ``__init__``."""
 
+    _reference_passthrough = True  # not a reference task (Prefect 1): see Flow.reference_tasks
+
     def __init__(self, resource_class: Callable[..., Any], **kwargs: Any) -> None:
         self.resource_class = resource_class
         sig = _check_run_signature(resource_class, f"Resource manager {resource_class!r}")
@@ -142,12 +144,6 @@ class ResourceManager:
         setup_task_kwargs: dict[str, Any] | None = None,
         cleanup_task_kwargs: dict[str, Any] | None = None,
     ) -> None:
-        if not callable(getattr(resource_class, "cleanup", None)):
-            raise TypeError(
-                f"@resource_manager class {getattr(resource_class, '__name__', resource_class)}"
-                " needs a cleanup(resource) method (and optionally setup(), whose result is "
-                "the resource)."
-            )
         self.resource_class = resource_class
         if name is None:
             name = getattr(resource_class, "__name__", "resource")
@@ -161,6 +157,11 @@ class ResourceManager:
         }
 
     def __call__(self, *args: Any, flow: Flow | None = None, **kwargs: Any) -> ResourceContext:
+        if not callable(getattr(self.resource_class, "cleanup", None)):
+            raise TypeError(
+                f"Resource manager {self.name}: its class needs a cleanup(resource) method "
+                "(and optionally setup(), whose result is the resource)."
+            )
         if flow is None:
             flow = context.get("flow")
             if flow is None:
