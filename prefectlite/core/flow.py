@@ -48,6 +48,16 @@ def _forget_flow_id(task: Task) -> None:
     task.__dict__.pop("_flow_id", None)
 
 
+def _refuse_mapping_inside_apply_map(task: Task) -> None:
+    """Inside ``apply_map``'s function (context ``mapped``) every task is mapped already."""
+    if _context.context.get("mapped", False):
+        raise ValueError(
+            "Cannot set `mapped=True` when running from inside a mapped context "
+            f"({task!r} inside apply_map(): call the task instead of mapping it; apply_map "
+            "maps the whole function)."
+        )
+
+
 def _undo_add_task(flow: Flow, task: Task, generated: bool, count: int | None) -> None:
     flow._graph.remove_node(task)
     del flow._slugs[flow.slugs.pop(task)]
@@ -397,6 +407,8 @@ class Flow:
                 self._check_task(t, "add_edge")
         if key is not None:
             self._check_key(downstream_task, key, validate, _bound)
+        if mapped:
+            _refuse_mapping_inside_apply_map(downstream_task)
         if upstream_task is downstream_task or (
             graph._succ.get(downstream_task)  # only a task with exits can close a cycle
             and _graph.reaches(graph, downstream_task, upstream_task)
@@ -492,6 +504,8 @@ class Flow:
         from prefectlite.utilities.tasks import _contains_task, as_task
 
         self._check_task(task, "set_dependencies")
+        if mapped:
+            _refuse_mapping_inside_apply_map(task)
         # What _atomic() does, inline: this runs once per task call (no generator per call).
         outer = self._undo is None
         if outer:

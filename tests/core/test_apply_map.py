@@ -76,25 +76,44 @@ def test_explicit_flow() -> None:
 
 
 def test_outside_a_flow() -> None:
-    with pytest.raises(FlowContextError, match=r"apply_map\(\) needs a flow: call it inside "
-                       r"`with Flow\(\.\.\.\):` or pass flow="):
+    with pytest.raises(FlowContextError, match=r"Couldn't infer a flow in the current context: "
+                       r"call apply_map\(\) inside `with Flow\(\.\.\.\):` or pass flow="):
         apply_map(inc, [1, 2])
 
 
-def test_a_task_without_a_mapped_input_is_refused_and_nothing_changes() -> None:
+def test_entry_tasks_wait_for_every_input_and_run_once_per_element() -> None:
     @task
     def hello() -> str:
         return "hi"
 
     with Flow("f") as flow:
-        inc(0)
+        offset = Task(name="offset")()
+        out, hi = apply_map(lambda x, y: (add(x, y), hello()), [1, 2], y=unmapped(offset))
+        only_y = apply_map(lambda x, y: inc(y), [1, 2, 3], y=unmapped(3))
+    (source,) = [t for t in flow.upstream_tasks(hi) if isinstance(t, Constant)]
+    assert flow.edges_to(hi) == {Edge(source, hi, mapped=True), Edge(offset, hi)}
+    assert Edge(offset, out, key="y") in flow.edges  # unmapped inputs stay whole
+    (whole,) = [e for e in flow.edges_to(only_y) if e.key == "x"]
+    assert not whole.mapped and len(flow.edges_to(only_y)) == 2  # + the mapped [1, 2, 3]
+    state = flow.run()
+    assert state.result[hi].result == ["hi", "hi"]
+    assert state.result[only_y].result == [4, 4, 4]
+
+
+def test_inputs_must_be_sequences_or_tasks() -> None:
+    with Flow("f") as flow:
         before = state_of(flow)
-        with pytest.raises(ValueError, match=r"<Task: hello>, created inside apply_map, depends "
-                           r"on no mapped input.*create it outside apply_map"):
-            apply_map(lambda x: (inc(x), hello()), [1, 2])
-        with pytest.raises(ValueError, match="depends on no mapped input"):
-            apply_map(lambda x, y: inc(y), [1, 2], y=unmapped(3))
+        with pytest.raises(TypeError, match=r"Cannot map over non-sequence object of type "
+                           r"`int`"):
+            apply_map(inc, [1], y=5)
     assert state_of(flow) == before
+
+
+def test_mapping_inside_the_function_is_refused() -> None:
+    with Flow("f") as flow:
+        with pytest.raises(ValueError, match="running from inside a mapped context"):
+            apply_map(lambda x: inc.map(x), [1, 2])
+        assert len(flow) == 0
 
 
 def test_an_error_in_the_function_changes_nothing() -> None:

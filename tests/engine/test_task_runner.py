@@ -684,18 +684,15 @@ class TestStateHandlers:
         run(t, Failed())
         assert [type(s) for s in calls] == [TriggerFailed]
 
-    def test_a_raising_on_failure_is_logged_and_keeps_the_state(
-        self, caplog: pytest.LogCaptureFixture
-    ) -> None:
+    def test_a_raising_on_failure_fails_like_any_state_handler(self) -> None:
+        # on_failure is a state handler, as in Prefect 1: its error is the task's failure
         def alert(t: Task, s: State) -> None:
             raise OSError("mail server down")
 
         t = make_task(Recorder(ValueError("x")), on_failure=alert)
-        with caplog.at_level(logging.ERROR, logger="prefectlite.TaskRunner"):
-            new = TaskRunner(t).run()
-        assert type(new) is Failed and isinstance(new.result, ValueError)
-        assert any("on_failure" in r.getMessage() and "mail server down" in r.getMessage()
-                   for r in caplog.records)
+        new = TaskRunner(t).run()
+        assert type(new) is Failed and isinstance(new.result, OSError)
+        assert "state handler alert" in new.message and "mail server down" in new.message
 
     def test_task_runner_state_handlers_get_the_runner(self) -> None:
         seen = []
@@ -720,7 +717,7 @@ class TestLogStdout:
 
         with caplog.at_level(logging.INFO):
             assert TaskRunner(chatty).run().result == 1
-        lines = [r.getMessage() for r in caplog.records if r.name == "prefectlite.Task: chatty"]
+        lines = [r.getMessage() for r in caplog.records if r.name == "prefectlite.chatty"]
         assert lines == ["hello from chatty", "second line"]
         assert "chatty" not in capsys.readouterr().out
 
@@ -732,7 +729,7 @@ class TestLogStdout:
         with caplog.at_level(logging.INFO):
             TaskRunner(partial).run()
         assert [r.getMessage() for r in caplog.records
-                if r.name == "prefectlite.Task: partial"] == ["no newline"]
+                if r.name == "prefectlite.partial"] == ["no newline"]
 
     def test_without_log_stdout_prints_go_to_stdout(
         self, capsys: pytest.CaptureFixture[str]
@@ -790,8 +787,8 @@ class TestLogStdout:
         assert sys.stdout is before
         by_logger = {(r.name, r.getMessage()) for r in caplog.records
                      if "line of" in r.getMessage()}
-        assert by_logger == {("prefectlite.Task: first", "line of first"),
-                             ("prefectlite.Task: second", "line of second")}
+        assert by_logger == {("prefectlite.first", "line of first"),
+                             ("prefectlite.second", "line of second")}
 
 
 # -- task_run_name ------------------------------------------------------------------------

@@ -200,7 +200,8 @@ class TestCase:
             flag = Parameter("flag")
             out = apply_map(maybe_inc, [0, 1, 2], flag=unmapped(flag))
         (condition,) = flow.get_tasks(task_type=CompareValue)
-        assert not any(e.mapped for e in flow.edges_to(condition))  # decided once
+        assert [e.mapped for e in flow.edges_to(condition) if e.key] == [False]  # flag whole
+        assert any(e.mapped for e in flow.edges_to(condition))  # once per element (Prefect 1)
         assert flow.run(flag=True).result[out].result == [1, 2, 3]
         assert flow.run(flag=False).result[out].result == [0, 1, 2]
 
@@ -247,11 +248,12 @@ class TestCase:
     def test_task_from_another_flow(self) -> None:
         with Flow("one"):
             condition = label("x")
-        with Flow("two"), pytest.raises(
+        with Flow("two") as two, pytest.raises(
             ForeignTaskError, match=r"<Task: label> was built in flow 'one' and cannot be "
             r"connected in flow 'two'"
         ), case(condition, "x"):
             label("y")
+        assert len(two) == 0
 
     def test_an_error_inside_the_block_adds_no_condition(self) -> None:
         with Flow("f") as flow:

@@ -50,6 +50,7 @@ class case:  # noqa: N801 - Prefect 1 name
     def add_task(self, task: Task, flow: Flow) -> None:
         """Record a task added to ``flow`` inside the block (called by ``Flow.add_task``)."""
         if self._flow is None:
+            flow._check_task(self.task, "case")  # raises (and the add is undone) if foreign
             self._flow = flow
         elif self._flow is not flow:
             raise ValueError(
