@@ -8,7 +8,8 @@ no outer ``case`` / resource block is open. Then, as in Prefect 1:
 2. every edge is copied as a *mapped* edge, except edges from an argument wrapped in
    ``unmapped`` (which stay whole); ``flatten`` arguments stay flattened;
 3. constants are copied, except a mapped plain-value argument (``apply_map(f, [1, 2])``),
-   which becomes a ``Constant`` task mapped into the tasks that use it;
+   which becomes a ``Constant`` task mapped into the tasks that use it; a mapped argument
+   that is a list or tuple of tasks is zipped (child ``i`` gets element ``i`` of each);
 4. each task created by ``func`` that has no upstream among the others created by it gets
    every argument (bar unmapped constants) as a state-only upstream, mapped like the
    argument: so all of the sub-graph runs once per element, with as many children as the
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite.exceptions import FlowContextError
 from prefectlite.utilities.context import context
-from prefectlite.utilities.edges import EdgeAnnotation, flatten, unmapped
+from prefectlite.utilities.edges import EdgeAnnotation, flatten, unmapped, unwrap
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
@@ -37,8 +38,9 @@ def build_apply_map(
     """See :func:`prefectlite.utilities.tasks.apply_map`."""
     from prefectlite.core.flow import Flow
     from prefectlite.core.task import Task
+    from prefectlite.tasks.core import collections
     from prefectlite.tasks.core.constants import Constant
-    from prefectlite.utilities.tasks import as_task
+    from prefectlite.utilities.tasks import _contains_task, as_task
 
     flow_given = flow is not None
     if flow is None:
@@ -61,15 +63,22 @@ def build_apply_map(
     mapped_constants: dict[int, Task] = {}  # id(value) -> its Constant task
 
     def prepare(value: Any) -> Task:
-        with context(case=None, resource=None):
-            t = as_task(value, flow=scratch)
-            is_constant = isinstance(t, Constant)
-            if not is_constant:
-                scratch.add_task(t)
         is_mapped = not isinstance(value, unmapped)
+        raw = unwrap(value)[0]
+        if is_mapped and isinstance(raw, list | tuple | set) and _contains_task(raw):
+            # a sequence of tasks is zipped: child i gets element i of each of them
+            kind = {list: collections.List, tuple: collections.Tuple}.get(type(raw),
+                                                                         collections.Set)
+            t = kind().bind(*raw, mapped=True, flow=flow)
+            t.auto_generated = True
+        else:
+            t = as_task(value, flow=flow)  # a collection of tasks is built in the flow itself
+        is_constant = isinstance(t, Constant)
         info[t] = (is_mapped, is_constant, isinstance(value, flatten))
         if not is_constant:
             flow.add_task(t)
+            with context(case=None, resource=None):
+                scratch.add_task(t)
         elif is_mapped:
             mapped_constants[id(t.value)] = t
         return t

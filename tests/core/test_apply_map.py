@@ -133,3 +133,25 @@ def test_returns_what_the_function_returns() -> None:
     with Flow("f"):
         result = apply_map(lambda x: {"out": inc(x)}, [1])
     assert set(result) == {"out"} and isinstance(result["out"], Task)
+
+
+def test_a_tuple_of_mapped_results_is_zipped() -> None:
+    @task
+    def pair_sum(pair: tuple[int, int]) -> int:
+        return pair[0] + pair[1]
+
+    with Flow("f") as flow:
+        low, high = apply_map(lambda x: (inc(x), inc(inc(x))), [1, 2, 3])
+        sums = apply_map(pair_sum, (low, high))
+    assert flow.run().result[sums].result == [5, 7, 9]
+
+
+def test_inside_a_case_block_the_whole_sub_graph_is_conditional() -> None:
+    from prefectlite import case
+
+    with Flow("f") as flow:
+        go = Parameter("go")
+        with case(go, True):
+            out = apply_map(lambda x: inc(inc(x)), [1, 2])
+    assert flow.run(go=True).result[out].result == [3, 4]
+    assert flow.run(go=False).result[out].is_skipped()
