@@ -627,3 +627,31 @@ class TestNout:
                                r"return-type annotation.*<Task: add>"):
                 x, y = a
         assert flow.tasks == {a}
+
+
+class TestMethodsAsTasks:
+    def test_a_task_from_an_unbound_method_takes_the_instance_as_input(self, tmp_path: Any,
+                                                                      ) -> None:
+        from prefectlite.engine.results import LocalResult
+
+        class Counter:
+            def __init__(self) -> None:
+                self.count = 0
+
+            def increment(self) -> int:
+                self.count += 1
+                return self.count
+
+        bump = task(Counter.increment, target="{task_name}", result=LocalResult(dir=tmp_path))
+        counter = Counter()
+        with Flow("f") as flow:
+            out = bump(counter)  # an input named `self` reaches the target's formatting
+        assert flow.run().result[out].result == 1
+
+    def test_a_task_kept_on_a_class_is_not_bound_to_instances(self) -> None:
+        class Holder:
+            double = task(lambda x: 2 * x)
+
+        assert Holder().double is Holder.double
+        with Flow("f"):
+            assert Holder().double(x=1).inputs()["x"]["required"] is True
