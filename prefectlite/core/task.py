@@ -178,6 +178,24 @@ def _result_at_target(result: Any, target: Any, stacklevel: int) -> Any:
     return result
 
 
+def _whole_seconds(timeout: int | timedelta, owner: str) -> int:
+    """Prefect 1's ``timeout``: whole seconds, as an ``int`` or a ``timedelta``."""
+    if isinstance(timeout, timedelta):
+        if timeout.microseconds:
+            warnings.warn(
+                "Task timeouts do not support a sub-second resolution; smaller units will be "
+                f"ignored! ({owner}; the Prefect 3 spelling timeout_seconds= takes fractions "
+                "of a second)", UserWarning, stacklevel=4,
+            )
+        timeout = int(timeout.total_seconds())
+    if isinstance(timeout, float):
+        raise TypeError(
+            f"Only integer timeouts (representing seconds) are supported ({owner}: "
+            f"timeout={timeout!r}; @task(timeout_seconds=...) takes fractions of a second)."
+        )
+    return _as_seconds(timeout, owner)  # type: ignore[return-value]
+
+
 def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | None:
     if timeout is None:
         return None
@@ -226,7 +244,8 @@ class Task(metaclass=_TaskMeta):
         An exception type, or several: retry only a failure whose exception is one of them
         (needs ``max_retries``).
     timeout
-        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut``.
+        Whole seconds (an ``int`` or a ``timedelta``) a run may take before it is ``TimedOut``
+        (``@task(timeout_seconds=0.5)`` takes fractions of a second).
     trigger
         Decides from the upstream states whether the task runs (default
         :func:`prefectlite.triggers.all_successful`).
@@ -320,7 +339,7 @@ class Task(metaclass=_TaskMeta):
         self._init_tags(tags, owner)
         self._init_retries(max_retries, retry_delay, retry_on, owner)
         if timeout is not None:
-            self.timeout = _as_seconds(timeout, owner)
+            self.timeout = _whole_seconds(timeout, owner)
         if trigger is not None:
             if not callable(trigger):
                 raise TaskDefinitionError(

@@ -100,7 +100,7 @@ class TestOptions:
             ({"timeout": 0}, r"timeout=0 is not a positive"),
             ({"timeout": "10"}, r"timeout='10' is not a positive"),
             ({"timeout": True}, r"timeout=True is not a positive"),
-            ({"timeout": timedelta(0)}, r"timeout=0.0 is not a positive"),
+            ({"timeout": timedelta(0)}, r"timeout=0 is not a positive"),
             ({"nout": -1}, r"nout=-1 must be an integer >= 0"),
             ({"nout": True}, r"nout=True must be an integer >= 0"),
             ({"nout": 1.5}, r"nout=1.5 must be an integer >= 0"),
@@ -130,9 +130,19 @@ class TestOptions:
         with pytest.raises(TypeError, match=match):
             Task(name="t", **kwargs)
 
-    def test_timeout_as_timedelta_becomes_seconds(self) -> None:
-        assert Task(timeout=timedelta(seconds=1.5)).timeout == 1.5
+    def test_timeout_is_whole_seconds_as_in_prefect_1(self) -> None:
+        assert Task(timeout=timedelta(seconds=2)).timeout == 2
         assert Task(timeout=3).timeout == 3
+        with pytest.warns(UserWarning, match="sub-second resolution.*timeout_seconds"):
+            assert Task(name="t", timeout=timedelta(seconds=1.5)).timeout == 1
+        with pytest.raises(TypeError, match=r"Only integer timeouts \(representing seconds\) "
+                           r"are supported \(Task 't': timeout=0.5"):
+            Task(name="t", timeout=0.5)
+
+    def test_timeout_seconds_takes_fractions(self) -> None:
+        assert task(lambda: None, timeout_seconds=0.25).timeout == 0.25
+        with pytest.raises(TaskDefinitionError, match=r"timeout=-1 is not a positive"):
+            task(lambda: None, timeout_seconds=-1)
 
 
 class TestRunSignature:

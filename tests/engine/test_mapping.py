@@ -545,7 +545,7 @@ class TestChildren:
     def test_a_child_times_out_alone(self) -> None:
         release = threading.Event()
 
-        @task(timeout=0.2)
+        @task(timeout_seconds=0.2)
         def slow(x: int) -> int:
             if x == 1:
                 release.wait(10)

@@ -310,7 +310,7 @@ class TestTimeout:
     def test_a_task_sleeping_past_its_timeout_is_timed_out_quickly(self) -> None:
         finished = threading.Event()
 
-        @task(timeout=0.05)
+        @task(timeout_seconds=0.05)
         def sleepy():
             time.sleep(0.6)
             finished.set()
@@ -330,7 +330,7 @@ class TestTimeout:
     def test_a_timed_out_thread_is_a_daemon_named_for_prefectlite(self) -> None:
         release = threading.Event()
 
-        @task(timeout=0.02)
+        @task(timeout_seconds=0.02)
         def blocked():
             release.wait(5)
 
@@ -349,7 +349,7 @@ class TestTimeout:
         assert TaskRunner(quick).run().result == 1
 
     def test_timedelta_timeout(self) -> None:
-        @task(timeout=datetime.timedelta(milliseconds=30))
+        @task(timeout_seconds=datetime.timedelta(milliseconds=30))  # timeout= is whole seconds
         def slow():
             time.sleep(0.2)
 
@@ -378,7 +378,7 @@ class TestTimeout:
     def test_a_timed_out_task_does_not_hold_up_the_flow(self) -> None:
         release = threading.Event()
 
-        @task(timeout=0.05)
+        @task(timeout_seconds=0.05)
         def stuck():
             release.wait(5)
 
@@ -462,7 +462,7 @@ class TestRetries:
     def test_timed_out_is_retried(self) -> None:
         attempts = []
 
-        @task(timeout=0.05, max_retries=1, retry_delay=NO_WAIT)
+        @task(timeout_seconds=0.05, max_retries=1, retry_delay=NO_WAIT)
         def slow_once():
             attempts.append(1)
             if len(attempts) == 1:
