@@ -665,3 +665,114 @@ class TestMethodsAsTasks:
         assert Holder().double is Holder.double
         with Flow("f"):
             assert Holder().double(x=1).inputs()["x"]["required"] is True
+
+
+class TestPrefectOneOptions:
+    def test_retry_on(self) -> None:
+        t = Task(retry_on=KeyError, max_retries=1, retry_delay=timedelta(0))
+        assert t.retry_on == {KeyError}
+        both = Task(retry_on=[KeyError, OSError], max_retries=1, retry_delay=timedelta(0))
+        assert both.retry_on == {KeyError, OSError} and Task().retry_on is None
+        with pytest.raises(TypeError, match=r"Expected an exception type but got an instance "
+                           r"of str"):
+            Task(retry_on=["KeyError"], max_retries=1, retry_delay=timedelta(0))
+        with pytest.raises(TypeError, match=r"Expected an exception subclass"):
+            Task(retry_on=int, max_retries=1, retry_delay=timedelta(0))
+
+    def test_retry_on_decides_which_failures_are_retried(self) -> None:
+        calls: list[str] = []
+
+        @task(retry_on=KeyError, max_retries=2, retry_delay=timedelta(0))
+        def flaky(kind: str) -> None:
+            calls.append(kind)
+            raise KeyError(kind) if kind == "key" else OSError(kind)
+
+        with Flow("f") as flow:
+            key, other = flaky("key"), flaky("os")
+        state = flow.run()
+        assert state.result[key].is_failed() and state.result[other].is_failed()
+        assert calls.count("key") == 3 and calls.count("os") == 1
+
+    @pytest.mark.parametrize(
+        ("annotation", "nout"),
+        [("tuple[int, str]", 2), ("Tuple[int, int, int]", 3), ("Tuple[()]", 0),
+         ("tuple[int, ...]", None), ("tuple", None), ("list[int]", None)],
+    )
+    def test_nout_from_the_return_annotation(self, annotation: str, nout: int | None) -> None:
+        namespace: dict[str, Any] = {}
+        exec(f"from typing import Tuple\ndef f() -> {annotation}: ...", namespace)
+        assert task(namespace["f"]).nout == nout  # (postponed annotations in this module)
+        assert task(namespace["f"], nout=5).nout == 5
+
+    def test_mapping_forgets_nout(self) -> None:
+        pair = task(lambda x: (x, x), nout=2)
+        with Flow("f"), pytest.raises(TypeError, match="Task is not iterable"):
+            a, b = pair.map([1, 2])
+
+    def test_map_refuses_an_unsubscriptable_argument(self) -> None:
+        with Flow("f"), pytest.raises(TypeError, match=r"Cannot map over unsubscriptable "
+                                      r"object of type <class 'int'>"):
+            task(lambda x: x).map(5)
+
+    def test_cache_validator_defaults_and_warning(self) -> None:
+        from prefectlite.engine.cache_validators import all_inputs, duration_only
+
+        assert Task(cache_for=timedelta(1)).cache_validator is duration_only
+        with pytest.warns(UserWarning, match="this Task will not be cached"):
+            Task(cache_validator=all_inputs)
+
+    def test_on_failure_is_a_state_handler(self) -> None:
+        seen: list[str] = []
+        failing = task(lambda: 1 / 0, name="failing",
+                       on_failure=lambda t, s: seen.append(type(s).__name__))
+        assert len(failing.state_handlers) == 1
+        with Flow("f") as flow:
+            failing()
+        flow.run()
+        assert seen == ["Failed"]
+
+    def test_call_signature(self) -> None:
+        import inspect
+
+        sig = inspect.signature(task(add_fn))
+        assert list(sig.parameters) == ["x", "y", "mapped", "task_args", "upstream_tasks",
+                                        "flow"]
+        assert sig.return_annotation == "Task"
+        assert "name" in inspect.signature(Task).parameters
+
+    def test_chaining_dependencies(self) -> None:
+        with Flow("f") as flow:
+            a, b, c = Task(name="a")(), Task(name="b")(), Task(name="c")()
+            assert a.set_downstream(b) is a and c.set_upstream(b) is c
+            assert (a | b | c) is c
+        assert flow.edges == {Edge(a, b), Edge(b, c)}
+
+    def test_helpful_warnings(self) -> None:
+        class Scaled(Task):
+            def __init__(self, factor: Any, **kwargs: Any) -> None:
+                self.factor = factor
+                super().__init__(**kwargs)
+
+        class Shadowing(Task):
+            def __init__(self) -> None:
+                self.target = "mine"
+                super().__init__()
+
+        with Flow("f"):
+            up = Task()()
+            with pytest.warns(UserWarning, match="A Task was passed as an argument to Scaled"):
+                Scaled(up)
+            with pytest.warns(UserWarning, match="`Shadowing` sets a `target` attribute"):
+                Shadowing()
+            up.set_downstream(Task())
+            with pytest.warns(UserWarning, match="You are making a copy of a task that has "
+                              "dependencies"):
+                up.copy()
+
+    def test_target_sets_the_location_of_a_copied_result(self, tmp_path: Any) -> None:
+        from prefectlite.engine.results import LocalResult
+
+        t = Task(target="out.bin", result=LocalResult(dir=tmp_path))
+        assert t.result.location == "out.bin"
+        copied = Task().copy(target="other.bin", result=LocalResult(dir=tmp_path))
+        assert copied.result.location == "other.bin"

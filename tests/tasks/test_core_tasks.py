@@ -217,3 +217,42 @@ class TestOperatorTasks:
     def test_operator_tasks_pickle(self) -> None:
         t = pickle.loads(pickle.dumps(operators.Add()))
         assert type(t) is operators.Add and t.run(1, 2) == 3
+
+
+class TestGetItemAndGetAttr:
+    def test_defaults_replace_a_missing_key_or_attribute(self) -> None:
+        import types
+
+        obj = types.SimpleNamespace(a=types.SimpleNamespace(b=2))
+        assert operators.GetAttr().run(obj, "a.b") == 2
+        assert operators.GetAttr(default=0).run(obj, "a.c") == 0
+        assert operators.GetAttr().run(obj, "zz", "given") == "given"
+        assert operators.GetItem(default="none").run({"k": 1}, "j") == "none"
+        with pytest.raises(AttributeError):
+            operators.GetAttr().run(obj, "missing")
+        with pytest.raises(KeyError):
+            operators.GetItem().run({}, "missing")
+        assert repr(operators.NoDefault.value) == "<no default>"
+
+    def test_getattr_in_a_flow_with_a_task_as_the_name(self) -> None:
+        import types
+
+        @task
+        def make() -> Any:
+            return types.SimpleNamespace(size=3)
+
+        @task
+        def which() -> str:
+            return "size"
+
+        with Flow("f") as flow:
+            size = operators.GetAttr()(make(), which())
+        assert flow.run().result[size].result == 3
+
+    def test_indexing_names_the_task_and_keeps_result_settings(self) -> None:
+        with Flow("f"):
+            data = Task(name="data", checkpoint=False)()
+            key = Task(name="key")()
+            by_value, by_task = data["k"], data[key]
+        assert (by_value.name, by_task.name) == ("data['k']", "data[key]")
+        assert by_value.checkpoint is False
