@@ -209,6 +209,22 @@ def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | 
     return timeout
 
 
+class _OwnList:
+    """A class default that is an empty list of the instance's own, made on first access:
+    ``Task().state_handlers == []`` and appending to it sticks, yet a task that never asks
+    stores nothing (and neither do its many copies)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value: list[Any] = []
+        instance.__dict__[self.name] = value
+        return value
+
+
 class _CallSignature:
     """``inspect.signature(task)``: the run() parameters plus the keyword-only options of a
     task call; on the class itself ``inspect.signature(cls)`` stays that of ``__init__``."""
@@ -292,7 +308,7 @@ class Task(metaclass=_TaskMeta):
     checkpoint: bool | None = None
     result: Any = None
     target: str | Callable[..., str] | None = None
-    state_handlers: tuple[Callable[..., Any], ...] | list[Callable[..., Any]] = ()
+    state_handlers: list[Callable[..., Any]] = _OwnList("state_handlers")  # type: ignore[assignment]
     on_failure: Callable[..., Any] | None = None
     log_stdout: bool = False
     nout: int | None = None
@@ -450,11 +466,12 @@ class Task(metaclass=_TaskMeta):
             bad = [h for h in handlers if not callable(h)]
             if bad:
                 raise TypeError(f"{owner}: state handler {bad[0]!r} is not callable.")
-        self.state_handlers = handlers = handlers or []
         if on_failure is not None:
             if not callable(on_failure):
                 raise TypeError(f"{owner}: on_failure={on_failure!r} is not callable.")
-            handlers.append(_OnFailure(on_failure))
+            handlers = [*(handlers or ()), _OnFailure(on_failure)]
+        if handlers:
+            self.state_handlers = handlers
 
     # -- identity and introspection ------------------------------------------------------
 

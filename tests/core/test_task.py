@@ -51,9 +51,12 @@ class TestOptions:
         assert (t.log_stdout, t.nout, t.task_run_name) == (False, None, None)
 
     def test_instances_store_only_what_differs_from_the_defaults(self) -> None:
-        assert set(Task().__dict__) == {"name", "state_handlers"}
+        assert set(Task().__dict__) == {"name"}
         t = Task(name="t", max_retries=2, retry_delay=timedelta(seconds=1))
-        assert set(t.__dict__) == {"name", "state_handlers", "max_retries", "retry_delay"}
+        assert set(t.__dict__) == {"name", "max_retries", "retry_delay"}
+        assert t.state_handlers == [] and "state_handlers" in t.__dict__  # made when asked
+        t.state_handlers.append(print)
+        assert t.state_handlers == [print]
 
     def test_options_are_stored(self) -> None:
         handler = lambda task, old, new: new  # noqa: E731
