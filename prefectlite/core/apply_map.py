@@ -107,12 +107,7 @@ def _copy_into(scratch: Flow, flow: Flow, info: dict[Task, tuple[bool, bool, boo
     """Steps 1-3 of the module docstring."""
     tasks = scratch.sorted_tasks()
     for task in tasks:
-        if task._flow_id is not None and task._flow_id[0] == scratch._id:
-            task.__dict__.pop("_flow_id", None)  # bound in the scratch flow: now the flow's
-            flow.add_task(task)
-            task._flow_id = (flow._id, flow.name)
-        else:
-            flow.add_task(task)
+        flow.add_task(task)
     for task in tasks:
         for e in scratch.edges_to(task):
             if task in info:  # inside an argument (a collection of tasks): as it was

@@ -8,10 +8,13 @@ concatenate a list of lists first.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from prefectlite.core.task import Task
+from prefectlite.utilities.edges import EdgeAnnotation, unwrap
 
 if TYPE_CHECKING:
-    from prefectlite.core.task import Task
+    from prefectlite.core.flow import Flow
 
 
 class Edge:
@@ -28,6 +31,13 @@ class Edge:
         Whether each mapped child of the downstream task receives one element of the result.
     flattened
         Whether the upstream result (a list of lists) is concatenated before it is used.
+    flow
+        The flow in which a collection of tasks given as ``upstream_task`` is bound (default:
+        the active flow).
+
+    Either task may be wrapped in ``mapped``, ``unmapped`` or ``flatten``: the marker wins over
+    the ``mapped`` / ``flattened`` arguments. A value that is not a task becomes one (a
+    ``Constant``, or a collection task). A task cannot be connected to itself.
 
     Examples
     --------
@@ -37,23 +47,38 @@ class Edge:
     <Edge (key=x): a to b>
     >>> Edge(a, b, key="x") == Edge(a, b, key="x")
     True
+    >>> from prefectlite.utilities.edges import mapped
+    >>> Edge(mapped(a), b, key="x").mapped
+    True
     """
 
     __slots__ = ("upstream_task", "downstream_task", "key", "mapped", "flattened", "_hash")
 
     def __init__(
         self,
-        upstream_task: Task,
-        downstream_task: Task,
+        upstream_task: Any,
+        downstream_task: Any,
         key: str | None = None,
-        mapped: bool = False,
-        flattened: bool = False,
+        mapped: bool | None = False,
+        flattened: bool | None = False,
+        flow: Flow | None = None,
     ) -> None:
+        if upstream_task is downstream_task:
+            raise ValueError(
+                f"Edges can not connect a task to itself ({upstream_task!r}): a task cannot "
+                "depend on its own result."
+            )
         if key is not None and not (isinstance(key, str) and key.isidentifier()):
             raise ValueError(
-                f"Edge key {key!r} (from {upstream_task!r} to {downstream_task!r}) must be a "
-                "valid Python identifier: it names an argument of the downstream task's run()."
+                f'Key must be a valid identifier (received "{key}"): it names an argument of '
+                f"the downstream task's run() (edge from {upstream_task!r} to "
+                f"{downstream_task!r})."
             )
+        if not (isinstance(upstream_task, Task) and isinstance(downstream_task, Task)):
+            upstream_task, downstream_task, mapped, flattened = _resolve(
+                upstream_task, downstream_task, mapped, flattened, flow
+            )
+        mapped, flattened = bool(mapped), bool(flattened)
         self.upstream_task = upstream_task
         self.downstream_task = downstream_task
         self.key = key
@@ -94,3 +119,17 @@ class Edge:
         for name, value in zip(self.__slots__, state, strict=False):
             object.__setattr__(self, name, value)
         self._hash = hash(self._key())
+
+
+def _resolve(
+    upstream: Any, downstream: Any, mapped: bool | None, flattened: bool | None,
+    flow: Flow | None,
+) -> tuple[Task, Task, bool | None, bool | None]:
+    """Apply edge markers on either task and turn values into tasks (the uncommon path)."""
+    from prefectlite.utilities.tasks import as_task
+
+    for value in (upstream, downstream):
+        if isinstance(value, EdgeAnnotation):
+            _, mapped, is_flat = unwrap(value, mapped=bool(mapped))
+            flattened = flattened or is_flat
+    return as_task(upstream, flow=flow), as_task(downstream, flow=flow), mapped, flattened

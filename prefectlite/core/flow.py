@@ -12,13 +12,18 @@ flow to the engine, imported only then.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 import uuid
+import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
+from prefectlite.configuration import config as _config
 from prefectlite.core import graph as _graph
 from prefectlite.core import task as _task_mod
 from prefectlite.core.edge import Edge
@@ -27,12 +32,12 @@ from prefectlite.core.task import Task
 from prefectlite.exceptions import (
     DuplicateArgumentError,
     DuplicateSlugError,
-    ForeignTaskError,
     NotATaskError,
     TaskNotInFlowError,
 )
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.edges import unwrap
+from prefectlite.utilities.logging import get_logger
 
 if TYPE_CHECKING:
     from prefectlite.engine.state import State
@@ -44,8 +49,7 @@ def _clear_nx_cache(graph: nx.MultiDiGraph) -> None:
         cache.clear()
 
 
-def _forget_flow_id(task: Task) -> None:
-    task.__dict__.pop("_flow_id", None)
+_CONSTANT: list[type] = []  # prefectlite.tasks.core.constants.Constant, imported when needed
 
 
 def _refuse_mapping_inside_apply_map(task: Task) -> None:
@@ -58,14 +62,57 @@ def _refuse_mapping_inside_apply_map(task: Task) -> None:
         )
 
 
-def _undo_add_task(flow: Flow, task: Task, generated: bool, count: int | None) -> None:
+def _constant_type() -> type:
+    if not _CONSTANT:
+        from prefectlite.tasks.core.constants import Constant
+
+        _CONSTANT.append(Constant)
+    return _CONSTANT[0]
+
+
+def _eager_edge_validation() -> bool:
+    """The configuration's ``flows.eager_edge_validation`` (default off)."""
+    try:
+        return bool(_config.flows.eager_edge_validation)
+    except (AttributeError, KeyError):
+        return False
+
+
+def _saved_flow_path(name: str) -> Path:
+    """Where ``save()`` puts a flow by default: ``{home_dir}/flows/{slugified name}.prefect``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return Path(os.path.expanduser(str(_config.home_dir))) / "flows" / f"{slug}.prefect"
+
+
+class _OnFailure:
+    """The state handler ``Flow(on_failure=fn)`` adds: calls ``fn(flow, state)`` on failure."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, flow: Flow, old_state: State, new_state: State) -> State:
+        if new_state.is_failed():
+            self.fn(flow, new_state)
+        return new_state
+
+    def __repr__(self) -> str:
+        return f"on_failure({self.fn!r})"
+
+
+def _undo_add_task(flow: Flow, task: Task, prefix: str | None, count: int | None) -> None:
     flow._graph.remove_node(task)
+    flow.tasks.discard(task)
+    tracker = _context.snapshot().get("_unused_task_tracker")
+    if tracker is not None:  # made for a change that failed: no longer the user's concern
+        tracker.discard(task)
     del flow._slugs[flow.slugs.pop(task)]
-    if generated:
+    if prefix is not None:  # the slug was generated: put its counter back
         if count is None:
-            flow._slug_counts.pop(task.name, None)
+            flow._slug_counts.pop(prefix, None)
         else:
-            flow._slug_counts[task.name] = count
+            flow._slug_counts[prefix] = count
 
 
 class Flow:
@@ -85,6 +132,11 @@ class Flow:
         Tasks whose states decide the flow's state (default: the terminal tasks).
     state_handlers
         Callables ``(flow, old_state, new_state) -> State | None`` called on flow transitions.
+    on_failure
+        A callable ``(flow, state)`` called when the flow run fails (added as a state handler).
+    validate
+        Whether adding ``edges`` checks them (keys and cycles); default: the configuration's
+        ``flows.eager_edge_validation``, off unless set.
     result
         Default ``Result`` for the flow's tasks.
 
@@ -103,8 +155,6 @@ class Flow:
     ['add-1', 'add-2']
     """
 
-    _flow_ref: tuple[str, str] | None = None  # the ``_flow_id`` given to tasks bound here
-
     def __init__(
         self,
         name: str,
@@ -114,22 +164,36 @@ class Flow:
         edges: Iterable[Edge] | None = None,
         reference_tasks: Iterable[Task] | None = None,
         state_handlers: Iterable[Callable[..., Any]] | None = None,
+        on_failure: Callable[..., Any] | None = None,
         validate: bool | None = None,
         result: Any = None,
         terminal_state_handler: Callable[..., Any] | None = None,
     ) -> None:
-        if not isinstance(name, str) or not name:
-            raise ValueError(f"A flow needs a non-empty string name, got {name!r}.")
+        if not name or not isinstance(name, str):
+            raise ValueError(
+                f"A name must be provided for the flow (a non-empty string, got {name!r})."
+            )
         self.name = name
+        self.logger = get_logger(name)
         self.schedule = schedule
         self.executor = executor
         self.result = result
         self.terminal_state_handler = terminal_state_handler
+        if state_handlers is not None and not isinstance(state_handlers, Sequence):
+            raise TypeError(
+                f"Flow {name!r}: state_handlers should be iterable (a list of callables), got "
+                f"{state_handlers!r}."
+            )
         self.state_handlers = list(state_handlers or [])
         for handler in self.state_handlers:
             if not callable(handler):
                 raise TypeError(f"Flow {name!r}: state handler {handler!r} is not callable.")
+        if on_failure is not None:
+            if not callable(on_failure):
+                raise TypeError(f"Flow {name!r}: on_failure={on_failure!r} is not callable.")
+            self.state_handlers.append(_OnFailure(on_failure))
         self.constants: defaultdict[Task, dict[str, Any]] = defaultdict(dict)
+        self.tasks: set[Task] = set()  # all tasks of the flow (use add_task to add one)
         self._graph = nx.MultiDiGraph()
         self.slugs: dict[Task, str] = {}  # each task's slug in this flow
         self._slugs: dict[str, Task] = {}  # and back
@@ -143,14 +207,26 @@ class Flow:
         self._undo: list[Any] | None = None
         for t in tasks or ():
             self.add_task(t)
+        if reference_tasks:
+            self.set_reference_tasks(reference_tasks)
         for e in edges or ():
             self.add_edge(e.upstream_task, e.downstream_task, key=e.key, mapped=e.mapped,
                           flattened=e.flattened, validate=validate)
-        if reference_tasks:
-            self.set_reference_tasks(reference_tasks)
 
     def __repr__(self) -> str:
-        return f'<Flow: name="{self.name}">'
+        return f'<{type(self).__name__}: name="{self.name}">'
+
+    def __eq__(self, other: object) -> bool:
+        """Flows are equal when they have the same type, name, tasks, edges and reference
+        tasks."""
+        if type(self) is not type(other):
+            return False
+        assert isinstance(other, Flow)
+        return (self.name, self.tasks, self.edges, self.reference_tasks()) == (
+            other.name, other.tasks, other.edges, other.reference_tasks()
+        )
+
+    __hash__ = object.__hash__  # a flow is also a key (by identity), as the engine needs
 
     def __len__(self) -> int:
         return len(self._graph)
@@ -161,24 +237,37 @@ class Flow:
     # -- the functional API's context --------------------------------------------------
 
     def __enter__(self) -> Flow:
-        self._tokens.append(_context.install({**_context.snapshot(), "flow": self}))
+        tracker: set[Task] = set()  # tasks created inside the block (see __exit__)
+        self._tokens.append(_context.install(
+            {**_context.snapshot(), "flow": self, "_unused_task_tracker": tracker}
+        ))
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: Any, *exc: object) -> None:
+        tracker = _context.snapshot().get("_unused_task_tracker")
         _context.restore(self._tokens.pop())
+        if tracker and exc_type is None:  # (an error in the block says enough)
+            constant = _constant_type()
+            unused = {t for t in tracker if t not in self.tasks and not isinstance(t, constant)}
+            if unused:
+                warnings.warn(
+                    f"Tasks were created but not added to the flow: {unused}. This can occur "
+                    "when `Task` classes, including `Parameters`, are instantiated inside a "
+                    "`with flow:` block but not added to the flow either explicitly or as the "
+                    "input to another task: call them (`my_task()`), pass them to another task, "
+                    "or add them with `flow.add_task(...)`.",
+                    UserWarning,
+                    stacklevel=2,
+                )
 
     # -- reading the graph -------------------------------------------------------------
 
-    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+    def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        # keys as Prefect 1 names them: (method name, ((argument, value), ...))
         value = self._cache.get(key)
         if value is None:
             value = self._cache[key] = compute()
         return value
-
-    @property
-    def tasks(self) -> set[Task]:
-        """All tasks of the flow (a set; don't change it — use ``add_task``)."""
-        return self._cached("tasks", lambda: set(self._graph))  # type: ignore[no-any-return]
 
     @property
     def edges(self) -> set[Edge]:
@@ -209,19 +298,29 @@ class Flow:
 
     def all_upstream_edges(self) -> dict[Task, set[Edge]]:
         """For every task, the edges into it."""
-        return {t: self.edges_to(t) for t in self._graph}
+        return self._cached(  # type: ignore[no-any-return]
+            ("all_upstream_edges", ()), lambda: {t: self.edges_to(t) for t in self._graph}
+        )
 
     def all_downstream_edges(self) -> dict[Task, set[Edge]]:
         """For every task, the edges out of it."""
-        return {t: self.edges_from(t) for t in self._graph}
+        return self._cached(  # type: ignore[no-any-return]
+            ("all_downstream_edges", ()), lambda: {t: self.edges_from(t) for t in self._graph}
+        )
 
     def root_tasks(self) -> set[Task]:
         """Tasks with no upstream task."""
-        return {t for t, preds in self._graph._pred.items() if not preds}
+        return self._cached(  # type: ignore[no-any-return]
+            ("root_tasks", ()),
+            lambda: {t for t, preds in self._graph._pred.items() if not preds},
+        )
 
     def terminal_tasks(self) -> set[Task]:
         """Tasks with no downstream task."""
-        return {t for t, succs in self._graph._succ.items() if not succs}
+        return self._cached(  # type: ignore[no-any-return]
+            ("terminal_tasks", ()),
+            lambda: {t for t, succs in self._graph._succ.items() if not succs},
+        )
 
     def reference_tasks(self) -> set[Task]:
         """The tasks whose states decide the flow's state (unless set: the terminal tasks).
@@ -244,9 +343,10 @@ class Flow:
         for t in tasks:
             if t not in self._graph:
                 raise TaskNotInFlowError(
-                    f"Reference task {t!r} is not in flow {self.name!r}; add it first "
-                    "(flow.add_task) or pick one of the flow's tasks."
+                    f"reference tasks must be part of the flow: {t!r} is not in flow "
+                    f"{self.name!r}; add it first (flow.add_task) or pick one of the flow's tasks."
                 )
+        self._cache.clear()
         self._reference_tasks = tasks
 
     def parameters(self) -> set[Parameter]:
@@ -271,28 +371,48 @@ class Flow:
     def sorted_tasks(self, root_tasks: Iterable[Task] | None = None) -> tuple[Task, ...]:
         """Tasks in a topological order (ties: the task added first comes first).
 
-        With ``root_tasks``, only those tasks and everything downstream of them.
+        With ``root_tasks`` (non-empty), only those tasks and everything downstream of them.
+        Raises :class:`~prefectlite.exceptions.CycleError` (a ``ValueError``) naming a cycle.
         """
-        if root_tasks is not None:
-            roots = list(root_tasks)
+        roots = tuple(root_tasks or ())
+        if roots:
             for t in roots:
                 self._require(t)
-            return tuple(_graph.sorted_nodes(self._graph, roots, self.slugs))  # type: ignore[arg-type]
-        return self._cached(  # type: ignore[no-any-return]
-            "sorted", lambda: tuple(_graph.sorted_nodes(self._graph, labels=self.slugs))
-        )
+
+        def compute() -> tuple[Task, ...]:
+            return tuple(_graph.sorted_nodes(  # type: ignore[arg-type]
+                self._graph, roots or None, self.slugs
+            ))
+
+        return self._cached(("_sorted_tasks", (("root_tasks", roots),)), compute)  # type: ignore[no-any-return]
 
     def validate(self) -> None:
-        """Check the whole flow: no cycle, and reference tasks that are in the flow.
+        """Check the whole flow: its edges and reference tasks are among ``flow.tasks``, and
+        it has no cycle. (Slugs are checked as tasks are added.)
 
-        (Slugs are checked as tasks are added.)
+        Raises ``ValueError`` (a :class:`~prefectlite.exceptions.CycleError` for a cycle).
         """
+        self._cache.clear()
+        tasks = self.tasks
+        if any(e.upstream_task not in tasks or e.downstream_task not in tasks
+               for e in self.edges):
+            raise ValueError(
+                "Some edges refer to tasks not contained in this flow; add tasks with "
+                "flow.add_task() rather than changing flow.tasks."
+            )
         self.sorted_tasks()
-        self.set_reference_tasks(self._reference_tasks)
+        if any(t not in tasks for t in self.reference_tasks()):
+            raise ValueError(
+                "Some reference tasks are not contained in this flow; set them again with "
+                "flow.set_reference_tasks()."
+            )
 
     def _require(self, task: Task) -> None:
         if task not in self._graph:
-            raise TaskNotInFlowError(f"{task!r} is not in flow {self.name!r}.")
+            raise TaskNotInFlowError(
+                f"Task {task!r} was not found in Flow {self!r}; add it first with "
+                "flow.add_task()."
+            )
 
     # -- changing the graph ------------------------------------------------------------
 
@@ -331,19 +451,23 @@ class Flow:
         """Add ``task`` if it is not in the flow yet.
 
         Its slug in this flow (``flow.slugs[task]``) is ``task.slug`` when set, otherwise
-        ``"{name}-{n}"``; slugs belong to the flow, so one task may be in several flows.
+        ``"{name}-{n}"`` (``"{name}-{tag1}-{tag2}-{n}"`` for a task with tags, sorted); slugs
+        belong to the flow, so one task may be in several flows.
         """
         if not isinstance(task, Task):
             raise NotATaskError(
-                f"Flow {self.name!r}: add_task() needs a Task, got {task!r} "
-                f"({type(task).__name__}). Decorate functions with @task to make tasks."
+                f"Tasks must be Task instances (received {type(task)}): flow {self.name!r}: "
+                f"add_task() got {task!r}. Decorate functions with @task to make tasks."
             )
         if task in self._graph._node:
             return task
         slug = task.slug
-        count = self._slug_counts.get(task.name)
-        if slug is None:
-            slug = self._new_slug(task.name)
+        prefix = count = None
+        if slug is None:  # "{name}-{sorted tags}-{n}", as Prefect 1 numbers them
+            tags = task.tags
+            prefix = "-".join([task.name, *sorted(tags)]) if tags else task.name
+            count = self._slug_counts.get(prefix)
+            slug = self._new_slug(prefix)
         elif slug in self._slugs:
             raise self._slug_clash(task, self._slugs[slug])
         graph = self._graph
@@ -354,10 +478,11 @@ class Flow:
             graph.add_node(task)
         self._slugs[slug] = task
         self.slugs[task] = slug
+        self.tasks.add(task)
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
-            self._undo.append((_undo_add_task, self, task, task.slug is None, count))
+            self._undo.append((_undo_add_task, self, task, prefix, count))
         _task_mod._join_open_blocks(task, self)  # an open case / resource block takes it
         return task
 
@@ -373,18 +498,20 @@ class Flow:
     def _slug_clash(self, task: Task, other: Task) -> DuplicateSlugError:
         if isinstance(task, Parameter) and isinstance(other, Parameter):
             return DuplicateSlugError(
-                f"Flow {self.name!r} already has a Parameter named {task.name!r}; Parameter "
-                "names must be unique. Reuse the existing Parameter or pick another name."
+                f'A task with the slug "{task.slug}" already exists in this flow: flow '
+                f"{self.name!r} already has a Parameter named {task.name!r}; Parameter names "
+                "must be unique. Reuse the existing Parameter, pick another name, or merge "
+                "flows with flow.update(other, merge_parameters=True)."
             )
         return DuplicateSlugError(
-            f"Flow {self.name!r} already has a task with the slug {task.slug!r} "
-            f"({other!r}); give {task!r} another slug."
+            f'A task with the slug "{task.slug}" already exists in this flow '
+            f"({self.name!r}: {other!r}); give {task!r} another slug."
         )
 
     def add_edge(
         self,
-        upstream_task: Task,
-        downstream_task: Task,
+        upstream_task: Any,
+        downstream_task: Any,
         key: str | None = None,
         mapped: bool = False,
         flattened: bool = False,
@@ -393,25 +520,44 @@ class Flow:
     ) -> Edge:
         """Make ``downstream_task`` depend on ``upstream_task`` (through argument ``key``).
 
-        Checks everything before changing the graph: both are tasks, neither was built in
-        another flow, ``key`` is an argument of the downstream ``run()`` (unless
-        ``validate=False``) and not bound already, and the edge closes no cycle.
+        Values that are not tasks become tasks (``Constant`` or collection tasks); a
+        ``Constant`` feeding a key becomes an entry of ``flow.constants`` instead of an edge.
+        Always checked: the downstream task is no ``Parameter``, the key is not bound already,
+        and no slug clashes; unless ``validate=False``, ``key`` is an argument of the downstream
+        ``run()``. Cycles are checked only with ``validate`` (default: the configuration's
+        ``flows.eager_edge_validation``, off, as in Prefect 1); otherwise ``validate()`` and
+        ``run()`` find them. A rejected edge changes nothing.
         """
         # Runs once per argument of every task call: written out, without loops over
         # (upstream, downstream) tuples or repeated ``in graph`` calls.
+        if isinstance(downstream_task, Parameter):
+            raise ValueError(
+                "Parameters must be root tasks and can not have upstream dependencies "
+                f"({upstream_task!r} -> {downstream_task!r})."
+            )
+        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened,
+                    flow=self)
+        upstream_task, downstream_task = edge.upstream_task, edge.downstream_task
         graph = self._graph
         nodes = graph._node
-        my_id = self._id
-        for t in (upstream_task, downstream_task):  # _check_task, only when it may object
-            if not isinstance(t, Task) or (t._flow_id is not None and t._flow_id[0] != my_id):
-                self._check_task(t, "add_edge")
         if key is not None:
+            if (_bound is None and not edge.mapped and not edge.flattened
+                    and isinstance(upstream_task, _constant_type())):
+                # A keyed, unmapped Constant given to add_edge is a value of the flow, not an
+                # edge. (Task calls, which pass _bound, keep explicit Constant tasks as tasks.)
+                self._check_key(downstream_task, key, False)  # a value: only "not bound twice"
+                if downstream_task not in nodes:
+                    self.add_task(downstream_task)
+                self.constants[downstream_task][key] = upstream_task.value  # type: ignore[attr-defined]
+                self._changed(self._undo_constant, downstream_task, key)
+                return edge
             self._check_key(downstream_task, key, validate, _bound)
         if mapped:
             _refuse_mapping_inside_apply_map(downstream_task)
-        if upstream_task is downstream_task or (
-            graph._succ.get(downstream_task)  # only a task with exits can close a cycle
-            and _graph.reaches(graph, downstream_task, upstream_task)
+        if validate is None:
+            validate = _eager_edge_validation()
+        if validate and graph._succ.get(downstream_task) and _graph.reaches(
+            graph, downstream_task, upstream_task
         ):
             path = _graph.path_between(graph, downstream_task, upstream_task)
             raise _graph.cycle_error([upstream_task, *path], self.slugs)
@@ -419,7 +565,6 @@ class Flow:
         for t, new in ((upstream_task, up_new), (downstream_task, down_new)):
             if new and t.slug is not None and t.slug in self._slugs:  # no change fails
                 raise self._slug_clash(t, self._slugs[t.slug])  # once one is made
-        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         if key is None:  # the same state-only edge again changes nothing (edges form a set)
             existing = graph.get_edge_data(upstream_task, downstream_task, default={})
             if edge in existing:
@@ -452,13 +597,6 @@ class Flow:
                 f"Flow {self.name!r}: {verb}() needs tasks, got {task!r} "
                 f"({type(task).__name__}). Decorate functions with @task to make tasks."
             )
-        origin = task._flow_id
-        if origin is not None and origin[0] != self._id and task not in self._graph:
-            raise ForeignTaskError(
-                f"{task!r} was built in flow {origin[1]!r} and cannot be connected in flow "
-                f"{self.name!r}. Build it inside this flow, use task.copy() for an unbound "
-                "copy, or merge the flows with flow.update(other_flow)."
-            )
 
     def _bound_keys(self, task: Task) -> set[str]:
         """Argument names of ``task`` already bound in this flow (by edges or constants)."""
@@ -481,9 +619,10 @@ class Flow:
                 )
         if key in (self._bound_keys(task) if bound is None else bound):
             raise DuplicateArgumentError(
-                f"Argument {key!r} of {task!r} is already bound in flow {self.name!r}. To call "
-                "the task again with new arguments, call task.copy() first (calling a task "
-                "inside `with Flow()` does that for you)."
+                f'Argument "{key}" for task {task!r} has already been assigned in this flow '
+                f"({self.name!r}). If you are trying to call the task again with new "
+                "arguments, call Task.copy() before adding the result to this flow (calling a "
+                "task inside `with Flow()` does that for you)."
             )
 
     def set_dependencies(
@@ -537,12 +676,6 @@ class Flow:
                         else:
                             self._add_constant(task, key, value, validate, bound)
                     bound.add(key)
-                if task._flow_id is None:
-                    ref = self._flow_ref
-                    if ref is None or ref[0] != self._id or ref[1] != self.name:
-                        ref = self._flow_ref = (self._id, self.name)  # one tuple, shared
-                    task._flow_id = ref
-                    self._changed(_forget_flow_id, task)
         except BaseException:
             if outer:
                 self._rollback(undo)
@@ -570,41 +703,51 @@ class Flow:
             return [self.add_edge(a, b, validate=validate) for a, b in zip(tasks, tasks[1:])]
 
     def update(
-        self, flow: Flow, merge_parameters: bool = False, validate: bool | None = None
+        self, flow: Flow, merge_parameters: bool = False, validate: bool | None = None,
+        merge_reference_tasks: bool = False,
     ) -> None:
-        """Add all of ``flow``'s tasks, edges, constants and reference tasks to this flow.
+        """Add all of ``flow``'s tasks, edges and constants to this flow.
 
-        With ``merge_parameters``, a Parameter of ``flow`` whose name this flow already uses
-        is replaced by this flow's Parameter instead of raising.
+        Tasks and edges this flow already has are skipped. With ``merge_parameters``, each
+        Parameter of this flow whose name ``flow`` also uses is replaced by ``flow``'s
+        Parameter (otherwise the clash raises), and the result is validated. With
+        ``merge_reference_tasks``, the reference tasks become those of both flows. All or
+        nothing: on error this flow is left as it was.
         """
-        mine = {p.name: p for p in self.parameters()} if merge_parameters else {}
-
-        def same(t: Task) -> Task:
-            return mine.get(t.name, t) if isinstance(t, Parameter) else t
-
         with self._atomic():
+            self._changed(self._restore_on_undo())
+            if merge_parameters:
+                validate = True
+                theirs = {p.name: p for p in flow.parameters()}
+                for p in self.parameters():
+                    if p.name in theirs and theirs[p.name] is not p:
+                        self.replace(p, theirs[p.name], validate=False)
             for t in flow._graph:
-                self.add_task(same(t))
+                self.add_task(t)
+            mine = self.edges
             for e in flow.edges:
-                self.add_edge(same(e.upstream_task), same(e.downstream_task), key=e.key,
-                              mapped=e.mapped, flattened=e.flattened, validate=validate)
+                if e not in mine:
+                    self.add_edge(e.upstream_task, e.downstream_task, key=e.key,
+                                  mapped=e.mapped, flattened=e.flattened, validate=validate)
             for t, values in flow.constants.items():
-                for key, value in values.items():
-                    self._add_constant(same(t), key, value, False)
-            self._reference_tasks |= {same(t) for t in flow._reference_tasks}
+                self.constants[t].update(values)
+            if merge_reference_tasks:
+                self.set_reference_tasks(self.reference_tasks() | flow.reference_tasks())
+            if validate:
+                self.validate()
 
     def copy(self) -> Flow:
         """A new flow with the same tasks (the same objects), edges and constants."""
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new._graph = self._graph.copy()
+        new.tasks = set(self.tasks)
         new._slugs, new.slugs = dict(self._slugs), dict(self.slugs)
         new._slug_counts = dict(self._slug_counts)
         new.constants = defaultdict(dict, {t: dict(v) for t, v in self.constants.items()})
         new._reference_tasks = set(self._reference_tasks)
         new.state_handlers = list(self.state_handlers)
         new._id, new._cache, new._tokens, new._undo = uuid.uuid4().hex, {}, [], None
-        new._flow_ref = None
         return new
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:
@@ -618,6 +761,7 @@ class Flow:
             edges_in, edges_out = self.edges_to(old), self.edges_from(old)
             constants = self.constants.pop(old, {})
             self._graph.remove_node(old)
+            self.tasks.discard(old)
             self._slugs.pop(self.slugs.pop(old), None)
             self.add_task(new)
             for e in edges_in:
@@ -636,12 +780,15 @@ class Flow:
     def _restore_on_undo(self) -> Callable[[], None]:
         """An undo step that puts the graph, slugs, constants and reference tasks back."""
         graph, slugs, counts = self._graph.copy(), dict(self._slugs), dict(self._slug_counts)
+        tasks = set(self.tasks)
         task_slugs = dict(self.slugs)
         constants = {t: dict(v) for t, v in self.constants.items()}
         reference = set(self._reference_tasks)
 
         def undo() -> None:
             self._graph = graph
+            self.tasks.clear()
+            self.tasks.update(tasks)
             self._slugs.clear()
             self._slugs.update(slugs)
             self.slugs.clear()
@@ -653,6 +800,36 @@ class Flow:
             self._reference_tasks = reference
 
         return undo
+
+    # -- files -------------------------------------------------------------------------
+
+    def save(self, fpath: str | os.PathLike[str] | None = None) -> str:
+        """Write the flow (cloudpickled) to ``fpath``; return the path written.
+
+        The default is ``{home_dir}/flows/{slugified name}.prefect`` under the configuration's
+        ``home_dir``. ``Flow.load`` reads it back.
+        """
+        import cloudpickle
+
+        path = _saved_flow_path(self.name) if fpath is None else Path(fpath)
+        if fpath is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(cloudpickle.dumps(self))
+        return str(path)
+
+    @classmethod
+    def load(cls, fpath: str | os.PathLike[str]) -> Flow:
+        """Read a flow written by ``save()``: from an absolute path, or by the flow's name (or
+        its slugified name) from the default place under ``home_dir``."""
+        import cloudpickle
+
+        path = Path(fpath)
+        if not path.is_absolute():
+            path = _saved_flow_path(str(fpath))
+        flow = cloudpickle.loads(path.read_bytes())
+        if not isinstance(flow, Flow):
+            raise TypeError(f"{str(path)!r} holds {type(flow).__name__}, not a Flow.")
+        return flow
 
     # -- pictures ----------------------------------------------------------------------
 
@@ -696,8 +873,10 @@ class Flow:
     ) -> State:
         """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
 
-        Keyword arguments that are not options of ``run`` are parameter values:
-        ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``.
+        A keyword argument named after one of the flow's Parameters is its value:
+        ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``; any other
+        keyword that is no option of ``run`` is a ``TypeError`` (as in Prefect 1, where it
+        went on to ``FlowRunner.run``).
 
         ``journal=True`` (or a path, or a ``RunStore``) records the run in the run journal,
         ``$PREFECTLITE_HOME/prefectlite.db``; the run's id is
@@ -705,8 +884,29 @@ class Flow:
         only what that journaled run did not finish, with its parameters unless given anew
         (see :mod:`prefectlite.engine.resume`).
         """
-        from prefectlite.engine.flow_runner import run_flow
+        from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
 
+        if self._tokens:
+            raise RuntimeError(
+                f"Don't call `flow.run()` from within a `Flow` context manager (flow "
+                f"{self.name!r}): build the flow inside `with Flow(...) as flow:` and call "
+                "`flow.run()` after the block."
+            )
+        if "return_tasks" in kwargs:
+            raise ValueError(
+                "The `return_tasks` keyword cannot be provided to `flow.run()`; all task "
+                "states are always returned (flow_state.result maps each task to its state)."
+            )
+        if kwargs:
+            names = {p.name for p in self.parameters()}
+            unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
+            if unknown:
+                raise TypeError(
+                    f"Flow.run() got unexpected keyword argument(s) {', '.join(unknown)}: "
+                    f"neither Parameters of flow {self.name!r} (its Parameters: "
+                    f"{', '.join(sorted(names)) or 'none'}) nor options of run(). Pass values "
+                    "of Parameters by name or as flow.run(parameters={...})."
+                )
         return run_flow(
             self, parameters=parameters, run_on_schedule=run_on_schedule, executor=executor,
             task_states=task_states, context=context, journal=journal, resume=resume,

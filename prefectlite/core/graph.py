@@ -43,7 +43,7 @@ def cycle_error(cycle: list[Hashable], labels: dict | None = None) -> CycleError
     their slugs, else by name)."""
     path = " -> ".join(_name(n, labels) for n in cycle)
     return CycleError(
-        f"The flow has a cycle: {path}. Flows must be acyclic; remove one of these "
+        f"Cycle found; flows must be acyclic! The cycle: {path}. Remove one of these "
         "dependencies.",
         cycle,
     )

@@ -91,18 +91,26 @@ class Parameter(Task):
 
 
 class DateTimeParameter(Parameter):
-    """A Parameter whose value is parsed into a ``pendulum.DateTime`` when given as a string."""
+    """A Parameter whose value is a ``pendulum.DateTime``: a string is parsed (ISO 8601), a
+    ``datetime`` converted; ``None`` stays ``None``. Required by default (as in Prefect 1):
+    pass ``required=False`` to allow a run without a value (then it is ``None``)."""
 
     def __init__(
-        self, name: str, required: bool = True, tags: Iterable[str] | None = None,
-        default: Any = no_default,
+        self, name: str, default: Any = no_default, required: bool = True,
+        tags: Iterable[str] | None = None,
     ) -> None:
         super().__init__(name=name, default=default, required=required, tags=tags)
 
     def run(self) -> Any:
         value = super().run()
-        if isinstance(value, str):
-            import pendulum
+        if value is None:
+            return None
+        import datetime
 
+        import pendulum
+
+        if isinstance(value, str):
             return pendulum.parse(value)
+        if isinstance(value, datetime.datetime) and not isinstance(value, pendulum.DateTime):
+            return pendulum.instance(value)
         return value

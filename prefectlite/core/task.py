@@ -21,6 +21,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefectlite import triggers as _triggers
+from prefectlite.configuration import config as _config
 from prefectlite.engine import cache_validators as _validators
 from prefectlite.exceptions import FlowContextError, TaskDefinitionError
 from prefectlite.utilities.context import _current, context
@@ -69,6 +70,13 @@ def _check_run_signature(
             f"the names {', '.join(RESERVED_ARGUMENTS)} are used by task calls. Rename them."
         )
     return sig.replace(parameters=params)
+
+
+def _forget_copy(task: Task) -> None:
+    """Drop ``task`` from the unused-task tracker of the flow being built (if any)."""
+    tracker = _current.get().get("_unused_task_tracker")
+    if tracker is not None:
+        tracker.discard(task)
 
 
 def _warn_on_task_arguments(init: Callable[..., None]) -> Callable[..., None]:
@@ -209,6 +217,13 @@ def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | 
     return timeout
 
 
+def _task_defaults() -> Any:
+    """The configuration's ``tasks.defaults`` section in effect (empty when it has none)."""
+    config = _current.get().get("config") or _config
+    tasks = config.get("tasks")
+    return (tasks.get("defaults") if tasks is not None else None) or {}
+
+
 class _OwnList:
     """A class default that is an empty list of the instance's own, made on first access:
     ``Task().state_handlers == []`` and appending to it sticks, yet a task that never asks
@@ -255,13 +270,15 @@ class Task(metaclass=_TaskMeta):
         Tags for this task (enclosing ``tags(...)`` blocks add theirs).
     max_retries, retry_delay
         How many times a failed run is retried, and how long to wait in between
-        (``retry_delay`` is required when ``max_retries > 0``).
+        (``retry_delay`` is required when ``max_retries > 0``). When not given, the
+        configuration's ``tasks.defaults`` apply (none by default).
     retry_on
         An exception type, or several: retry only a failure whose exception is one of them
         (needs ``max_retries``).
     timeout
         Whole seconds (an ``int`` or a ``timedelta``) a run may take before it is ``TimedOut``
-        (``@task(timeout_seconds=0.5)`` takes fractions of a second).
+        (``@task(timeout_seconds=0.5)`` takes fractions of a second); default: the
+        configuration's ``tasks.defaults.timeout``, none by default.
     trigger
         Decides from the upstream states whether the task runs (default
         :func:`prefectlite.triggers.all_successful`).
@@ -314,7 +331,6 @@ class Task(metaclass=_TaskMeta):
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
     auto_generated: bool = False
-    _flow_id: tuple[str, str] | None = None  # (id, name) of the flow that first bound it
     __signature__ = _CallSignature()
 
     def __init__(
@@ -353,6 +369,17 @@ class Task(metaclass=_TaskMeta):
         if slug is not None:
             self.slug = slug
         self._init_tags(tags, owner)
+        if max_retries is None or (retry_delay is None and max_retries) or timeout is None:
+            # unset: the configuration's tasks.defaults, as Prefect 1
+            defaults = _task_defaults()
+            if max_retries is None:
+                max_retries = defaults.get("max_retries") or 0
+            if retry_delay is None and max_retries:
+                retry_delay = defaults.get("retry_delay")
+                if isinstance(retry_delay, int | float) and not isinstance(retry_delay, bool):
+                    retry_delay = timedelta(seconds=retry_delay)
+            if timeout is None:
+                timeout = defaults.get("timeout") or None
         self._init_retries(max_retries, retry_delay, retry_on, owner)
         if timeout is not None:
             self.timeout = _whole_seconds(timeout, owner)
@@ -383,6 +410,9 @@ class Task(metaclass=_TaskMeta):
             raise TaskDefinitionError(f"{owner}: nout={nout!r} must be an integer >= 0.")
         if nout is not None:
             self.nout = nout
+        tracker = _current.get().get("_unused_task_tracker")
+        if tracker is not None:  # created inside `with Flow()`: warn at exit if never used
+            tracker.add(self)
 
     # -- __init__ steps ------------------------------------------------------------------
 
@@ -542,7 +572,7 @@ class Task(metaclass=_TaskMeta):
         # Attribute by attribute, not new.__dict__.update(): an instance whose __dict__ is
         # never asked for keeps its attributes inline, without a dict object (memory, GC).
         for attr, value in self.__dict__.items():
-            if attr != "slug" and attr != "_flow_id":
+            if attr != "slug":
                 try:
                     object.__setattr__(new, attr, value)
                 except AttributeError:  # shadowed by a read-only descriptor of the class
@@ -553,6 +583,10 @@ class Task(metaclass=_TaskMeta):
             setattr(new, attr, value)
         if task_args and new.target and new.result is not None:
             new.result = _result_at_target(new.result, new.target, stacklevel=2)
+        tracker = ctx.get("_unused_task_tracker")
+        if tracker is not None:  # built in `with Flow()`: the copy, not self, awaits use
+            tracker.discard(self)
+            tracker.add(new)
         ctx_tags = ctx.get("tags")
         if ctx_tags or "tags" in task_args:  # like Prefect 1: a set, the original's tags kept
             new.tags = set(self.tags) | set(new.tags) | set(ctx_tags or ())
@@ -582,9 +616,13 @@ class Task(metaclass=_TaskMeta):
                                          upstream_tasks=upstream_tasks)
                 self._resolve_flow(None, "call")  # raises: say how to do either
         new = self.copy(**(task_args or {}))
-        return new.bind(
-            *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
-        )
+        try:
+            return new.bind(
+                *args, mapped=mapped, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)  # the failed call left nothing in the flow: nothing to warn of
+            raise
 
     def bind(
         self,
@@ -635,7 +673,13 @@ class Task(metaclass=_TaskMeta):
                 )
         task_args = {"nout": None, **(task_args or {})}  # a mapped task's result is a list
         new = self.copy(**task_args)
-        return new.bind(*args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs)
+        try:
+            return new.bind(
+                *args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs
+            )
+        except BaseException:
+            _forget_copy(new)
+            raise
 
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")

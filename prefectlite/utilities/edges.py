@@ -40,6 +40,11 @@ class EdgeAnnotation:
     def __init__(self, task: Any) -> None:
         self.task = task
 
+    @property
+    def value(self) -> Any:
+        """The wrapped task or value (Prefect 1's name for ``task``)."""
+        return self.task
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.task!r})"
 

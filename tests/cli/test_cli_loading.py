@@ -89,7 +89,7 @@ class TestLoadFile:
             flow = Flow("cyclic")
             a, b = Task(name="a"), Task(name="b")
             flow.add_edge(a, b)
-            flow.add_edge(b, a)
+            flow.add_edge(b, a, validate=True)
         '''
         with pytest.raises(FlowCodeError,
                            match=r"cyclic.py, line 6: CycleError: .*b-1 -> a-1 -> b-1"):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pickle
+from typing import Any
 
 import cloudpickle
 import pytest
 
 from prefectlite import Edge, Task
+from prefectlite.tasks.core.constants import Constant
+from prefectlite.utilities.edges import flatten, mapped, unmapped
 
 
 @pytest.fixture
@@ -51,8 +54,9 @@ def test_repr(ab: tuple[Task, Task], kwargs: dict, text: str) -> None:
 
 @pytest.mark.parametrize("key", ["not valid", "1x", "", 3, "x-y"])
 def test_key_must_be_an_identifier(ab: tuple[Task, Task], key: object) -> None:
-    with pytest.raises(ValueError, match=r"Edge key .* \(from <Task: a> to <Task: b>\) must be a "
-                       r"valid Python identifier: it names an argument"):
+    with pytest.raises(ValueError, match=r"Key must be a valid identifier \(received .*\): it "
+                       r"names an argument of the downstream task's run\(\) \(edge from "
+                       r"<Task: a> to <Task: b>\)"):
         Edge(*ab, key=key)  # type: ignore[arg-type]
 
 
@@ -68,3 +72,40 @@ def test_pickle_round_trip(ab: tuple[Task, Task], module: object) -> None:
     up, down, copied = module.loads(module.dumps((*ab, edge)))  # type: ignore[attr-defined]
     assert copied == Edge(up, down, key="x", mapped=True, flattened=True)
     assert copied.tasks == {up, down}
+
+
+class TestMarkersOnTheTasks:
+    """Edge(mapped(a), b): the marker sets the flag and beats the keyword argument."""
+
+    @pytest.mark.parametrize(
+        ("wrap", "kwargs", "flags"),
+        [
+            (mapped, {}, (True, False)),
+            (mapped, {"mapped": False}, (True, False)),
+            (unmapped, {"mapped": True}, (False, False)),
+            (flatten, {}, (False, True)),
+            (flatten, {"flattened": False}, (False, True)),
+            (lambda t: flatten(mapped(t)), {}, (True, True)),
+        ],
+    )
+    def test_marker_sets_the_flags(
+        self, ab: tuple[Task, Task], wrap: Any, kwargs: dict, flags: tuple[bool, bool]
+    ) -> None:
+        a, b = ab
+        edge = Edge(wrap(a), b, key="x", **kwargs)
+        assert (edge.upstream_task, edge.downstream_task) == (a, b)
+        assert (edge.mapped, edge.flattened) == flags
+
+    def test_a_value_becomes_a_constant_task(self, ab: tuple[Task, Task]) -> None:
+        edge = Edge(5, ab[1], key="x")
+        assert isinstance(edge.upstream_task, Constant) and edge.upstream_task.value == 5
+
+    @pytest.mark.parametrize("thing", [1, None, "self"])
+    def test_nothing_connects_to_itself(self, ab: tuple[Task, Task], thing: Any) -> None:
+        same = ab[0] if thing == "self" else thing
+        with pytest.raises(ValueError, match="Edges can not connect a task to itself"):
+            Edge(same, same)
+
+    def test_marker_value_alias(self, ab: tuple[Task, Task]) -> None:
+        marker = unmapped(ab[0])
+        assert marker.value is marker.task is ab[0]

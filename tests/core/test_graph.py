@@ -25,11 +25,12 @@ class TestFindCycle:
         a, b = Task(name="a"), Task(name="b")
         error = graph.cycle_error([a, b, a], labels={a: "a-slug"})
         assert isinstance(error, CycleError) and isinstance(error, ValueError)
-        assert str(error) == ("The flow has a cycle: a-slug -> b -> a-slug. Flows must be "
-                              "acyclic; remove one of these dependencies.")
+        assert str(error) == ("Cycle found; flows must be acyclic! The cycle: a-slug -> b -> "
+                              "a-slug. Remove one of these dependencies.")
         assert error.cycle == [a, b, a]
-        assert str(graph.cycle_error(["x", "y", "x"])).startswith("The flow has a cycle: x -> y")
-        assert str(graph.cycle_error([a, b, a])).startswith("The flow has a cycle: a -> b -> a.")
+        prefix = "Cycle found; flows must be acyclic! The cycle: "
+        assert str(graph.cycle_error(["x", "y", "x"])).startswith(prefix + "x -> y")
+        assert str(graph.cycle_error([a, b, a])).startswith(prefix + "a -> b -> a.")
 
 
 class TestSortedNodes:

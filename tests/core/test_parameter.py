@@ -7,7 +7,7 @@ import datetime
 import pendulum
 import pytest
 
-from prefectlite import Edge, Flow, Parameter, Task, context, tags, task
+from prefectlite import Flow, Parameter, Task, context, tags, task
 from prefectlite.core.parameter import DateTimeParameter
 from prefectlite.exceptions import DuplicateSlugError, FlowContextError
 
@@ -61,11 +61,16 @@ class TestParameter:
                            match=r"active Flow context while creating edge to <Parameter: x>"):
             Parameter("x")()
 
-    def test_parameter_can_wait_for_a_state_only_upstream(self) -> None:
+    def test_parameter_can_have_no_upstream_task(self) -> None:
         p, up = Parameter("x"), Task(name="up")
-        with Flow("f") as flow:
+        with Flow("f") as flow, pytest.raises(
+            ValueError, match=r"Parameters must be root tasks and can not have upstream "
+            r"dependencies \(<Task: up> -> <Parameter: x>\)"
+        ):
             p.bind(upstream_tasks=[up])
-        assert flow.edges == {Edge(up, p)}
+        assert flow.edges == set()
+        with pytest.raises(ValueError, match="Parameters must be root tasks"):
+            flow.add_edge(up, p)
 
     def test_copy_needs_a_new_name(self) -> None:
         p = Parameter("x", default=1)
@@ -74,11 +79,12 @@ class TestParameter:
         assert type(q) is Parameter and p.name == "x"
 
     def test_name_is_unique_in_a_flow(self) -> None:
+        other_x = Parameter("x")
         with Flow("f") as flow:
             Parameter("x")()
-            with pytest.raises(DuplicateSlugError, match=r"Flow 'f' already has a Parameter named "
+            with pytest.raises(DuplicateSlugError, match=r"flow 'f' already has a Parameter named "
                                r"'x'; Parameter names must be unique"):
-                Parameter("x")()
+                other_x()
         assert len(flow) == 1
 
     def test_one_parameter_serves_several_flows(self) -> None:
@@ -111,10 +117,14 @@ class TestDateTimeParameter:
         assert isinstance(value, pendulum.DateTime)
         assert value == pendulum.datetime(2024, 1, 2, 3, 4, 5)
 
-    def test_other_values_pass_through(self) -> None:
+    def test_datetimes_become_pendulum_datetimes(self) -> None:
         moment = datetime.datetime(2024, 1, 2, tzinfo=datetime.UTC)
         with context(parameters={"when": moment}):
-            assert DateTimeParameter("when").run() is moment
+            value = DateTimeParameter("when").run()
+        assert isinstance(value, pendulum.DateTime) and value == moment
+        same = pendulum.datetime(2024, 1, 2)
+        with context(parameters={"when": same}):
+            assert DateTimeParameter("when").run() is same
         assert DateTimeParameter("when", required=False).run() is None
         assert DateTimeParameter("when", default="2024-05-06", required=False).run() == (
             pendulum.datetime(2024, 5, 6)

@@ -162,6 +162,19 @@ class TestMethods:
             node = calc.plus(2)
         assert graph.run().result[node].result == 3
 
+    def test_a_task_without_self_in_a_class_body_stays_a_task(self) -> None:
+        class Holder:  # as Prefect 1 test classes hold tasks
+            @task
+            def echo(x):
+                return x
+
+            with Flow("held") as graph:
+                node = echo(5)
+
+        holder = Holder()
+        assert holder.echo is Holder.echo and holder.node is Holder.node
+        assert holder.graph.run().result[holder.node].result == 5
+
 
 def test_with_options() -> None:
     retried = add.with_options(name="adder", retries=2)

@@ -432,7 +432,7 @@ class TestParameters:
     def test_unknown_name_lists_the_known_ones(self, flow: Flow) -> None:
         with pytest.raises(ParameterError,
                            match=r"has no parameter\(s\) 'z'; its parameters are: a, b, c\."):
-            flow.run(a=1, b=2, z=0)
+            flow.run(parameters={"a": 1, "b": 2, "z": 0})
 
     def test_parameter_errors_are_value_errors_and_nothing_runs(self) -> None:
         calls = Counter()
@@ -446,7 +446,7 @@ class TestParameters:
         with Flow("none") as flow:
             add(1)
         with pytest.raises(ParameterError, match=r"its parameters are: \(none\)"):
-            flow.run(x=1)
+            flow.run(parameters={"x": 1})
 
     def test_parameters_are_in_the_context(self) -> None:
         @task
@@ -913,9 +913,9 @@ class TestLogging:
         assert root.handlers == handlers and root.level == level
 
     def test_environment_level_in_process(
-        self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        self, config_env: Callable[..., None], caplog: pytest.LogCaptureFixture
     ) -> None:
-        monkeypatch.setenv("PREFECTLITE__LOGGING__LEVEL", "warning")
+        config_env("PREFECTLITE__LOGGING__LEVEL", "warning")
         with Flow("f") as flow:
             add(1)
         with caplog.at_level(logging.DEBUG):

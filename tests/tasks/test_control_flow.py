@@ -15,7 +15,6 @@ from prefectlite import Flow, Parameter, Task, apply_map, case, context, task, u
 from prefectlite import triggers as tr
 from prefectlite.engine import signals
 from prefectlite.engine.state import Failed, Mapped, Skipped, State, Success, TriggerFailed
-from prefectlite.exceptions import ForeignTaskError
 from prefectlite.tasks.control_flow import CompareValue, ifelse, merge, switch
 from prefectlite.tasks.control_flow.conditional import Merge
 
@@ -232,8 +231,8 @@ class TestCase:
             second.add_task(Task())
 
     def test_the_block_is_the_context_case(self) -> None:
+        outer, inner = case(Parameter("p"), 1), case(Parameter("q"), 2)
         with Flow("f"):
-            outer, inner = case(Parameter("p"), 1), case(Parameter("q"), 2)
             with outer:
                 assert context["case"] is outer
                 with inner:
@@ -246,21 +245,19 @@ class TestCase:
             case(Parameter("p"), Parameter("q"))
 
     def test_task_from_another_flow(self) -> None:
+        # as in Prefect 1, a task of another flow simply joins this one
         with Flow("one"):
             condition = label("x")
-        with Flow("two") as two, pytest.raises(
-            ForeignTaskError, match=r"<Task: label> was built in flow 'one' and cannot be "
-            r"connected in flow 'two'"
-        ), case(condition, "x"):
-            label("y")
-        assert len(two) == 0
+        with Flow("two") as two, case(condition, "x"):
+            inside = label("y")
+        assert condition in two.tasks and inside in two.tasks
+        assert two.upstream_tasks(inside) and two.constants[inside] == {"name": "y"}
 
     def test_an_error_inside_the_block_adds_no_condition(self) -> None:
-        with Flow("f") as flow:
-            mode = Parameter("mode")
-            with pytest.raises(RuntimeError, match="boom"), case(mode, 1):
-                label("x")
-                raise RuntimeError("boom")
+        mode = Parameter("mode")  # (made here: inside, it would be reported unused)
+        with Flow("f") as flow, pytest.raises(RuntimeError, match="boom"), case(mode, 1):
+            label("x")
+            raise RuntimeError("boom")
         assert not flow.get_tasks(task_type=CompareValue)
 
 

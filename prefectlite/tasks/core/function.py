@@ -148,7 +148,9 @@ class FunctionTask(Task):
         parts = getattr(fn, "__qualname__", "").split(".")
         first = next(iter(sig.parameters), None)
         if len(parts) > 1 and parts[-2] != "<locals>" and first in ("self", "cls"):
-            self._is_method = True  # a method defined in a class body: binds like one
+            # a method in a class body (a task there without `self`, as Prefect 1 test
+            # classes hold, stays a plain task attribute)
+            self._is_method = True
         meta["_options"] = {"name": name, **kwargs}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
