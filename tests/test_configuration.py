@@ -250,7 +250,7 @@ class TestTaskDefaults:
 
     def test_a_default_retry_count_without_delay_is_the_usual_error(self) -> None:
         with (set_temporary_config({"tasks.defaults.max_retries": 1}),
-              pytest.raises(ValueError, match="max_retries=1 needs a retry_delay")):
+              pytest.raises(ValueError, match="`retry_delay` must be provided if max_retries > 0")):
             Task()
 
 

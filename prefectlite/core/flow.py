@@ -25,6 +25,7 @@ import networkx as nx
 
 from prefectlite.configuration import config as _config
 from prefectlite.core import graph as _graph
+from prefectlite.core import task as _task_mod
 from prefectlite.core.edge import Edge
 from prefectlite.core.parameter import Parameter
 from prefectlite.core.task import Task
@@ -49,6 +50,16 @@ def _clear_nx_cache(graph: nx.MultiDiGraph) -> None:
 
 
 _CONSTANT: list[type] = []  # prefectlite.tasks.core.constants.Constant, imported when needed
+
+
+def _refuse_mapping_inside_apply_map(task: Task) -> None:
+    """Inside ``apply_map``'s function (context ``mapped``) every task is mapped already."""
+    if _context.context.get("mapped", False):
+        raise ValueError(
+            "Cannot set `mapped=True` when running from inside a mapped context "
+            f"({task!r} inside apply_map(): call the task instead of mapping it; apply_map "
+            "maps the whole function)."
+        )
 
 
 def _constant_type() -> type:
@@ -472,6 +483,7 @@ class Flow:
             self._cache.clear()
         if self._undo is not None:
             self._undo.append((_undo_add_task, self, task, prefix, count))
+        _task_mod._join_open_blocks(task, self)  # an open case / resource block takes it
         return task
 
     def _new_slug(self, name: str) -> str:
@@ -540,6 +552,8 @@ class Flow:
                 self._changed(self._undo_constant, downstream_task, key)
                 return edge
             self._check_key(downstream_task, key, validate, _bound)
+        if mapped:
+            _refuse_mapping_inside_apply_map(downstream_task)
         if validate is None:
             validate = _eager_edge_validation()
         if validate and graph._succ.get(downstream_task) and _graph.reaches(
@@ -629,6 +643,8 @@ class Flow:
         from prefectlite.utilities.tasks import _contains_task, as_task
 
         self._check_task(task, "set_dependencies")
+        if mapped:
+            _refuse_mapping_inside_apply_map(task)
         # What _atomic() does, inline: this runs once per task call (no generator per call).
         outer = self._undo is None
         if outer:

@@ -45,6 +45,8 @@ class Parameter(Task):
     (False, True)
     """
 
+    _root_only = True  # never joins an open case / resource block
+
     def __init__(
         self,
         name: str,

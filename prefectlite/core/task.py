@@ -11,14 +11,18 @@ of ``run()`` is inspected once per class or function and cached.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import logging
+import typing
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefectlite import triggers as _triggers
 from prefectlite.configuration import config as _config
+from prefectlite.engine import cache_validators as _validators
 from prefectlite.exceptions import FlowContextError, TaskDefinitionError
 from prefectlite.utilities.context import _current, context
 
@@ -28,6 +32,13 @@ if TYPE_CHECKING:
 RESERVED_ARGUMENTS = ("upstream_tasks", "mapped", "task_args", "flow")
 _LOGGERS: dict[str, logging.Logger] = {}  # task name -> logger (logging.getLogger locks)
 _SIGNATURE_ATTR = "_prefectlite_run_signature"
+#: attributes ``Task.__init__`` sets; a subclass that sets one itself before calling it is warned
+RESERVED_ATTRIBUTES = (
+    "auto_generated", "cache_for", "cache_key", "cache_validator", "checkpoint", "log_stdout",
+    "logger", "max_retries", "name", "nout", "result", "retry_delay", "retry_on",
+    "skip_on_upstream_skip", "slug", "state_handlers", "tags", "target", "task_run_name",
+    "timeout", "trigger",
+)
 
 
 def _check_run_signature(
@@ -41,7 +52,7 @@ def _check_run_signature(
         sig = inspect.signature(func)
     except (TypeError, ValueError) as exc:
         raise TaskDefinitionError(
-            f"{owner}: its run function cannot be inspected ({exc}); builtin and C functions "
+            f"This function can not be inspected ({owner}: {exc}); builtin and C functions "
             "are common causes. Wrap it in a plain Python function and use that as the task."
         ) from None
     params = list(sig.parameters.values())
@@ -68,10 +79,57 @@ def _forget_copy(task: Task) -> None:
         tracker.discard(task)
 
 
+def _warn_on_task_arguments(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass's ``__init__``: passing a task to it is almost always a mistake
+    (task results are passed when the task is *called* in a flow, not when it is created)."""
+
+    @functools.wraps(init)
+    def checked_init(self: Any, *args: Any, **kwargs: Any) -> None:
+        if any(isinstance(a, Task) for a in (*args, *kwargs.values())):
+            cls = type(self).__name__
+            warnings.warn(
+                f"A Task was passed as an argument to {cls}, you likely want to first "
+                f"initialize {cls} with any static (non-Task) arguments, then call the "
+                "initialized task with any dynamic (Task) arguments instead. For example:\n\n"
+                f"  my_task = {cls}(...)  # static (non-Task) args go here\n"
+                f"  res = my_task(...)  # dynamic (Task) args go here\n",
+                UserWarning, stacklevel=2,
+            )
+        init(self, *args, **kwargs)
+
+    return checked_init
+
+
+def _infer_nout(sig: inspect.Signature, run: Any) -> int | None:
+    """How many values ``run()`` returns according to a ``-> tuple[...]`` annotation;
+    ``None`` when there is no such annotation or its length varies."""
+    ret = sig.return_annotation
+    if ret is inspect.Signature.empty:
+        return None
+    if isinstance(ret, str):  # postponed annotations (from __future__ import annotations)
+        if "uple" not in ret:
+            return None
+        try:
+            ret = typing.get_type_hints(inspect.unwrap(run)).get("return")
+        except Exception:
+            return None
+    if ret is tuple or ret is typing.Tuple or typing.get_origin(ret) is not tuple:  # noqa: UP006
+        return None
+    args = typing.get_args(ret)
+    if args == ((),):  # Tuple[()]: an empty tuple
+        return 0
+    if len(args) == 2 and args[1] is Ellipsis:
+        return None
+    return len(args)
+
+
 class _TaskMeta(type):
-    """Checks each Task subclass's ``run()`` signature when the class is defined."""
+    """Checks each Task subclass's ``run()`` signature when the class is defined, and wraps
+    its ``__init__`` to warn when a task is passed to it."""
 
     def __new__(mcs, name: str, bases: tuple, namespace: dict, **kwargs: Any) -> _TaskMeta:
+        if "__init__" in namespace:
+            namespace = {**namespace, "__init__": _warn_on_task_arguments(namespace["__init__"])}
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         if "run" in namespace:
             sig = _check_run_signature(namespace["run"], f"Task {name}", is_method=True)
@@ -99,6 +157,53 @@ def _simple_parameters(sig: inspect.Signature) -> tuple[tuple[str, ...], int] | 
     return entry[1]
 
 
+class _OnFailure:
+    """The state handler ``on_failure=fn`` adds: calls ``fn(task, state)`` on a failed state."""
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.__name__ = getattr(fn, "__name__", repr(fn))
+
+    def __call__(self, task: Task, old_state: Any, new_state: Any) -> Any:
+        if new_state.is_failed():
+            self.fn(task, new_state)
+        return new_state
+
+    def __repr__(self) -> str:
+        return f"on_failure({self.__name__})"
+
+
+def _result_at_target(result: Any, target: Any, stacklevel: int) -> Any:
+    """A copy of ``result`` whose location is ``target`` (a target decides where it is kept)."""
+    location = getattr(result, "location", None)
+    if location and location != target:
+        warnings.warn("Both `result.location` and `target` were provided. The `target` value "
+                      "will be used.", UserWarning, stacklevel=stacklevel + 1)
+    if not hasattr(result, "copy"):
+        return result
+    result = result.copy()
+    result.location = target
+    return result
+
+
+def _whole_seconds(timeout: int | timedelta, owner: str) -> int:
+    """Prefect 1's ``timeout``: whole seconds, as an ``int`` or a ``timedelta``."""
+    if isinstance(timeout, timedelta):
+        if timeout.microseconds:
+            warnings.warn(
+                "Task timeouts do not support a sub-second resolution; smaller units will be "
+                f"ignored! ({owner}; the Prefect 3 spelling timeout_seconds= takes fractions "
+                "of a second)", UserWarning, stacklevel=4,
+            )
+        timeout = int(timeout.total_seconds())
+    if isinstance(timeout, float):
+        raise TypeError(
+            f"Only integer timeouts (representing seconds) are supported ({owner}: "
+            f"timeout={timeout!r}; @task(timeout_seconds=...) takes fractions of a second)."
+        )
+    return _as_seconds(timeout, owner)  # type: ignore[return-value]
+
+
 def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | None:
     if timeout is None:
         return None
@@ -119,6 +224,39 @@ def _task_defaults() -> Any:
     return (tasks.get("defaults") if tasks is not None else None) or {}
 
 
+class _OwnList:
+    """A class default that is an empty list of the instance's own, made on first access:
+    ``Task().state_handlers == []`` and appending to it sticks, yet a task that never asks
+    stores nothing (and neither do its many copies)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value: list[Any] = []
+        instance.__dict__[self.name] = value
+        return value
+
+
+class _CallSignature:
+    """``inspect.signature(task)``: the run() parameters plus the keyword-only options of a
+    task call; on the class itself ``inspect.signature(cls)`` stays that of ``__init__``."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> inspect.Signature:
+        if instance is None:
+            raise AttributeError("__signature__")
+        params = list(instance._run_signature().parameters.values())
+        kinds = inspect.Parameter
+        extra = [kinds(n, kinds.KEYWORD_ONLY, default=d) for n, d in
+                 (("mapped", False), ("task_args", None), ("upstream_tasks", None),
+                  ("flow", None))]
+        var_kw = [p for p in params if p.kind is p.VAR_KEYWORD]
+        params = [p for p in params if p.kind is not p.VAR_KEYWORD]
+        return inspect.Signature([*params, *extra, *var_kw], return_annotation="Task")
+
+
 class Task(metaclass=_TaskMeta):
     """A unit of work: subclass it and implement ``run()``, or use the ``@task`` decorator.
 
@@ -134,9 +272,13 @@ class Task(metaclass=_TaskMeta):
         How many times a failed run is retried, and how long to wait in between
         (``retry_delay`` is required when ``max_retries > 0``). When not given, the
         configuration's ``tasks.defaults`` apply (none by default).
+    retry_on
+        An exception type, or several: retry only a failure whose exception is one of them
+        (needs ``max_retries``).
     timeout
-        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut`` (default: the
-        configuration's ``tasks.defaults.timeout``, none by default).
+        Whole seconds (an ``int`` or a ``timedelta``) a run may take before it is ``TimedOut``
+        (``@task(timeout_seconds=0.5)`` takes fractions of a second); default: the
+        configuration's ``tasks.defaults.timeout``, none by default.
     trigger
         Decides from the upstream states whether the task runs (default
         :func:`prefectlite.triggers.all_successful`).
@@ -153,7 +295,8 @@ class Task(metaclass=_TaskMeta):
     log_stdout
         Send what ``run()`` prints to the task's logger.
     nout
-        Number of results ``run()`` returns as a tuple, allowing ``a, b = task(...)``.
+        Number of results ``run()`` returns as a tuple, allowing ``a, b = task(...)``;
+        inferred from a ``-> Tuple[int, int]`` return annotation when not given.
     task_run_name
         Name of each run: a ``str.format`` template over the run's inputs and context, or a
         callable receiving them as keyword arguments.
@@ -172,21 +315,23 @@ class Task(metaclass=_TaskMeta):
     tags: frozenset[str] | set[str] = frozenset()
     max_retries: int = 0
     retry_delay: timedelta | None = None
+    retry_on: set[type[Exception]] | None = None
     timeout: float | None = None
     trigger: Callable[..., bool] = staticmethod(_triggers.all_successful)
     skip_on_upstream_skip: bool = True
     cache_for: timedelta | None = None
-    cache_validator: Callable[..., bool] | None = None
+    cache_validator: Callable[..., bool] = staticmethod(_validators.never_use)
     cache_key: str | None = None
     checkpoint: bool | None = None
     result: Any = None
     target: str | Callable[..., str] | None = None
-    state_handlers: tuple[Callable[..., Any], ...] | list[Callable[..., Any]] = ()
+    state_handlers: list[Callable[..., Any]] = _OwnList("state_handlers")  # type: ignore[assignment]
     on_failure: Callable[..., Any] | None = None
     log_stdout: bool = False
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
     auto_generated: bool = False
+    __signature__ = _CallSignature()
 
     def __init__(
         self,
@@ -195,6 +340,7 @@ class Task(metaclass=_TaskMeta):
         tags: Iterable[str] | None = None,
         max_retries: int | None = None,
         retry_delay: timedelta | None = None,
+        retry_on: type[Exception] | Iterable[type[Exception]] | None = None,
         timeout: int | float | timedelta | None = None,
         trigger: Callable[..., bool] | None = None,
         skip_on_upstream_skip: bool = True,
@@ -210,6 +356,14 @@ class Task(metaclass=_TaskMeta):
         task_run_name: str | Callable[..., str] | None = None,
         nout: int | None = None,
     ) -> None:
+        if type(self) is not Task and self.__dict__:
+            for attr in RESERVED_ATTRIBUTES:
+                if attr in self.__dict__:
+                    warnings.warn(
+                        f"`{type(self).__name__}` sets a `{attr}` attribute, which will be "
+                        "overwritten by `prefectlite.Task`. Please rename this attribute to "
+                        "avoid this issue.", UserWarning, stacklevel=2,
+                    )
         self.name = name or type(self).__name__
         owner = f"Task {self.name!r}"
         if slug is not None:
@@ -226,9 +380,9 @@ class Task(metaclass=_TaskMeta):
                     retry_delay = timedelta(seconds=retry_delay)
             if timeout is None:
                 timeout = defaults.get("timeout") or None
-        self._init_retries(max_retries, retry_delay, owner)
+        self._init_retries(max_retries, retry_delay, retry_on, owner)
         if timeout is not None:
-            self.timeout = _as_seconds(timeout, owner)
+            self.timeout = _whole_seconds(timeout, owner)
         if trigger is not None:
             if not callable(trigger):
                 raise TaskDefinitionError(
@@ -240,6 +394,8 @@ class Task(metaclass=_TaskMeta):
             self.skip_on_upstream_skip = False
         self._init_caching(cache_for, cache_validator, cache_key, owner)
         self._init_handlers(state_handlers, on_failure, owner)
+        if target and result is not None:
+            result = _result_at_target(result, target, stacklevel=3)
         for attr, value in (
             ("checkpoint", checkpoint), ("result", result), ("target", target),
             ("task_run_name", task_run_name),
@@ -248,9 +404,11 @@ class Task(metaclass=_TaskMeta):
                 setattr(self, attr, value)
         if log_stdout:
             self.log_stdout = True
+        if nout is None:
+            nout = _infer_nout(self._run_signature(), getattr(self, "run", None))
+        elif isinstance(nout, bool) or not isinstance(nout, int) or nout < 0:
+            raise TaskDefinitionError(f"{owner}: nout={nout!r} must be an integer >= 0.")
         if nout is not None:
-            if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
-                raise TaskDefinitionError(f"{owner}: nout={nout!r} must be a positive integer.")
             self.nout = nout
         tracker = _current.get().get("_unused_task_tracker")
         if tracker is not None:  # created inside `with Flow()`: warn at exit if never used
@@ -265,18 +423,39 @@ class Task(metaclass=_TaskMeta):
         if merged:
             self.tags = merged
 
-    def _init_retries(self, max_retries: int | None, delay: timedelta | None, owner: str) -> None:
+    def _init_retries(
+        self, max_retries: int | None, delay: timedelta | None, retry_on: Any, owner: str
+    ) -> None:
         max_retries = max_retries or 0
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise TaskDefinitionError(f"{owner}: max_retries={max_retries!r} must be an int >= 0.")
         if max_retries and delay is None:
             raise TaskDefinitionError(
-                f"{owner}: max_retries={max_retries} needs a retry_delay, e.g. "
-                "retry_delay=datetime.timedelta(seconds=10) (use timedelta(0) for no wait)."
+                "A datetime.timedelta `retry_delay` must be provided if max_retries > 0 "
+                f"({owner}: max_retries={max_retries}; use timedelta(0) for no wait)."
             )
+        if retry_on:
+            if not max_retries:
+                raise TaskDefinitionError(
+                    f"A number of `max_retries` must be provided if `retry_on` is set ({owner})."
+                )
+            types = set(retry_on) if isinstance(retry_on, Iterable) else {retry_on}
+            for exc_type in types:
+                if not isinstance(exc_type, type):
+                    raise TypeError(
+                        f"Invalid `retry_on` value {exc_type!r}. Expected an exception type but "
+                        f"got an instance of {type(exc_type).__name__} ({owner})."
+                    )
+                if not issubclass(exc_type, Exception):
+                    raise TypeError(
+                        f"Invalid `retry_on` value {exc_type!r}. Expected an exception "
+                        f"subclass ({owner})."
+                    )
+            self.retry_on = types
         if delay is not None and not max_retries:
             raise TaskDefinitionError(
-                f"{owner}: retry_delay is set but max_retries is not; pass max_retries > 0."
+                "A `max_retries` argument greater than 0 must be provided if specifying a "
+                f"retry delay ({owner})."
             )
         if delay is not None and not isinstance(delay, timedelta):
             raise TaskDefinitionError(
@@ -293,9 +472,15 @@ class Task(metaclass=_TaskMeta):
             raise TaskDefinitionError(f"{owner}: cache_for={cache_for!r} must be a timedelta.")
         if validator is not None and not callable(validator):
             raise TaskDefinitionError(f"{owner}: cache_validator={validator!r} is not callable.")
+        if cache_for is None and validator is not None and validator is not _validators.never_use:
+            warnings.warn(
+                "cache_validator provided without specifying cache expiration (cache_for); "
+                f"this Task will not be cached ({owner}).", UserWarning, stacklevel=4,
+            )
         if cache_for is not None:
             self.cache_for = cache_for
-        if validator is not None:
+            self.cache_validator = validator or _validators.duration_only
+        elif validator is not None:
             self.cache_validator = validator
         if cache_key is not None:
             self.cache_key = cache_key
@@ -311,11 +496,12 @@ class Task(metaclass=_TaskMeta):
             bad = [h for h in handlers if not callable(h)]
             if bad:
                 raise TypeError(f"{owner}: state handler {bad[0]!r} is not callable.")
-            self.state_handlers = handlers
         if on_failure is not None:
             if not callable(on_failure):
                 raise TypeError(f"{owner}: on_failure={on_failure!r} is not callable.")
-            self.on_failure = on_failure
+            handlers = [*(handlers or ()), _OnFailure(on_failure)]
+        if handlers:
+            self.state_handlers = handlers
 
     # -- identity and introspection ------------------------------------------------------
 
@@ -326,10 +512,10 @@ class Task(metaclass=_TaskMeta):
 
     @property
     def logger(self) -> logging.Logger:
-        """The logger of this task: ``prefectlite.Task: {name}``."""
+        """The logger of this task: ``prefectlite.{name}`` (as Prefect 1's ``prefect.{name}``)."""
         log = _LOGGERS.get(self.name)
         if log is None:
-            log = _LOGGERS[self.name] = logging.getLogger(f"prefectlite.Task: {self.name}")
+            log = _LOGGERS[self.name] = logging.getLogger(f"prefectlite.{self.name}")
         return log
 
     if TYPE_CHECKING:  # subclasses define run() with their own arguments
@@ -346,11 +532,13 @@ class Task(metaclass=_TaskMeta):
         return sig
 
     def inputs(self) -> dict[str, dict[str, Any]]:
-        """Each ``run()`` argument with whether it is required and its annotated type."""
+        """Each ``run()`` argument with its annotated ``type``, whether it is ``required`` and
+        its ``default`` (``None`` when required)."""
         return {
             name: {
-                "required": p.default is p.empty and p.kind is not p.VAR_KEYWORD,
                 "type": Any if p.annotation is p.empty else p.annotation,
+                "required": p.default is p.empty,
+                "default": None if p.default is p.empty else p.default,
             }
             for name, p in self._run_signature().parameters.items()
         }
@@ -367,8 +555,19 @@ class Task(metaclass=_TaskMeta):
 
         ``task_args`` set attributes of the copy (each must already be an attribute). The copy
         gets a fresh slug unless one is given; its tags are the original's, plus any given in
-        ``task_args``, plus those of enclosing ``tags()`` blocks.
+        ``task_args``, plus those of enclosing ``tags()`` blocks. Copying a task that has
+        dependencies in the active flow warns: the copy has none of them.
         """
+        ctx = _current.get()  # (the context's dict: once per task call)
+        flow = ctx.get("flow")
+        if flow is not None:
+            graph = flow._graph
+            if self in graph._node and (graph._pred[self] or graph._succ[self]):
+                warnings.warn(
+                    "You are making a copy of a task that has dependencies on or to other "
+                    "tasks in the active flow context. The copy will not retain those "
+                    "dependencies.", UserWarning, stacklevel=2,
+                )
         new = object.__new__(type(self))
         # Attribute by attribute, not new.__dict__.update(): an instance whose __dict__ is
         # never asked for keeps its attributes inline, without a dict object (memory, GC).
@@ -380,9 +579,10 @@ class Task(metaclass=_TaskMeta):
                     new.__dict__[attr] = value
         for attr, value in task_args.items():
             if not hasattr(new, attr):
-                raise AttributeError(f"{self!r} has no attribute {attr!r} to set in copy().")
+                raise AttributeError(f"{self!r} does not have {attr} as an attribute")
             setattr(new, attr, value)
-        ctx = _current.get()  # (the context's dict: once per task call)
+        if task_args and new.target and new.result is not None:
+            new.result = _result_at_target(new.result, new.target, stacklevel=2)
         tracker = ctx.get("_unused_task_tracker")
         if tracker is not None:  # built in `with Flow()`: the copy, not self, awaits use
             tracker.discard(self)
@@ -437,13 +637,15 @@ class Task(metaclass=_TaskMeta):
         Tasks among the arguments become upstream tasks whose results are passed in; other
         values become constants of the flow; ``upstream_tasks`` add state-only dependencies.
         """
-        flow = self._resolve_flow(flow, "bind")
         callargs = self._bind_arguments(args, kwargs)
+        flow = self._resolve_flow(flow, "bind")
         flow.set_dependencies(
             task=self, upstream_tasks=upstream_tasks, keyword_tasks=callargs, mapped=mapped,
             validate=False,
         )
-        _register_with_blocks(self, flow)
+        ctx_tags = context.get("tags")
+        if ctx_tags and not set(ctx_tags) <= set(self.tags):
+            self.tags = set(self.tags) | set(ctx_tags)
         return self
 
     def map(
@@ -460,7 +662,17 @@ class Task(metaclass=_TaskMeta):
         every child, or in :class:`~prefectlite.utilities.edges.flatten` to map over the
         concatenation of a list of lists.
         """
-        new = self.copy(**(task_args or {}))
+        from prefectlite.utilities.edges import EdgeAnnotation
+
+        for arg in args:  # (plain keyword values are passed whole to every child)
+            if not hasattr(arg, "__getitem__") and not isinstance(arg, EdgeAnnotation):
+                raise TypeError(
+                    f"Cannot map over unsubscriptable object of type {type(arg)}: "
+                    f"{repr(arg)[:10]}... ({self!r}.map(); wrap values that are the same for "
+                    "every child in unmapped(...))"
+                )
+        task_args = {"nout": None, **(task_args or {})}  # a mapped task's result is a list
+        new = self.copy(**task_args)
         try:
             return new.bind(
                 *args, mapped=True, upstream_tasks=upstream_tasks, flow=flow, **kwargs
@@ -472,13 +684,24 @@ class Task(metaclass=_TaskMeta):
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
-            where = "the call" if verb == "call" else f"{verb}()"
+            if verb not in ("call", "bind", "map", "add"):
+                raise FlowContextError(
+                    f"No Flow was passed, and could not infer an active Flow context ({self!r}."
+                    f"{verb}(): call it inside `with Flow(...):` or pass flow=)."
+                )
+            from prefectlite.tasks.core.function import FunctionTask
+
+            is_fn = isinstance(self, FunctionTask)
+            shown = self.name if is_fn else f"{type(self).__name__}(...)"
+            fn_too = f"; to call its function directly, use `{shown}.fn(...)`" if is_fn else ""
+            # Prefect 1's last sentence stays last and whole: tests look for it in reprs,
+            # which keep a long message's beginning and end.
             raise FlowContextError(
-                f"Could not find an active flow to {verb} {self!r} in. To build a graph, "
-                f"call it inside a `with Flow(...):` block, or pass `flow=` to {where}; to "
-                "run it now, call it inside a function decorated with `@flow` (from "
-                "prefectlite import flow). To run the task's code directly (in a test, "
-                f"say), call `{self.name}.run(...)` (or `{self.name}.fn(...)`)."
+                f"Could not infer an active Flow context while creating edge to {self}. This "
+                "often means you called a task outside a `with Flow(...)` block. To run it "
+                "now as part of an eager flow, call it inside a function decorated with "
+                f"`@flow` (from prefectlite import flow){fn_too}. If you're trying to run this "
+                f"task outside of a Flow context, you need to call `{shown}.run(...)`"
             )
         return flow
 
@@ -521,48 +744,81 @@ class Task(metaclass=_TaskMeta):
         mapped: bool = False,
         validate: bool | None = None,
     ) -> None:
-        """Add dependencies of this task in the active or given flow (``Flow.set_dependencies``)."""
+        """Add dependencies of this task in the active or given flow (``Flow.set_dependencies``);
+        return this task, so that calls can be chained."""
         self._resolve_flow(flow, "set_dependencies").set_dependencies(
             task=self, upstream_tasks=upstream_tasks, downstream_tasks=downstream_tasks,
             keyword_tasks=keyword_tasks, mapped=mapped, validate=validate,
         )
+        return self
 
     def set_upstream(
         self, task: Any, flow: Flow | None = None, key: str | None = None, mapped: bool = False
-    ) -> None:
-        """Make ``task`` upstream of this one (passing its result as ``key`` when given)."""
+    ) -> Task:
+        """Make ``task`` upstream of this one (passing its result as ``key`` when given);
+        return this task."""
         flow = self._resolve_flow(flow, "set_upstream")
         if key is None:
             flow.set_dependencies(self, upstream_tasks=[task], mapped=mapped)
         else:
             flow.set_dependencies(self, keyword_tasks={key: task}, mapped=mapped)
+        return self
 
     def set_downstream(
         self, task: Task, flow: Flow | None = None, key: str | None = None, mapped: bool = False
-    ) -> None:
-        """Make ``task`` downstream of this one (receiving this result as ``key`` when given)."""
+    ) -> Task:
+        """Make ``task`` downstream of this one (receiving this result as ``key`` when given);
+        return this task."""
         flow = self._resolve_flow(flow, "set_downstream")
         if key is None:
             flow.set_dependencies(task, upstream_tasks=[self], mapped=mapped)
         else:
             flow.set_dependencies(task, keyword_tasks={key: self}, mapped=mapped)
+        return self
 
-    def pipe(self, _task: Task, **kwargs: Any) -> Any:
-        """``self.pipe(other, y=1)`` is ``other(self, y=1)``: chain calls left to right."""
-        return _task(self, **kwargs)
+    def pipe(_prefectlite_self, _prefectlite_task: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """``self.pipe(other, y=1)`` is ``other(self, y=1)``: chain calls left to right.
+
+        ``self.pipe(unmapped)`` (an edge annotation class) wraps this task in it instead.
+        """
+        from prefectlite.utilities.edges import EdgeAnnotation
+        from prefectlite.utilities.tasks import as_task
+
+        if "self" in kwargs:
+            raise ValueError('You cannot use the keyword argument "self" in .pipe.')
+        target = _prefectlite_task
+        if isinstance(target, type) and issubclass(target, EdgeAnnotation):
+            return as_task(target(_prefectlite_self))
+        return target(_prefectlite_self, **kwargs)
 
     # -- operators: each builds an operator task in the active flow ----------------------
 
     def __iter__(self) -> Iterator[Task]:
         if self.nout is None:
             raise TypeError(
-                f"{self!r} is not iterable. If run() returns several values, give the task "
-                "nout=N (e.g. @task(nout=2)) to unpack them, or index the task: t[0]."
+                "Task is not iterable. If your task returns multiple results, pass `nout` to "
+                "the task decorator/constructor, or provide a `Tuple` return-type annotation "
+                f"to your task ({self!r}; or index it: t[0])."
             )
         return (self[i] for i in range(self.nout))
 
     def __getitem__(self, key: Any) -> Task:
-        return _operator("GetItem", self, key)
+        """A task whose result is ``self[key]``, named e.g. ``x[0]``; it keeps this task's
+        ``checkpoint`` and ``result`` settings."""
+        from prefectlite.tasks.core.operators import GetItem
+
+        name = f"{self.name}[{key.name if isinstance(key, Task) else repr(key)}]"
+        return GetItem(checkpoint=self.checkpoint, name=name, result=self.result).bind(self, key)
+
+    def __or__(self, other: Any) -> Any:
+        """``a | b`` makes ``b`` depend on ``a`` (state only, no data); returns ``b``."""
+        self.set_dependencies(downstream_tasks=[other])
+        return other
+
+    def __ror__(self, other: Any) -> Task:
+        """``x | self`` makes this task depend on ``x`` (state only); returns this task."""
+        self.set_dependencies(upstream_tasks=[other])
+        return self
 
     def is_equal(self, other: Any) -> Task:
         """A task whose result is ``self == other`` (``==`` itself compares identity)."""
@@ -604,7 +860,7 @@ def _binary(name: str, reflected: bool = False) -> Callable[[Task, Any], Task]:
 
 for _dunder, _op in [
     ("add", "Add"), ("sub", "Sub"), ("mul", "Mul"), ("truediv", "Div"),
-    ("floordiv", "FloorDiv"), ("mod", "Mod"), ("pow", "Pow"), ("and", "And"), ("or", "Or"),
+    ("floordiv", "FloorDiv"), ("mod", "Mod"), ("pow", "Pow"), ("and", "And"),
 ]:
     setattr(Task, f"__{_dunder}__", _binary(_op))
     setattr(Task, f"__r{_dunder}__", _binary(_op, reflected=True))
@@ -614,10 +870,17 @@ for _dunder, _op in [("gt", "GreaterThan"), ("ge", "GreaterThanOrEqual"),
 del _dunder, _op
 
 
-def _register_with_blocks(task: Task, flow: Flow) -> None:
-    """Let enclosing ``case`` / resource-manager blocks attach the task just bound."""
-    for block in _current.get().get("_blocks", ()):
-        block.add_task(task, flow)
+def _join_open_blocks(task: Task, flow: Flow) -> None:
+    """A task just added to ``flow`` joins the innermost open ``case`` block and resource
+    block (context keys ``case`` and ``resource``), as in Prefect 1; Parameters and constants
+    stay outside (they are root tasks)."""
+    ctx = _current.get()
+    case, resource = ctx.get("case"), ctx.get("resource")
+    if (case is not None or resource is not None) and not getattr(task, "_root_only", False):
+        if case is not None:
+            case.add_task(task, flow)
+        if resource is not None:
+            resource.add_task(task, flow)
 
 
-__all__ = ["Task", "RESERVED_ARGUMENTS"]
+__all__ = ["Task", "RESERVED_ARGUMENTS", "RESERVED_ATTRIBUTES"]

@@ -411,6 +411,11 @@ def _retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
         return state
     if run_count > task.max_retries:
         return state
+    retry_on = task.retry_on
+    if retry_on and state.result is not None and not isinstance(state.result, tuple(retry_on)):
+        logger.info("Task %r: Skipping retry. Exception of type %r is not an instance of the "
+                    "retry on exception types.", _full_name(ctx, task), type(state.result).__name__)
+        return state
     start = datetime.datetime.now(_UTC) + (task.retry_delay or datetime.timedelta(0))
     return Retrying(
         message=f"Retrying task (after attempt {run_count} of {task.max_retries + 1}): "

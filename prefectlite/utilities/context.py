@@ -141,6 +141,16 @@ class Context(MutableMapping[str, Any]):
         """Remove every key (for the rest of the current block)."""
         self._var.set({})
 
+    def pop(self, key: str, default: Any = None) -> Any:
+        """Remove ``key`` for the rest of the current run and return its value (or ``default``)."""
+        values = _current.get()
+        if key not in values:
+            return default
+        values = dict(values)
+        value = values.pop(key)
+        _current.set(values)
+        return value
+
     def to_dict(self) -> dict[str, Any]:
         """A shallow copy of the current values (``config`` included)."""
         return {"config": config, **self._var.get()}

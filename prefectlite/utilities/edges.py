@@ -18,7 +18,24 @@ class EdgeAnnotation:
     """Base of the edge markers: the wrapped ``task`` (or value) and the flags it sets."""
 
     __slots__ = ("task",)
-    annotations: dict[str, bool] = {}
+    _flags: dict[str, bool] = {}  # what this marker itself sets
+
+    @property
+    def annotations(self) -> dict[str, bool]:
+        """The flags of this marker and the ones it wraps (an outer marker wins).
+
+        Examples
+        --------
+        >>> mapped(flatten(unmapped(3))).annotations
+        {'mapped': True, 'flattened': True}
+        """
+        flags: dict[str, bool] = {}
+        value: Any = self
+        while isinstance(value, EdgeAnnotation):
+            for name, flag in value._flags.items():
+                flags.setdefault(name, flag)
+            value = value.task
+        return flags
 
     def __init__(self, task: Any) -> None:
         self.task = task
@@ -36,21 +53,21 @@ class mapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Map over this argument even in a plain (not ``.map``) call."""
 
     __slots__ = ()
-    annotations = {"mapped": True}
+    _flags = {"mapped": True}
 
 
 class unmapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Pass this argument whole to every mapped child instead of mapping over it."""
 
     __slots__ = ()
-    annotations = {"mapped": False}
+    _flags = {"mapped": False}
 
 
 class flatten(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Concatenate this argument (a list of iterables) into one list before using it."""
 
     __slots__ = ()
-    annotations = {"flattened": True}
+    _flags = {"flattened": True}
 
 
 def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
@@ -69,7 +86,7 @@ def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
         return value, mapped, False
     flags: dict[str, bool] = {}
     while isinstance(value, EdgeAnnotation):
-        for name, flag in value.annotations.items():
+        for name, flag in value._flags.items():
             flags.setdefault(name, flag)
         value = value.task
     return value, flags.get("mapped", mapped), flags.get("flattened", False)

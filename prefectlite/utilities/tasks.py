@@ -1,8 +1,10 @@
-"""The ``@task`` decorator, the ``tags()`` block, ``as_task`` and ``apply_map``."""
+"""The ``@task`` decorator, the ``tags()`` block, ``as_task``, ``apply_map``,
+``defaults_from_attrs`` and ``pause_task``."""
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -16,7 +18,8 @@ if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
     from prefectlite.tasks.core.function import FunctionTask
 
-__all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs"]
+__all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs",
+           "pause_task"]
 
 
 @overload
@@ -87,13 +90,16 @@ def _contains_task(value: Any) -> bool:
 
 
 def as_task(x: Any, flow: Flow | None = None) -> Task:
-    """Return ``x`` as a task: tasks as they are, collections of tasks as collection tasks
-    bound in ``flow``, and any other value as a ``Constant``.
+    """Return ``x`` as a task: tasks as they are, collections holding tasks as collection
+    tasks bound in ``flow``, and any other value (collections of plain values included) as a
+    ``Constant``. Tasks made here are marked ``auto_generated``.
 
     Examples
     --------
     >>> as_task(3)
     <Task: 3>
+    >>> as_task(3).auto_generated
+    True
     """
     from prefectlite.tasks.core import collections
     from prefectlite.tasks.core.constants import Constant
@@ -101,17 +107,23 @@ def as_task(x: Any, flow: Flow | None = None) -> Task:
     x = unwrap(x)[0]
     if isinstance(x, Task):
         return x
+    made: Task
     if not _contains_task(x):
-        return Constant(x)
-    if isinstance(x, dict):
-        return collections.Dict().bind_pairs(list(x.items()), flow=flow)
-    sequences: dict[type, type[Task]] = {list: collections.List, tuple: collections.Tuple}
-    cls = sequences.get(type(x), collections.Set)
-    return cls().bind(*x, flow=flow)
+        made = Constant(x)
+    elif isinstance(x, dict):
+        made = collections.Dict().bind(keys=list(x), values=list(x.values()), flow=flow)
+    else:
+        sequences: dict[type, type[collections.VarArgsTask]] = {
+            list: collections.List, tuple: collections.Tuple}
+        made = sequences.get(type(x), collections.Set)().bind(*x, flow=flow)
+    made.auto_generated = True
+    return made
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Decorate ``run``: an argument passed as ``None`` (or omitted) takes ``self.<name>``.
+    """Decorate ``run``: an argument that is not passed takes the value of ``self.<name>``.
+
+    An argument that is passed always wins, even ``None`` (as in Prefect 1).
 
     Examples
     --------
@@ -122,8 +134,8 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
     ...     @defaults_from_attrs("greeting")
     ...     def run(self, greeting=None):
     ...         return greeting
-    >>> Greet().run(), Greet().run("yo")
-    ('hi', 'yo')
+    >>> Greet().run(), Greet().run("yo"), Greet().run(greeting=None)
+    ('hi', 'yo', None)
     """
 
     def wrapper(run: Callable[..., Any]) -> Callable[..., Any]:
@@ -135,19 +147,41 @@ def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Calla
 
         @functools.wraps(run)
         def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            given = dict(zip(positional, args, strict=False))
-            twice = set(given) & set(kwargs)
-            if twice:
-                raise TypeError(f"{run.__qualname__}() got multiple values for {sorted(twice)}")
-            given.update(kwargs)
+            given = set(positional[:len(args)])
             for name in attr_args:
-                if given.get(name) is None:
-                    given[name] = getattr(self, name)
-            return run(self, *args[len(positional):], **given)
+                if name not in given and name not in kwargs:
+                    kwargs[name] = getattr(self, name)
+            return run(self, *args, **kwargs)
 
         return method
 
     return wrapper
+
+
+def pause_task(message: str | None = None, duration: datetime.timedelta | None = None) -> None:
+    """Pause the running task: raise ``PAUSE`` unless the run was resumed.
+
+    Call it inside a task's ``run()``. The task ends ``Paused`` (with ``start_time`` now +
+    ``duration`` when given); once someone sets it to ``Resume`` and the run goes on, the same
+    call returns and the task continues (the context's ``resume`` is then true).
+
+    Examples
+    --------
+    >>> from prefectlite.engine import signals
+    >>> try:
+    ...     pause_task("waiting for approval")
+    ... except signals.PAUSE as pause:
+    ...     print(pause.state)
+    <Paused: "waiting for approval">
+    """
+    from prefectlite.engine import signals
+
+    if context.get("resume", False) is False:
+        start_time = None
+        if duration is not None:
+            start_time = datetime.datetime.now(datetime.UTC) + duration
+        raise signals.PAUSE(message=message or "Pause signal raised during task execution.",
+                            start_time=start_time)
 
 
 def apply_map(func: Callable[..., Any], *args: Any, flow: Flow | None = None, **kwargs: Any) -> Any:

@@ -76,25 +76,43 @@ def test_explicit_flow() -> None:
 
 
 def test_outside_a_flow() -> None:
-    with pytest.raises(FlowContextError, match=r"apply_map\(\) needs a flow: call it inside "
-                       r"`with Flow\(\.\.\.\):` or pass flow="):
+    with pytest.raises(FlowContextError, match=r"Couldn't infer a flow in the current context: "
+                       r"call apply_map\(\) inside `with Flow\(\.\.\.\):` or pass flow="):
         apply_map(inc, [1, 2])
 
 
-def test_a_task_without_a_mapped_input_is_refused_and_nothing_changes() -> None:
+def test_entry_tasks_wait_for_every_input_and_run_once_per_element() -> None:
     @task
     def hello() -> str:
         return "hi"
 
     with Flow("f") as flow:
-        inc(0)
+        offset = Task(name="offset")()
+        out, hi = apply_map(lambda x, y: (add(x, y), hello()), [1, 2], y=unmapped(offset))
+        only_y = apply_map(lambda x, y: inc(y), [1, 2, 3], y=unmapped(3))
+    (source,) = [t for t in flow.upstream_tasks(hi) if isinstance(t, Constant)]
+    assert flow.edges_to(hi) == {Edge(source, hi, mapped=True), Edge(offset, hi)}
+    assert Edge(offset, out, key="y") in flow.edges  # unmapped inputs stay whole
+    assert flow.constants[only_y] == {"x": 3}  # an unmapped constant stays a constant
+    state = flow.run()
+    assert state.result[hi].result == ["hi", "hi"]
+    assert state.result[only_y].result == [4, 4, 4]
+
+
+def test_inputs_must_be_sequences_or_tasks() -> None:
+    with Flow("f") as flow:
         before = state_of(flow)
-        with pytest.raises(ValueError, match=r"<Task: hello>, created inside apply_map, depends "
-                           r"on no mapped input.*create it outside apply_map"):
-            apply_map(lambda x: (inc(x), hello()), [1, 2])
-        with pytest.raises(ValueError, match="depends on no mapped input"):
-            apply_map(lambda x, y: inc(y), [1, 2], y=unmapped(3))
+        with pytest.raises(TypeError, match=r"Cannot map over non-sequence object of type "
+                           r"`int`"):
+            apply_map(inc, [1], y=5)
     assert state_of(flow) == before
+
+
+def test_mapping_inside_the_function_is_refused() -> None:
+    with Flow("f") as flow:
+        with pytest.raises(ValueError, match="running from inside a mapped context"):
+            apply_map(lambda x: inc.map(x), [1, 2])
+        assert len(flow) == 0
 
 
 def test_an_error_in_the_function_changes_nothing() -> None:
@@ -114,3 +132,25 @@ def test_returns_what_the_function_returns() -> None:
     with Flow("f"):
         result = apply_map(lambda x: {"out": inc(x)}, [1])
     assert set(result) == {"out"} and isinstance(result["out"], Task)
+
+
+def test_a_tuple_of_mapped_results_is_zipped() -> None:
+    @task
+    def pair_sum(pair: tuple[int, int]) -> int:
+        return pair[0] + pair[1]
+
+    with Flow("f") as flow:
+        low, high = apply_map(lambda x: (inc(x), inc(inc(x))), [1, 2, 3])
+        sums = apply_map(pair_sum, (low, high))
+    assert flow.run().result[sums].result == [5, 7, 9]
+
+
+def test_inside_a_case_block_the_whole_sub_graph_is_conditional() -> None:
+    from prefectlite import case
+
+    with Flow("f") as flow:
+        go = Parameter("go")
+        with case(go, True):
+            out = apply_map(lambda x: inc(inc(x)), [1, 2])
+    assert flow.run(go=True).result[out].result == [3, 4]
+    assert flow.run(go=False).result[out].is_skipped()

@@ -57,7 +57,8 @@ class TestParameter:
         assert p(flow=other) is p and other.tasks == {p}
 
     def test_calling_outside_a_flow(self) -> None:
-        with pytest.raises(FlowContextError, match=r"active flow to add <Parameter: x>"):
+        with pytest.raises(FlowContextError,
+                           match=r"active Flow context while creating edge to <Parameter: x>"):
             Parameter("x")()
 
     def test_parameter_can_have_no_upstream_task(self) -> None:

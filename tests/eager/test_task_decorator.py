@@ -43,7 +43,7 @@ class TestSpellings:
         assert task(retry_delay_seconds=4)(lambda: 1).max_retries == 0  # ignored, as in P3
 
     def test_prefect1_still_needs_a_delay(self) -> None:
-        with pytest.raises(TaskDefinitionError, match="needs a retry_delay"):
+        with pytest.raises(TaskDefinitionError, match="`retry_delay` must be provided"):
             task(max_retries=2)(lambda: 1)
 
     def test_both_spellings_agreeing_are_fine(self) -> None:
@@ -78,7 +78,7 @@ class TestOutsideBothStyles:
         with pytest.raises(FlowContextError) as info:
             add(1, 2)
         text = str(info.value)
-        assert "`with Flow(...):`" in text and "`@flow`" in text
+        assert "`with Flow(...)`" in text and "`@flow`" in text
         assert "add.run(...)" in text and "add.fn(...)" in text
 
     @pytest.mark.parametrize("verb", ["submit", "map"])

@@ -745,7 +745,7 @@ class TestContext:
         assert got["tomorrow"] == date.add(days=1).strftime("%Y-%m-%d")
         assert abs((pendulum.now("UTC") - date).total_seconds()) < 60
         assert abs((got["scheduled_start_time"] - date).total_seconds()) < 60
-        assert got["logger"] is s.logger and got["logger"].name == "prefectlite.Task: snapshot"
+        assert got["logger"] is s.logger and got["logger"].name == "prefectlite.snapshot"
         assert got["map_index"] is None
         assert got["task_run_count"] == 1 and got["task_loop_count"] == 1
         assert got["custom"] == "mine"
@@ -788,7 +788,7 @@ class TestContext:
             talk()
         with caplog.at_level(logging.INFO):
             flow.run()
-        assert ("prefectlite.Task: talk", "from inside") in [
+        assert ("prefectlite.talk", "from inside") in [
             (r.name, r.getMessage()) for r in caplog.records]
 
 

@@ -449,12 +449,12 @@ class TestNestedMapping:
             out = inc.map(flatten(level2))
         assert flow.run().result[out].result == [1, 1, 1, 2]
 
-    def test_map_inside_apply_map_is_one_level(self) -> None:
-        # every edge inside apply_map is mapped once: `.map` there works like a call, and
-        # child i gets group i whole (use flatten to go one level down)
-        with Flow("f") as flow:
-            out = apply_map(lambda xs: collect.map(xs), [[1, 2], [3]])
-        assert flow.run().result[out].result == [[1, 2], [3]]
+    def test_map_inside_apply_map_is_refused(self) -> None:
+        # every edge inside apply_map is mapped already; `.map` there is an error (Prefect 1)
+        with Flow("f") as flow, pytest.raises(ValueError, match=r"Cannot set `mapped=True` "
+                                              r"when running from inside a mapped context"):
+            apply_map(lambda xs: collect.map(xs), [[1, 2], [3]])
+        assert len(flow) == 0
 
     def test_map_inside_apply_map_with_flatten(self) -> None:
         def per_item(n: Task) -> Task:
@@ -546,7 +546,7 @@ class TestChildren:
     def test_a_child_times_out_alone(self) -> None:
         release = threading.Event()
 
-        @task(timeout=0.2)
+        @task(timeout_seconds=0.2)
         def slow(x: int) -> int:
             if x == 1:
                 release.wait(10)

@@ -84,7 +84,7 @@ def always(x: Any = None) -> str:
     return "finished"
 
 
-@task(timeout=0.1)
+@task(timeout_seconds=0.1)
 def too_slow(x: int) -> int:
     time.sleep(0.5)
     return x

@@ -120,7 +120,7 @@ def test_a_timed_out_task_leaves_its_thread_running() -> None:
     # not stopped; its (daemon) thread runs on and its result is dropped.
     done = threading.Event()
 
-    @task(timeout=0.05)
+    @task(timeout_seconds=0.05)
     def slow():
         time.sleep(0.3)
         done.set()

@@ -11,11 +11,10 @@ from typing import Any
 import pytest
 
 import prefectlite
-from prefectlite import Flow, Parameter, Task, apply_map, case, task, unmapped
+from prefectlite import Flow, Parameter, Task, apply_map, case, context, task, unmapped
 from prefectlite import triggers as tr
 from prefectlite.engine import signals
 from prefectlite.engine.state import Failed, Mapped, Skipped, State, Success, TriggerFailed
-from prefectlite.exceptions import FlowContextError
 from prefectlite.tasks.control_flow import CompareValue, ifelse, merge, switch
 from prefectlite.tasks.control_flow.conditional import Merge
 
@@ -200,7 +199,8 @@ class TestCase:
             flag = Parameter("flag")
             out = apply_map(maybe_inc, [0, 1, 2], flag=unmapped(flag))
         (condition,) = flow.get_tasks(task_type=CompareValue)
-        assert not any(e.mapped for e in flow.edges_to(condition))  # decided once
+        assert [e.mapped for e in flow.edges_to(condition) if e.key] == [False]  # flag whole
+        assert any(e.mapped for e in flow.edges_to(condition))  # once per element (Prefect 1)
         assert flow.run(flag=True).result[out].result == [1, 2, 3]
         assert flow.run(flag=False).result[out].result == [0, 1, 2]
 
@@ -208,10 +208,41 @@ class TestCase:
         with pytest.raises(TypeError, match=r"case\(\) needs a task as its condition, got 3"):
             case(3, 3)  # type: ignore[arg-type]
 
-    def test_outside_a_flow(self) -> None:
-        block = case(Parameter("p"), 1)
-        with pytest.raises(FlowContextError, match=r"case\(\) blocks must be used inside"):
-            block.__enter__()
+    def test_imperative_blocks_need_no_flow_context(self) -> None:
+        flow = Flow("imperative")
+        mode = Parameter("mode")
+        flow.add_task(mode)
+        with case(mode, 1):
+            one = label.copy().bind("one", flow=flow)
+        with case(mode, 2):
+            two = label.copy()
+            flow.add_task(two)
+            two.bind("two", flow=flow)
+        assert {t.name for t in flow.upstream_tasks(one)} == {"case(1)"}
+        assert {t.name for t in flow.upstream_tasks(two)} == {"case(2)"}
+        state = flow.run(mode=2)
+        assert state.result[one].is_skipped() and state.result[two].result == "two"
+
+    def test_one_block_cannot_span_two_flows(self) -> None:
+        first, second = Flow("first"), Flow("second")
+        with pytest.raises(ValueError, match="Multiple flows cannot be used with the same "
+                           "case"), case(Parameter("p"), 1):
+            first.add_task(Task())
+            second.add_task(Task())
+
+    def test_the_block_is_the_context_case(self) -> None:
+        outer, inner = case(Parameter("p"), 1), case(Parameter("q"), 2)
+        with Flow("f"):
+            with outer:
+                assert context["case"] is outer
+                with inner:
+                    assert context["case"] is inner
+                assert context["case"] is outer
+            assert "case" not in context
+
+    def test_value_cannot_be_a_task(self) -> None:
+        with pytest.raises(TypeError, match="`value` cannot be a task"):
+            case(Parameter("p"), Parameter("q"))
 
     def test_task_from_another_flow(self) -> None:
         # as in Prefect 1, a task of another flow simply joins this one
@@ -504,3 +535,15 @@ class TestSkipRules:
         state = flow.run()
         assert kind(state, failed) is Failed and kind(state, out) is Skipped
         assert state.is_successful()
+
+
+class TestMergeOptions:
+    def test_merge_must_not_skip_on_upstream_skip(self) -> None:
+        with pytest.raises(ValueError, match=r"Merge tasks must have "
+                           r"`skip_on_upstream_skip=False`"):
+            Merge(skip_on_upstream_skip=True)
+
+    def test_merge_passes_options_to_the_task(self) -> None:
+        with Flow("f"):
+            merged = merge(Parameter("a"), Parameter("b"), name="either", checkpoint=False)
+        assert merged.name == "either" and merged.checkpoint is False

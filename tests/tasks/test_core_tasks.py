@@ -80,13 +80,20 @@ class TestFunctionTask:
 
 class TestCollections:
     def test_runs(self) -> None:
-        assert collections.List().run(arg_1="b", arg_0="a") == ["a", "b"]
-        assert collections.Tuple().run(arg_0=1, arg_1=2) == (1, 2)
-        assert collections.Set().run(arg_0=1, arg_1=1) == {1}
-        assert collections.Dict().run(key_0="a", value_0=1, key_1="b", value_1=2) == {
-            "a": 1, "b": 2,
-        }
+        assert collections.List().run(arg_2="b", arg_1="a") == ["a", "b"]
+        assert collections.Tuple().run(arg_1=1, arg_2=2) == (1, 2)
+        assert collections.Set().run(arg_1=1, arg_2=1) == {1}
+        assert collections.Dict().run(keys=["a", None], values=[1, 2]) == {"a": 1, None: 2}
         assert collections.List().run() == []
+
+    def test_order_holds_past_nine_inputs(self) -> None:
+        results = {f"arg_{i}": i for i in range(12, 0, -1)}
+        assert collections.List().run(**results) == list(range(1, 13))
+
+    def test_dict_refuses_keys_and_values_of_different_lengths(self) -> None:
+        with pytest.raises(ValueError, match=r"A different number of keys and values were "
+                           r"provided! \(1 keys: \['a'\]; 2 values\)"):
+            collections.Dict().run(keys=["a"], values=[1, 2])
 
     @pytest.mark.parametrize(
         ("make", "cls"),
@@ -104,14 +111,14 @@ class TestCollections:
             out = show(make(a, b))
         (edge,) = flow.edges_to(out)
         coll = edge.upstream_task
-        assert type(coll) is cls and edge.key == "x"
+        assert type(coll) is cls and edge.key == "x" and coll.auto_generated
         keys = {e.key: e.upstream_task for e in flow.edges_to(coll)}
         assert set(keys.values()) == {a, b}
         (const_key,) = flow.constants[coll]
-        assert set(keys) | {const_key} == {"arg_0", "arg_1", "arg_2"}
+        assert set(keys) | {const_key} == {"arg_1", "arg_2", "arg_3"}
         assert flow.constants[coll][const_key] == 3
         if cls is not collections.Set:
-            assert keys == {"arg_0": a, "arg_1": b}
+            assert keys == {"arg_1": a, "arg_2": b}
 
     def test_dict_of_tasks(self) -> None:
         @task
@@ -124,9 +131,14 @@ class TestCollections:
         (edge,) = flow.edges_to(out)
         d = edge.upstream_task
         assert type(d) is collections.Dict
-        assert flow.edges_to(d) == {Edge(v, d, key="value_0"), Edge(k, d, key="key_1")}
-        assert flow.constants[d] == {"key_0": "plain", "value_1": 1}
-        assert d.run(**flow.constants[d], value_0="V", key_1="K") == {"plain": "V", "K": 1}
+        keys, values = (e.upstream_task for e in sorted(flow.edges_to(d), key=lambda e: e.key))
+        assert type(keys) is collections.List and type(values) is collections.List
+        assert flow.edges_to(keys) == {Edge(k, keys, key="arg_2")}
+        assert flow.constants[keys] == {"arg_1": "plain"}
+        assert flow.edges_to(values) == {Edge(v, values, key="arg_1")}
+        assert flow.constants[values] == {"arg_2": 1}
+        state = flow.run()
+        assert state.result[out].result == {"plain": None, None: 1}  # Task() returns None
 
     def test_nested_collections(self) -> None:
         @task
@@ -136,17 +148,19 @@ class TestCollections:
         with Flow("f") as flow:
             a = Task(name="a")()
             out = show({"outer": [a, (a, 2)]})
-        assert [type(t).__name__ for t in flow.sorted_tasks()] == [
-            "Task", "Tuple", "List", "Dict", "FunctionTask",
+        assert sorted(type(t).__name__ for t in flow.tasks) == [
+            "Dict", "FunctionTask", "List", "List", "Task", "Tuple",
         ]
         (d,) = flow.get_tasks(task_type=collections.Dict)
-        (lst,) = flow.get_tasks(task_type=collections.List)
         (tup,) = flow.get_tasks(task_type=collections.Tuple)
+        assert flow.constants[d] == {"keys": ["outer"]}
+        (values,) = flow.upstream_tasks(d)
+        (inner,) = flow.upstream_tasks(values)
         assert flow.edges == {
-            Edge(d, out, key="x"), Edge(lst, d, key="value_0"),
-            Edge(a, lst, key="arg_0"), Edge(tup, lst, key="arg_1"), Edge(a, tup, key="arg_0"),
+            Edge(d, out, key="x"), Edge(values, d, key="values"), Edge(inner, values, key="arg_1"),
+            Edge(a, inner, key="arg_1"), Edge(tup, inner, key="arg_2"), Edge(a, tup, key="arg_1"),
         }
-        assert flow.constants[tup] == {"arg_1": 2}
+        assert flow.constants[tup] == {"arg_2": 2}
         assert set(flow.slugs) == flow.tasks
 
     def test_markers_inside_collections(self) -> None:
@@ -160,20 +174,20 @@ class TestCollections:
         (edge,) = flow.edges_to(out)
         lst = edge.upstream_task
         assert edge.mapped and type(lst) is collections.List
-        assert flow.edges_to(lst) == {Edge(a, lst, key="arg_0"), Edge(b, lst, key="arg_1")}
+        assert flow.edges_to(lst) == {Edge(a, lst, key="arg_1"), Edge(b, lst, key="arg_2")}
 
     def test_bind_options(self) -> None:
         flow = Flow("f")
         a, up = Task(name="a"), Task(name="up")
         lst = collections.List().bind(a, 1, flow=flow, upstream_tasks=[up])
-        assert flow.edges == {Edge(a, lst, key="arg_0"), Edge(up, lst)}
-        d = collections.Dict().bind(x=a, flow=flow)
-        assert flow.edges_to(d) == {Edge(a, d, key="value_0")}
-        assert flow.constants[d] == {"key_0": "x"}
+        assert flow.edges == {Edge(a, lst, key="arg_1"), Edge(up, lst)}
+        d = collections.Dict().bind(keys=["x"], values=a, flow=flow)
+        assert flow.edges_to(d) == {Edge(a, d, key="values")}
+        assert flow.constants[d] == {"keys": ["x"]}
 
-    def test_dict_bind_takes_keywords_only(self) -> None:
-        with pytest.raises(TypeError, match=r"<Task: Dict>: bind a mapping as keyword arguments"):
-            collections.Dict().bind({"a": 1}, flow=Flow("f"))
+    def test_sequence_bind_takes_positional_inputs_only(self) -> None:
+        with pytest.raises(TypeError, match=r"unexpected keyword argument 'x'"):
+            collections.List().bind(x=1, flow=Flow("f"))  # type: ignore[call-arg]
 
 
 class TestOperatorTasks:
@@ -203,3 +217,42 @@ class TestOperatorTasks:
     def test_operator_tasks_pickle(self) -> None:
         t = pickle.loads(pickle.dumps(operators.Add()))
         assert type(t) is operators.Add and t.run(1, 2) == 3
+
+
+class TestGetItemAndGetAttr:
+    def test_defaults_replace_a_missing_key_or_attribute(self) -> None:
+        import types
+
+        obj = types.SimpleNamespace(a=types.SimpleNamespace(b=2))
+        assert operators.GetAttr().run(obj, "a.b") == 2
+        assert operators.GetAttr(default=0).run(obj, "a.c") == 0
+        assert operators.GetAttr().run(obj, "zz", "given") == "given"
+        assert operators.GetItem(default="none").run({"k": 1}, "j") == "none"
+        with pytest.raises(AttributeError):
+            operators.GetAttr().run(obj, "missing")
+        with pytest.raises(KeyError):
+            operators.GetItem().run({}, "missing")
+        assert repr(operators.NoDefault.value) == "<no default>"
+
+    def test_getattr_in_a_flow_with_a_task_as_the_name(self) -> None:
+        import types
+
+        @task
+        def make() -> Any:
+            return types.SimpleNamespace(size=3)
+
+        @task
+        def which() -> str:
+            return "size"
+
+        with Flow("f") as flow:
+            size = operators.GetAttr()(make(), which())
+        assert flow.run().result[size].result == 3
+
+    def test_indexing_names_the_task_and_keeps_result_settings(self) -> None:
+        with Flow("f"):
+            data = Task(name="data", checkpoint=False)()
+            key = Task(name="key")()
+            by_value, by_task = data["k"], data[key]
+        assert (by_value.name, by_task.name) == ("data['k']", "data[key]")
+        assert by_value.checkpoint is False

@@ -71,7 +71,7 @@ class TestBuilding:
         assert [e.key for e in flow.edges_to(q) if e.upstream_task is setup] == ["conn"]
         assert flow.upstream_tasks(cleanup) >= {setup, q}
         assert [t.name for t in flow.sorted_tasks()] == [
-            "Connection.init", "Connection.setup", "query", "Connection.cleanup"]
+            "Connection", "Connection.setup", "query", "Connection.cleanup"]  # Prefect 1 names
 
     def test_cleanup_waits_for_the_last_tasks_of_the_block_only(self) -> None:
         with Flow("f") as flow:
@@ -96,7 +96,7 @@ class TestBuilding:
         assert isinstance(Tmp, ResourceManager) and Tmp.name == "Scratch"
         with Flow("f") as flow, Tmp() as path:
             report(path)
-        assert {t.name for t in flow.tasks} >= {"Scratch.init", "Scratch.setup",
+        assert {t.name for t in flow.tasks} >= {"Scratch", "Scratch.setup",
                                                 "Scratch.cleanup"}
 
     def test_cleanup_is_not_a_reference_task(self) -> None:
@@ -194,22 +194,30 @@ class TestMisuse:
             def setup(self) -> None:
                 pass
 
-        with pytest.raises(TypeError, match=r"@resource_manager class NoCleanup needs a "
-                           r"cleanup\(\) method"):
-            resource_manager(NoCleanup)
+        manager = resource_manager(NoCleanup)  # decorating checks nothing (Prefect 1)
+        with Flow("f"), pytest.raises(TypeError, match=r"Resource manager NoCleanup: its "
+                                      r"class needs a cleanup\(resource\) method"):
+            manager()
 
-    def test_a_class_without_setup(self) -> None:
+    def test_a_class_without_setup_cleans_up_none(self) -> None:
+        seen = []
+
+        @resource_manager
         class NoSetup:
             def cleanup(self, resource: Any) -> None:
-                pass
+                seen.append(resource)
 
-        with pytest.raises(TypeError, match=r"NoSetup needs a setup\(\) method \(setup\(\) "
-                           r"returns the resource; cleanup\(resource\) releases it\)"):
-            resource_manager(NoSetup)
+        with Flow("f") as flow:
+            block = NoSetup()
+            with block as resource:
+                inside = report("x")
+        assert resource is None and block.setup_task is None
+        assert flow.upstream_tasks(block.cleanup_task) == {block.init_task, inside}
+        assert flow.run().is_successful() and seen == [None]
 
     def test_outside_a_flow(self) -> None:
-        with pytest.raises(FlowContextError, match=r"Resource manager Connection must be used "
-                           r"inside `with Flow\(\.\.\.\):` \(or pass flow=\)"):
+        with pytest.raises(FlowContextError, match=r"Could not infer an active Flow context "
+                           r"\(resource manager Connection: use it inside `with Flow"):
             Connection("db")
 
     def test_with_an_explicit_flow(self) -> None:
@@ -222,6 +230,6 @@ class TestMisuse:
         assert [e[0] for e in EVENTS] == ["init", "setup", "cleanup"]
 
     def test_wrong_init_arguments(self) -> None:
-        with Flow("f"), pytest.raises(TypeError, match=r"Resource manager Connection: "
+        with Flow("f"), pytest.raises(TypeError, match=r"<Task: Connection>: "
                                       r"missing a required argument: 'url'"):
             Connection()

@@ -74,7 +74,7 @@ def test_log_stderr_logs_the_output_on_failure(caplog: pytest.LogCaptureFixture)
     task = ShellTask(name="noisy", log_stderr=True)
     with caplog.at_level(logging.ERROR), pytest.raises(signals.FAIL):
         task.run(command="echo 'it broke' >&2; exit 2")
-    messages = [r.getMessage() for r in caplog.records if r.name == "prefectlite.Task: noisy"]
+    messages = [r.getMessage() for r in caplog.records if r.name == "prefectlite.noisy"]
     assert messages == ["Command failed with exit code 2", "it broke"]
 
 
@@ -85,7 +85,7 @@ def test_stream_output_logs_each_line_at_the_level_given(
     with caplog.at_level(logging.DEBUG, logger="prefectlite"):
         assert task.run(command="echo first; echo second") == "second"
     lines = [(r.levelno, r.getMessage()) for r in caplog.records
-             if r.name == "prefectlite.Task: streamer"]
+             if r.name == "prefectlite.streamer"]
     assert lines == [(logging.DEBUG, "first"), (logging.DEBUG, "second")]
     assert ShellTask(stream_output=True).stream_output == logging.INFO
 

@@ -54,7 +54,7 @@ def test_a_task_changing_the_context_does_not_leak() -> None:
 def test_a_timed_out_task_changing_the_context_does_not_leak() -> None:
     release = threading.Event()
 
-    @task(timeout=0.05)
+    @task(timeout_seconds=0.05)
     def stuck():
         context.update(from_thread=True)
         release.wait(5)

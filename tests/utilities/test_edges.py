@@ -66,3 +66,13 @@ def test_imported_from_the_top_level_package() -> None:
 
     assert prefectlite.unmapped is edges.unmapped
     assert prefectlite.mapped is edges.mapped and prefectlite.flatten is edges.flatten
+
+
+def test_annotations_merge_the_wrapped_markers_outer_first() -> None:
+    from prefectlite import Task
+    from prefectlite.utilities.edges import flatten as flat
+    from prefectlite.utilities.edges import mapped as mp
+    from prefectlite.utilities.edges import unmapped as um
+
+    assert mp(flat(um(mp(Task())))).annotations == {"mapped": True, "flattened": True}
+    assert um(3).annotations == {"mapped": False} and flat(3).annotations == {"flattened": True}

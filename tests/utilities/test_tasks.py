@@ -8,11 +8,13 @@ from typing import Any
 import pytest
 
 from prefectlite import Edge, Flow, Task, context, tags, task, unmapped
+from prefectlite.engine import signals
+from prefectlite.engine.state import Paused
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.tasks.core import collections
 from prefectlite.tasks.core.constants import Constant
 from prefectlite.tasks.core.function import FunctionTask
-from prefectlite.utilities.tasks import as_task, defaults_from_attrs
+from prefectlite.utilities.tasks import as_task, defaults_from_attrs, pause_task
 
 
 class TestTaskDecorator:
@@ -44,8 +46,8 @@ class TestTaskDecorator:
         assert isinstance(one, FunctionTask) and one.run() == 1
 
     def test_options_are_checked(self) -> None:
-        with pytest.raises(TaskDefinitionError, match=r"Task 'f': max_retries=1 needs a "
-                           r"retry_delay"):
+        with pytest.raises(TaskDefinitionError, match=r"`retry_delay` must be provided if "
+                           r"max_retries > 0 \(Task 'f'"):
 
             @task(max_retries=1)
             def f() -> None:
@@ -113,14 +115,15 @@ class TestAsTask:
         flow, a = Flow("f"), Task(name="a")
         lst = as_task([a, 1], flow=flow)
         assert type(lst) is collections.List
-        assert flow.edges == {Edge(a, lst, key="arg_0")} and flow.constants[lst] == {"arg_1": 1}
+        assert flow.edges == {Edge(a, lst, key="arg_1")} and flow.constants[lst] == {"arg_2": 1}
+        assert lst.auto_generated is True and a.auto_generated is False
         assert type(as_task((a,), flow=flow)) is collections.Tuple
         assert type(as_task({a}, flow=flow)) is collections.Set
         assert type(as_task(frozenset([a]), flow=flow)) is collections.Set
         assert type(as_task({"k": a}, flow=flow)) is collections.Dict
 
     def test_collections_need_a_flow(self) -> None:
-        with pytest.raises(ValueError, match="active flow"):
+        with pytest.raises(ValueError, match="active Flow context"):
             as_task([Task()])
         with Flow("f") as flow:
             t = as_task([Task()])
@@ -148,13 +151,13 @@ class TestDefaultsFromAttrs:
         assert self.Greet().run("Marvin", "yo", "?") == "yo Marvin?"
         assert self.Greet().run("Marvin", punctuation=".") == "hi Marvin."
 
-    def test_none_means_use_the_attribute(self) -> None:
-        assert self.Greet().run("Marvin", None, None) == "hi Marvin!"
-        assert self.Greet().run("Marvin", greeting=None) == "hi Marvin!"
+    def test_a_given_none_wins_over_the_attribute(self) -> None:  # as in Prefect 1
+        assert self.Greet().run("Marvin", None, None) == "None MarvinNone"
+        assert self.Greet().run("Marvin", greeting=None) == "None Marvin!"
 
     def test_argument_given_twice(self) -> None:
         with pytest.raises(TypeError, match=r"Greet\.run\(\) got multiple values for "
-                           r"\['greeting'\]"):
+                           r"argument 'greeting'"):
             self.Greet().run("Marvin", "yo", greeting="hey")
 
     def test_missing_required_argument(self) -> None:
@@ -175,3 +178,28 @@ class TestDefaultsFromAttrs:
 
         assert Kw().run() == {"extra": "from attr"}
         assert Kw().run(extra="given", other=1) == {"extra": "given", "other": 1}
+
+
+class TestPauseTask:
+    def test_pauses_with_a_message(self) -> None:
+        class Gate(Task):
+            def run(self) -> int:
+                pause_task("approve first")
+                return 1
+
+        with Flow("f") as flow:
+            gate = Gate()()
+        state = flow.run()
+        assert isinstance(state.result[gate], Paused)
+        assert state.result[gate].message == "approve first"
+
+    def test_default_message_and_start_time(self) -> None:
+        with pytest.raises(signals.PAUSE, match="Pause signal raised during task execution"):
+            pause_task()
+        with pytest.raises(signals.PAUSE) as info:
+            pause_task(duration=timedelta(hours=1))
+        assert info.value.state.start_time is not None
+
+    def test_a_resumed_task_goes_on(self) -> None:
+        with context(resume=True):
+            assert pause_task() is None

@@ -127,7 +127,7 @@ class Result:
         today = datetime.datetime.now(datetime.UTC)
         return f"{today.year}/{today.month}/{today.day}/{uuid.uuid4()}.prefect_result"
 
-    def format(self, **kwargs: Any) -> Result:
+    def format(self, /, **kwargs: Any) -> Result:
         """Return a copy whose ``location`` is the template rendered with ``kwargs``."""
         new = self.copy()
         if isinstance(self.location, str):
@@ -149,7 +149,7 @@ class Result:
         """Return a new Result holding the value stored at ``location``."""
         raise self._not_implemented("read")
 
-    def write(self, value_: Any, **kwargs: Any) -> Result:
+    def write(self, value_: Any, /, **kwargs: Any) -> Result:
         """Store ``value_`` at ``self.location`` formatted with ``kwargs``; return that Result.
 
         The argument is ``value_`` (as in Prefect 1.4) so that ``kwargs`` may hold a key
@@ -157,7 +157,7 @@ class Result:
         """
         raise self._not_implemented("write")
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether something is stored at ``location`` formatted with ``kwargs``."""
         raise self._not_implemented("exists")
 
@@ -213,7 +213,7 @@ class NoResultType(Result):
         """Return a plain ``Result`` holding ``value``."""
         return Result(value)
 
-    def format(self, **kwargs: Any) -> NoResultType:
+    def format(self, /, **kwargs: Any) -> NoResultType:
         """Return ``NoResult`` itself: it has no location to render."""
         return self
 

@@ -82,7 +82,7 @@ class JournalResult(LocalResult):
         self.inline: bytes | None = None
         self.inline_limit = inline_limit
 
-    def write(self, value_: Any, **kwargs: Any) -> JournalResult:
+    def write(self, value_: Any, /, **kwargs: Any) -> JournalResult:
         """Keep ``value_`` inline when small, else write it to its file."""
         data = self.serializer.serialize(value_)
         if len(data) > self.inline_limit:
@@ -95,7 +95,7 @@ class JournalResult(LocalResult):
         new.value, new.inline, new.checksum = value_, data, checksum(data)
         return new
 
-    def format(self, **kwargs: Any) -> JournalResult:
+    def format(self, /, **kwargs: Any) -> JournalResult:
         new = super().format(**kwargs)
         assert isinstance(new, JournalResult)
         new.inline = None
@@ -128,7 +128,7 @@ class JournalResult(LocalResult):
         found.value, found.checksum = value, digest
         return found
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether the value at ``location`` is held inline here or stored in its file."""
         if self.inline is not None and location == self.location and not kwargs:
             return True

@@ -153,7 +153,7 @@ class LocalResult(Result):
         """The file that ``location`` names."""
         return os.path.join(self.dir, location)
 
-    def write(self, value_: Any, **kwargs: Any) -> LocalResult:
+    def write(self, value_: Any, /, **kwargs: Any) -> LocalResult:
         """Store ``value_`` at the location formatted with ``kwargs``; return that Result."""
         new = self.format(**kwargs)
         assert isinstance(new, LocalResult) and new.location is not None
@@ -194,7 +194,7 @@ class LocalResult(Result):
         new.location, new.value, new.checksum = location, value, digest
         return new
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether a file is stored at ``location`` (formatted with ``kwargs`` if given)."""
         if kwargs:
             location = location.format(**kwargs)
@@ -218,7 +218,7 @@ class LocalResult(Result):
         new.checksum = None
         return new
 
-    def format(self, **kwargs: Any) -> LocalResult:
+    def format(self, /, **kwargs: Any) -> LocalResult:
         new = super().format(**kwargs)
         assert isinstance(new, LocalResult)
         new.checksum = None  # it describes the bytes of a location, not of a template

@@ -53,11 +53,11 @@ class PrefectResult(Result):
             )
         _SERIALIZER_SLOT.__set__(self, value)
 
-    def format(self, **kwargs: Any) -> PrefectResult:
+    def format(self, /, **kwargs: Any) -> PrefectResult:
         """Return a copy: the location is the data, there is no template to render."""
         return self.copy()  # type: ignore[return-value]
 
-    def write(self, value_: Any, **kwargs: Any) -> PrefectResult:
+    def write(self, value_: Any, /, **kwargs: Any) -> PrefectResult:
         """Return a copy holding ``value_`` whose location is the serialized value."""
         text = self.serializer.serialize(value_)
         try:
@@ -77,7 +77,7 @@ class PrefectResult(Result):
         new.value, new.location = self.serializer.deserialize(location.encode()), location
         return new  # type: ignore[return-value]
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether ``location`` holds a value this result's serializer can read."""
         try:
             self.serializer.deserialize(location.encode())

@@ -14,7 +14,6 @@ from typing import Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.exceptions import FlowContextError
 from prefectlite.tasks.control_flow.conditional import CompareValue
 from prefectlite.utilities.context import context
 
@@ -33,38 +32,46 @@ class case:  # noqa: N801 - Prefect 1 name
     ...     with case(mode, "full"):
     ...         full = report("full report")
     >>> sorted(t.name for t in flow.upstream_tasks(full))
-    ["case('full')"]
+    ['case(full)']
     """
 
     def __init__(self, task: Task, value: Any) -> None:
+        if isinstance(value, Task):
+            raise TypeError(
+                "`value` cannot be a task: case(task, value) compares the result of `task` "
+                "with a constant; to compare two task results, branch on `a.is_equal(b)`."
+            )
         if not isinstance(task, Task):
             raise TypeError(f"case() needs a task as its condition, got {task!r}.")
         self.task, self.value = task, value
-        self._tasks: list[Task] = []
+        self._tasks: dict[Task, None] = {}  # ordered set
         self._flow: Flow | None = None
-        self._token: Any = None
 
     def add_task(self, task: Task, flow: Flow) -> None:
-        """Record a task bound inside the block (called by ``Task.bind``)."""
-        if flow is self._flow:
-            self._tasks.append(task)
+        """Record a task added to ``flow`` inside the block (called by ``Flow.add_task``)."""
+        if self._flow is None:
+            flow._check_task(self.task, "case")  # raises (and the add is undone) if foreign
+            self._flow = flow
+        elif self._flow is not flow:
+            raise ValueError(
+                "Multiple flows cannot be used with the same case statement "
+                f"(case({self.value!r}) got tasks of {self._flow!r} and {flow!r})."
+            )
+        self._tasks[task] = None
 
-    def __enter__(self) -> case:
-        flow = context.get("flow")
-        if flow is None:
-            raise FlowContextError("case() blocks must be used inside `with Flow(...):`.")
-        flow._check_task(self.task, "case")
-        self._flow = flow
-        self._outer = context.get("_blocks", ())
-        context.update(_blocks=(*self._outer, self))
-        return self
+    def __enter__(self) -> None:
+        self._outer = context.get("case")
+        context.update(case=self)
 
     def __exit__(self, *exc: object) -> None:
-        context.update(_blocks=self._outer)
+        if self._outer is None:
+            context.pop("case", None)
+        else:
+            context.update(case=self._outer)
         flow = self._flow
-        if flow is None or not self._tasks or exc[0] is not None:
+        if flow is None or exc[0] is not None:
             return
-        condition = CompareValue(self.value, name=f"case({self.value!r})")
+        condition = CompareValue(self.value, name=f"case({self.value})")
         condition.bind(value=self.task, flow=flow)
         inside = set(self._tasks)
         for child in self._tasks:

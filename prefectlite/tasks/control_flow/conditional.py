@@ -73,7 +73,11 @@ class Merge(Task):
     """
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("skip_on_upstream_skip", False)
+        if kwargs.setdefault("skip_on_upstream_skip", False):
+            raise ValueError(
+                "Merge tasks must have `skip_on_upstream_skip=False`: a merge runs precisely "
+                "when some of its branches were skipped."
+            )
         kwargs.setdefault("trigger", triggers.not_all_skipped)
         super().__init__(**kwargs)
 
@@ -83,12 +87,13 @@ class Merge(Task):
                      if v is not None and not isinstance(v, signals.SKIP)), None)
 
 
-def merge(*tasks: Any, flow: Flow | None = None, mapped: bool = False) -> Task:
+def merge(*tasks: Any, flow: Flow | None = None, mapped: bool = False, **kwargs: Any) -> Task:
     """A task whose result is that of the first of ``tasks`` that ran (was not skipped).
 
-    It is skipped itself when every branch was skipped.
+    It is skipped itself when every branch was skipped. ``kwargs`` go to the ``Merge`` task's
+    constructor (``name``, ``checkpoint``, ``tags`` ...).
     """
     if not tasks:
         raise ValueError("merge() needs at least one task, e.g. merge(branch_a, branch_b).")
-    return Merge().bind(**{f"task_{i}": t for i, t in enumerate(tasks, 1)}, flow=flow,
+    return Merge(**kwargs).bind(**{f"task_{i}": t for i, t in enumerate(tasks, 1)}, flow=flow,
                         mapped=mapped)

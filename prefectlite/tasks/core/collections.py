@@ -1,68 +1,75 @@
 """Tasks that assemble their inputs into a list, tuple, set or dict.
 
 When a task argument is a collection that contains tasks (``add(x=[a, b])``), the functional
-API builds one of these so that the downstream task receives the collection of results.
+API builds one of these so that the downstream task receives the collection of results, as
+Prefect 1 does: ``List``, ``Tuple`` and ``Set`` bind their positional inputs as ``arg_1``,
+``arg_2``, ...; ``Dict`` takes a list of ``keys`` and a list of ``values``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from prefectlite.core.task import Task
 
 
-class _Sequence(Task):
-    """Binds positional inputs as ``arg_0, arg_1, ...`` and returns them in order."""
+class VarArgsTask(Task):
+    """Binds positional inputs as ``arg_1, arg_2, ...`` (``run()`` gets them by keyword)."""
 
-    def bind(self, *args: Any, **kwargs: Any) -> Task:
-        options = {k: kwargs.pop(k) for k in ("mapped", "upstream_tasks", "flow") if k in kwargs}
-        return super().bind(**{f"arg_{i}": a for i, a in enumerate(args)}, **options)
+    def bind(self, *args: Any, upstream_tasks: Iterable[Any] | None = None,
+             mapped: bool = False, flow: Any = None) -> Task:
+        return super().bind(upstream_tasks=upstream_tasks, mapped=mapped, flow=flow,
+                            **{f"arg_{i}": a for i, a in enumerate(args, 1)})
 
     @staticmethod
     def _ordered(task_results: dict[str, Any]) -> list[Any]:
-        return [task_results[f"arg_{i}"] for i in range(len(task_results))]
+        """The inputs in argument order (``arg_10`` after ``arg_9``)."""
+        return [v for _, v in sorted(task_results.items(), key=lambda kv: int(kv[0][4:]))]
 
 
-class List(_Sequence):
-    """Collect the inputs into a ``list``."""
+class List(VarArgsTask):
+    """Collect the inputs into a ``list``.
+
+    Examples
+    --------
+    >>> List().run(arg_2="b", arg_1="a")
+    ['a', 'b']
+    """
 
     def run(self, **task_results: Any) -> list[Any]:
         return self._ordered(task_results)
 
 
-class Tuple(_Sequence):
+class Tuple(VarArgsTask):
     """Collect the inputs into a ``tuple``."""
 
     def run(self, **task_results: Any) -> tuple[Any, ...]:
         return tuple(self._ordered(task_results))
 
 
-class Set(_Sequence):
+class Set(VarArgsTask):
     """Collect the inputs into a ``set``."""
 
     def run(self, **task_results: Any) -> set[Any]:
-        return set(self._ordered(task_results))
+        return set(task_results.values())
 
 
 class Dict(Task):
-    """Build a ``dict`` from inputs bound as ``key_0, value_0, key_1, value_1, ...``."""
+    """Build a ``dict`` from a list of ``keys`` and a list of ``values`` (either may hold tasks:
+    binding a list that holds tasks builds a ``List`` task for it).
 
-    def bind(self, *args: Any, **kwargs: Any) -> Task:
-        options = {k: kwargs.pop(k) for k in ("mapped", "upstream_tasks", "flow") if k in kwargs}
-        if args:
-            raise TypeError(f"{self!r}: bind a mapping as keyword arguments, e.g. bind(**d).")
-        items: dict[str, Any] = {}
-        for i, (key, value) in enumerate(kwargs.items()):
-            items[f"key_{i}"], items[f"value_{i}"] = key, value
-        return super().bind(**items, **options)
+    Examples
+    --------
+    >>> Dict().run(keys=["a", None], values=[1, 2])
+    {'a': 1, None: 2}
+    """
 
-    def bind_pairs(self, pairs: list[tuple[Any, Any]], **options: Any) -> Task:
-        """Bind ``(key, value)`` pairs whose keys may themselves be tasks."""
-        items: dict[str, Any] = {}
-        for i, (key, value) in enumerate(pairs):
-            items[f"key_{i}"], items[f"value_{i}"] = key, value
-        return Task.bind(self, **items, **options)
-
-    def run(self, **task_results: Any) -> dict[Any, Any]:
-        n = len(task_results) // 2
-        return {task_results[f"key_{i}"]: task_results[f"value_{i}"] for i in range(n)}
+    def run(self, keys: Iterable[Any], values: Iterable[Any]) -> dict[Any, Any]:
+        keys, values = list(keys), list(values)
+        if len(keys) != len(values):
+            raise ValueError(
+                f"A different number of keys and values were provided! ({len(keys)} keys: "
+                f"{keys!r}; {len(values)} values)"
+            )
+        return dict(zip(keys, values, strict=True))

@@ -21,6 +21,8 @@ class Constant(Task):
     [1, 2]
     """
 
+    _root_only = True  # never joins an open case / resource block
+
     def __init__(self, value: Any, name: str | None = None, **kwargs: Any) -> None:
         self.value = value
         if name is None:

@@ -22,7 +22,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from prefectlite.core.task import _SIGNATURE_ATTR, Task, _check_run_signature
+from prefectlite.core.task import _SIGNATURE_ATTR, Task, _as_seconds, _check_run_signature
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.utilities.context import context
 
@@ -45,8 +45,8 @@ def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], 
 
     Examples
     --------
-    >>> eager_options({"retries": 2, "timeout_seconds": 5, "version": "1"}, "Task 'f'")
-    ({'max_retries': 2, 'retry_delay': datetime.timedelta(0), 'timeout': 5}, {'version': '1'})
+    >>> eager_options({"retries": 2, "timeout_seconds": 0.5, "version": "1"}, "Task 'f'")
+    ({'max_retries': 2, 'retry_delay': datetime.timedelta(0)}, {'version': '1', 'timeout': 0.5})
     """
     options = dict(options)
     for new, old in _PAIRS:
@@ -73,8 +73,10 @@ def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], 
         options.setdefault("retry_delay", datetime.timedelta(seconds=delay))
     elif retries and "retry_delay" not in options:
         options["retry_delay"] = datetime.timedelta(0)
-    if "timeout_seconds" in options:
-        options.setdefault("timeout", options.pop("timeout_seconds"))
+    if "timeout_seconds" in options:  # fractions allowed: set after Task.__init__
+        seconds = options.pop("timeout_seconds")
+        if "timeout" not in options and seconds is not None:
+            extra["timeout"] = seconds
     if "log_prints" in options:
         extra["log_prints"] = options.pop("log_prints")
         if extra["log_prints"] is not None:
@@ -139,7 +141,8 @@ class FunctionTask(Task):
         self._meta = meta
         super().__init__(name=name, **options)
         for attr, value in extra.items():
-            setattr(self, attr, value)
+            setattr(self, attr, _as_seconds(value, f"Task {name!r}") if attr == "timeout"
+                    else value)
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
         parts = getattr(fn, "__qualname__", "").split(".")
@@ -176,7 +179,8 @@ class FunctionTask(Task):
         return self.run
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
-        """A task defined in a class body binds to the instance, like a method."""
+        """A task defined in a class body whose first argument is ``self`` binds to the
+        instance, like a method (a task merely kept as a class attribute does not)."""
         if instance is None or not self._is_method:
             return self
         bound = self.copy()

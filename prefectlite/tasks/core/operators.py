@@ -2,17 +2,69 @@
 
 from __future__ import annotations
 
+import enum
 import operator
 from typing import Any
 
 from prefectlite.core.task import Task
+from prefectlite.utilities.tasks import defaults_from_attrs
+
+
+class NoDefault(enum.Enum):
+    """The marker of "no default given" for :class:`GetItem` and :class:`GetAttr`."""
+
+    value = "no_default"
+
+    def __repr__(self) -> str:
+        return "<no default>"
 
 
 class GetItem(Task):
-    """``task_result[key]``."""
+    """``task_result[key]``; with a ``default``, a missing key gives the default instead.
 
-    def run(self, task_result: Any, key: Any) -> Any:
-        return task_result[key]
+    Examples
+    --------
+    >>> GetItem(default=0).run({"a": 1}, "b")
+    0
+    """
+
+    def __init__(self, default: Any = NoDefault.value, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    @defaults_from_attrs("default")
+    def run(self, task_result: Any, key: Any, default: Any = NoDefault.value) -> Any:
+        try:
+            return task_result[key]
+        except KeyError:
+            if default is NoDefault.value:
+                raise
+            return default
+
+
+class GetAttr(Task):
+    """``task_result.attr``, where ``attr`` may be dotted (``"a.b.c"``); with a ``default``, a
+    missing attribute gives the default instead.
+
+    Examples
+    --------
+    >>> import types
+    >>> GetAttr().run(types.SimpleNamespace(a=types.SimpleNamespace(b=2)), "a.b")
+    2
+    """
+
+    def __init__(self, default: Any = NoDefault.value, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.default = default
+
+    @defaults_from_attrs("default")
+    def run(self, task_result: Any, attr: str, default: Any = NoDefault.value) -> Any:
+        try:
+            return operator.attrgetter(attr)(task_result)
+        except AttributeError:
+            if default is NoDefault.value:
+                raise
+            return default
 
 
 class Not(Task):
