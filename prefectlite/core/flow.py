@@ -331,11 +331,11 @@ class Flow:
         if self._reference_tasks:
             return set(self._reference_tasks)
         succ = self._graph._succ
-        return {
+        return set(self._cached(("reference_tasks", ()), lambda: {
             t for t in self._graph
-            if not getattr(t, "_reference_passthrough", False)
-            and all(getattr(d, "_reference_passthrough", False) for d in succ[t])
-        }
+            if not t._reference_passthrough
+            and all(d._reference_passthrough for d in succ[t])
+        }))
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
         """Choose the tasks whose states decide the flow's state (empty: terminal tasks)."""
@@ -392,7 +392,9 @@ class Flow:
 
         Raises ``ValueError`` (a :class:`~prefectlite.exceptions.CycleError` for a cycle).
         """
-        self._cache.clear()
+        # The cache is not cleared first (Prefect 1 clears it): every change to the graph goes
+        # through _changed(), which clears it, so what it holds is always current, and a run
+        # (which validates) keeps the order it computed for the next run.
         tasks = self.tasks
         if any(e.upstream_task not in tasks or e.downstream_task not in tasks
                for e in self.edges):

@@ -331,6 +331,8 @@ class Task(metaclass=_TaskMeta):
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
     auto_generated: bool = False
+    #: a clean-up task that never counts as a reference task (see Flow.reference_tasks)
+    _reference_passthrough: bool = False
     __signature__ = _CallSignature()
 
     def __init__(

@@ -26,7 +26,7 @@ As in Prefect 1.4:
   value is wrapped in a :class:`~prefectlite.engine.result.Result` unless it is one, and
   ``state.result`` is that Result's ``value``.
 * A few values come from :mod:`prefectlite.context` when a state is made: the context's
-  ``task_tags`` become ``context["tags"]``, scheduled states record ``task_run_count`` in
+  ``task_tags`` (when there are any) become ``context["tags"]``, scheduled states record ``task_run_count`` in
   their ``context``, and ``Retrying.run_count``/``Looped.loop_count`` default to the
   context's ``task_run_count``/``task_loop_count`` (else 1).
 * **Equality** compares the class, the result and every public data attribute
@@ -145,8 +145,9 @@ class State:
         self.context = context = context or {}
         self.cached_inputs = cached_inputs or {}
         current = _context.get()
-        if "task_tags" in current:
-            context.setdefault("tags", list(current["task_tags"]))
+        tags = current.get("task_tags")
+        if tags:
+            context.setdefault("tags", list(tags))
 
     @property
     def result(self) -> Any:
