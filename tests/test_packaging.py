@@ -60,7 +60,7 @@ def test_test_extra_can_run_the_dask_suite(extras: dict[str, set[str]]) -> None:
 
 def test_test_extra_can_run_the_dashboard_suite(extras: dict[str, set[str]]) -> None:
     # The dashboard's tests serve real pages and drive a browser through selenium.
-    assert extras["ui"] | {"httpx", "selenium"} <= extras["test"]
+    assert extras["ui"] | {"selenium"} <= extras["test"]
 
 
 def test_dev_extra_is_a_superset(extras: dict[str, set[str]]) -> None:
