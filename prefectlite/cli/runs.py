@@ -251,11 +251,15 @@ def _task_key(store: Any, run_id: str, task: str) -> tuple[str, int | None]:
     match = _re.fullmatch(r"(.*)\[(\d+)\]", task)
     if match:
         task, index = match.group(1), int(match.group(2))
-    runs = store.task_runs(run_id)
-    slugs = {t.task_slug for t in runs}
+    from prefectlite.engine.journal_logs import read_graph
+
+    graph = read_graph(store, run_id) or {"tasks": []}  # tasks that have not finished too
+    names = {t.task_slug: t.task_name for t in store.task_runs(run_id)}
+    names.update((t["slug"], t["name"]) for t in graph["tasks"])
+    slugs = set(names)
     if task in slugs:
         return task, index
-    named = sorted({t.task_slug for t in runs if t.task_name == task})
+    named = sorted(slug for slug, name in names.items() if name == task)
     if len(named) == 1:
         return named[0], index
     if named:

@@ -74,9 +74,13 @@ def create_app(journal: str | os.PathLike[str]) -> Starlette:
     """The dashboard application over the journal file ``journal`` (which must exist)."""
     store = open_journal(journal)
     env = _env()
+    home = str(Path.home())
+    shown_path = str(store.path)
+    if shown_path.startswith(home + os.sep):
+        shown_path = "~" + shown_path[len(home):]
 
     def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(name).render(journal=str(store.path), poll_ms=POLL_MS,
+        html = env.get_template(name).render(journal=shown_path, poll_ms=POLL_MS,
                                              **values)
         return HTMLResponse(html, status_code=status)
 

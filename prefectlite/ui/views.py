@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
 from prefectlite.engine import state as _states
@@ -25,6 +27,13 @@ MASK = "********"
 SECRET = re.compile(r"secret|passw(or)?d|passwd|token|api[_-]?key|credential|private[_-]?key|"
                     r"auth", re.IGNORECASE)
 PREVIEW_CHARS = 2000
+#: tracebacks show the files under the directory prefectlite is installed in relative to it
+_ROOT = '"' + str(Path(_states.__file__).resolve().parents[2]) + os.sep
+
+
+def short_paths(text: str) -> str:
+    """``text`` with the quoted file paths under prefectlite's install directory shortened."""
+    return text.replace(_ROOT, '"')
 NOT_RUN = "Pending"  # what a task without a row yet shows
 
 
@@ -232,7 +241,8 @@ def task_page(store: RunStore, run_id: str, slug: str, index: int | None) -> dic
     row = next((t for t in rows if t.map_index == index), None)
     children = [t for t in rows if t.map_index is not None] if index is None else []
     logs = read_logs(store, run.id, slug, index)
-    tracebacks = [r.message for r in logs if "Traceback (most recent call last)" in r.message]
+    tracebacks = [short_paths(r.message) for r in logs
+                  if "Traceback (most recent call last)" in r.message]
     secret = bool(SECRET.search(slug))
     return {"run": run_summary(run, datetime.datetime.now(datetime.UTC)), "slug": slug,
             "index": index, "row": row, "state": row.state if row else NOT_RUN,
@@ -242,7 +252,8 @@ def task_page(store: RunStore, run_id: str, slug: str, index: int | None) -> dic
             "traceback": tracebacks[-1] if tracebacks else None,
             "preview": None if secret or row is None else _preview(store, row),
             "logs": [{"seq": r.seq, "time": r.created, "level": r.level_name,
-                      "logger": r.logger, "index": r.map_index, "message": r.message}
+                      "logger": r.logger, "index": r.map_index,
+                      "message": short_paths(r.message)}
                      for r in logs]}
 
 
