@@ -62,7 +62,9 @@ class Server:
 
 def start_server(journal: Path, home: Path, *args: str) -> Server:
     """``prefectlite ui --port 0 --journal JOURNAL``; returns once it serves."""
-    env = {**os.environ, "PREFECTLITE_HOME": str(home), "PYTHONUNBUFFERED": "1"}
+    # HOME is home's parent, so the pages show the journal as ~/.prefectlite/prefectlite.db
+    env = {**os.environ, "PREFECTLITE_HOME": str(home), "HOME": str(home.parent),
+           "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [sys.executable, "-m", "prefectlite", "ui", "--port", "0", "--journal", str(journal),
          *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
@@ -87,7 +89,10 @@ def stop_server(server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("home")
+    """The server's PREFECTLITE_HOME: ``<tmp>/.prefectlite``."""
+    path = tmp_path_factory.mktemp("user") / ".prefectlite"
+    path.mkdir()
+    return path
 
 
 @pytest.fixture(scope="module")
