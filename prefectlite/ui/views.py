@@ -37,9 +37,14 @@ def short_paths(text: str) -> str:
 NOT_RUN = "Pending"  # what a task without a row yet shows
 
 
+#: the eager API's state names (Prefect 3's) coloured as the Prefect 1 states they match
+_ALIASES = {"Completed": "Success", "Crashed": "Failed", "Cancelling": "Cancelled",
+            "Late": "Scheduled", "AwaitingRetry": "Retrying"}
+
+
 def color(state: str | None) -> str:
     """The colour of a state name (Prefect's state colours, as the CLI uses them)."""
-    cls = getattr(_states, state or "", None)
+    cls = getattr(_states, _ALIASES.get(state or "", state or ""), None)
     if isinstance(cls, type) and issubclass(cls, _states.State):
         return str(cls.color)
     return "#62757f" if state == "Running" else "#bdbdbd"

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from prefectlite import Flow, context, task
+from prefectlite import Flow, Parameter, context, task
 
 XSS = "<script>alert(1)</script>"
 WAIT = 30  # seconds a condition may take before the test fails (normally well under one)
@@ -51,17 +51,25 @@ def total(values):
     return sum(values)
 
 
-def failing_flow() -> Flow:
+def squares_flow() -> Flow:
     with Flow("squares") as flow:
-        total(square.map(fetch(4)))
+        total(square.map(fetch(Parameter("rows", default=4))))
     return flow
 
 
 def test_runs_list_and_a_failed_task(server: Any, browser: Any, screenshot: Any) -> None:
-    run_id = str(failing_flow().run(journal=server.journal).context["flow_run_id"])
+    flow = squares_flow()
+    fine = flow.run(journal=server.journal, parameters={"rows": 3})
+    failed = flow.run(journal=server.journal)
+    run_id = str(failed.context["flow_run_id"])
+    again = flow.run(journal=server.journal, resume=run_id)
+    assert fine.is_successful() and failed.is_failed() and again.is_failed()
     browser.get(server.url + "/")
     row = by_css(browser, f'tr[data-run="{run_id}"]')
     assert "squares" in row.text and "Failed" in row.text
+    resumed = by_css(browser, f'tr[data-run="{again.context["flow_run_id"]}"]')
+    assert run_id[:8] in resumed.text  # the resumed-from link
+    assert "Success" in by_css(browser, f'tr[data-run="{fine.context["flow_run_id"]}"]').text
     screenshot("runs")
 
     by_css(browser, f'tr[data-run="{run_id}"] a.run-link').click()

@@ -32,6 +32,7 @@ def test_colors_follow_the_state_classes() -> None:
     assert views.color("Success") == Success.color
     assert views.color("Failed") == Failed.color
     assert views.color("Nonsense") == views.color(None) == "#bdbdbd"
+    assert views.color("Completed") == Success.color  # an eager run's state name
 
 
 @pytest.mark.parametrize("name", ["password", "DB_PASSWORD", "api_key", "github_token",
