@@ -165,8 +165,9 @@ def layout(graph: dict[str, Any]) -> dict[str, Any]:
 
 
 def timeline(task_runs: tuple[TaskRunRecord, ...], start: datetime.datetime,
-             now: datetime.datetime) -> dict[str, Any]:
-    """Gantt bars: one per task run that has a start time, placed in seconds from ``start``."""
+             end: datetime.datetime) -> dict[str, Any]:
+    """Gantt bars: one per task run that has a start time, placed in seconds from ``start``;
+    the axis runs to ``end`` (the run's end, or now while it runs) or the last bar's end."""
     bars = []
     for t in task_runs:
         if t.started is None or t.copied_from:
@@ -180,7 +181,8 @@ def timeline(task_runs: tuple[TaskRunRecord, ...], start: datetime.datetime,
                      "length": max((t.ended - t.started).total_seconds(), 0.0),
                      "retries": max((t.run_count or 1) - 1, 0)})
     bars.sort(key=lambda b: (b["offset"], b["label"]))
-    span = max([b["offset"] + b["length"] for b in bars] + [1e-3])
+    span = max([b["offset"] + b["length"] for b in bars] +
+               [(end - start).total_seconds(), 1e-3])
     return {"bars": bars, "span": span}
 
 
@@ -195,10 +197,10 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
                                              "message": ""}))
     summary = run_summary(run, now)
     resume = None
-    if run.state not in ("Success", "Running", None) or run.ended is None:
+    if run.ended is None or run.state not in ("Success", "Cached", "Skipped"):
         resume = f"prefectlite run FLOW_FILE --resume {run.id}"
     return {"run": summary, "parameters": mask_parameters(_parameters(store, run, graph)),
-            "graph": drawn, "timeline": timeline(run.task_runs, run.started, now),
+            "graph": drawn, "timeline": timeline(run.task_runs, run.started, run.ended or now),
             "resume": resume, "host": run.host, "pid": run.pid, "python": run.python,
             "version": run.prefectlite_version, "parent": run.parent_run_id,
             "errors": [t for t in run.task_runs if t.state in _FAILED]}
@@ -226,7 +228,8 @@ def run_status(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str
     run = store.get_run(run_id)
     return {"run": {k: (v.isoformat() if isinstance(v, datetime.datetime) else v)
                     for k, v in run_summary(run, now).items()},
-            "nodes": node_states(run.task_runs)}
+            "nodes": node_states(run.task_runs),
+            "timeline": timeline(run.task_runs, run.started, run.ended or now)}
 
 
 def _graph_from_rows(task_runs: tuple[TaskRunRecord, ...]) -> dict[str, Any]:

@@ -121,6 +121,10 @@ def test_a_running_run_updates_live(server: Any, browser: Any, screenshot: Any) 
         wait_for(browser, lambda b: node_state(b, "quick-1") == "Success")
         assert node_state(browser, "slow-1") == "Pending"
         assert by_css(browser, "#run-state .badge").text == "Running"
+        wait_for(browser, lambda b: b.find_elements(
+            "css selector", '#timeline-svg g.bar[data-label="quick-1"]'))
+        assert by_css(browser, "#timeline").is_displayed()
+        assert by_css(browser, "#run-duration").text.endswith("(running)")
         screenshot("run-live")
     finally:
         release.set()
