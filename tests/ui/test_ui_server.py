@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 import urllib.error
@@ -167,3 +168,23 @@ def test_the_server_says_where_it_serves(server, home: Path,
     monkeypatch.setenv("PREFECTLITE_HOME", str(home))
     assert dashboard_url("abc", server.journal) == f"{server.url}/runs/abc"
     assert dashboard_url("abc", home / "another.db") is None
+
+
+def test_retries_show_on_the_timeline_and_the_task_page(server) -> None:
+    attempts = []
+
+    @task(name="flaky", max_retries=2, retry_delay=datetime.timedelta(0))
+    def flaky():
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RuntimeError(f"attempt {len(attempts)} failed")
+        return "third time lucky"
+
+    with Flow("retrying") as flow:
+        flaky()
+    run_id = str(flow.run(journal=server.journal).context["flow_run_id"])
+    assert "↻2" in server.get(f"/runs/{run_id}").text
+    text = server.get(f"/runs/{run_id}/tasks/flaky-1").text
+    assert "3 (2 retries)" in text
+    assert text.count("final state: &#39;Retrying&#39;") == 2  # each attempt's lines
+    assert "&#39;third time lucky&#39;" in text  # the stored result's preview
