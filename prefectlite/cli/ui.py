@@ -12,6 +12,7 @@ import ipaddress
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -86,8 +87,8 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
     url = f"http://{shown}:{port}"
     marker = _marker()
 
-    class Announcing(uvicorn.Server):  # type: ignore[misc]
-        async def startup(self, sockets: list | None = None) -> None:  # type: ignore[type-arg]
+    class Announcing(uvicorn.Server):
+        async def startup(self, sockets: list[Any] | None = None) -> None:
             await super().startup(sockets)
             actual = self.servers[0].sockets[0].getsockname()[1] if self.servers else port
             real = f"http://{shown}:{actual}"

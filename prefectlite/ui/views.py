@@ -168,7 +168,7 @@ def timeline(task_runs: tuple[TaskRunRecord, ...], start: datetime.datetime,
              end: datetime.datetime) -> dict[str, Any]:
     """Gantt bars: one per task run that has a start time, placed in seconds from ``start``;
     the axis runs to ``end`` (the run's end, or now while it runs) or the last bar's end."""
-    bars = []
+    bars: list[dict[str, Any]] = []
     for t in task_runs:
         if t.started is None or t.copied_from:
             continue
@@ -181,8 +181,8 @@ def timeline(task_runs: tuple[TaskRunRecord, ...], start: datetime.datetime,
                      "length": max((t.ended - t.started).total_seconds(), 0.0),
                      "retries": max((t.run_count or 1) - 1, 0)})
     bars.sort(key=lambda b: (b["offset"], b["label"]))
-    span = max([b["offset"] + b["length"] for b in bars] +
-               [(end - start).total_seconds(), 1e-3])
+    ends: list[float] = [b["offset"] + b["length"] for b in bars]
+    span = max([*ends, (end - start).total_seconds(), 1e-3])
     return {"bars": bars, "span": span}
 
 
