@@ -99,3 +99,16 @@ def test_the_failure_summary_points_at_a_running_dashboard(invoke, write_flow) -
     (home / "ui.json").write_text(json.dumps({
         "url": "http://127.0.0.1:4200", "pid": os.getpid(), "journal": "/elsewhere.db"}))
     assert "dashboard" not in invoke("run", write_flow(LOGGING_FLOW)).stdout
+
+
+def test_the_command_line_does_not_load_the_dashboard() -> None:
+    # `prefectlite --help` and `prefectlite runs ...` start fast: the ASGI stack is loaded
+    # only by `prefectlite ui` itself.
+    import subprocess
+    import sys
+
+    code = ("import sys, prefectlite.cli; print(sorted({m.split('.')[0] for m in sys.modules} "
+            "& {'starlette', 'uvicorn', 'jinja2'}), 'prefectlite.ui' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["[]", "False"]
