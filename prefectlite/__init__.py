@@ -7,8 +7,17 @@ maps every task to its own ``State``.
 The eager style of Prefect 2/3 runs on the same engine: ``from prefectlite import flow, task``
 gives the ``@flow`` decorator (a decorated function runs as a flow when called) and the same
 ``@task``, which inside a running ``@flow`` runs at once (see :mod:`prefectlite.flows`).
+
+``prefectlite.config`` is the configuration (see :mod:`prefectlite.configuration`). As in
+Prefect 1, the subpackages are reachable as attributes after a bare ``import prefectlite``
+(``prefectlite.executors.LocalDaskExecutor()``, ``prefectlite.schedules``,
+``prefectlite.engine.state``...); those that import more than the graph model are loaded on first
+use, so ``import prefectlite`` itself stays light.
 """
 
+from typing import Any as _Any
+
+from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
 from prefectlite.eager.annotations import allow_failure, quote
 from prefectlite.eager.loggers import get_run_logger
@@ -22,8 +31,23 @@ from prefectlite.utilities.tasks import apply_map, tags, task
 __version__ = "0.1.0"
 
 __all__ = [
+    "config",
     "Edge", "Flow", "Parameter", "Task", "apply_map", "case", "context", "flatten", "mapped",
     "resource_manager", "tags", "task", "unmapped", "__version__",
     # the eager (Prefect 2/3) style
     "allow_failure", "flow", "get_run_logger", "quote",
 ]
+
+# Subpackages and modules loaded when first reached as an attribute of the package.
+_LAZY = frozenset({
+    "configuration", "core", "engine", "eager", "exceptions", "executors", "flows", "futures",
+    "schedules", "settings", "states", "task_runners", "tasks", "triggers", "utilities",
+})
+
+
+def __getattr__(name: str) -> _Any:
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"prefectlite.{name}")
+    raise AttributeError(f"module 'prefectlite' has no attribute {name!r}")

@@ -1,29 +1,43 @@
-"""Settings read from the environment, each once per use (nothing is cached at import).
+"""The few configuration values the engine reads, taken from :mod:`prefectlite.configuration`.
 
-``PREFECTLITE_HOME``
+This module holds no settings of its own: each function reads the configuration in effect
+(``prefectlite.context.config``, which is ``prefectlite.config`` unless a block changed it), so
+``set_temporary_config`` and ``with prefectlite.context(config=...)`` both apply.
+
+``home_dir`` (``PREFECTLITE_HOME`` or ``PREFECTLITE__HOME_DIR``)
     Where prefectlite keeps its files: the run journal ``prefectlite.db`` and the default
     ``results/`` directory. Default ``~/.prefectlite``. Nothing is created until a journaled
     run (or a result write) needs it.
-``PREFECTLITE__FLOWS__CHECKPOINTING``
-    ``true`` or ``false``: whether every task's result is written with its ``Result``. When
-    unset, results are written in journaled runs (``flow.run(journal=True)``) and not in plain
-    runs. A task's own ``target=``, or ``checkpoint=True`` with a ``result=``, is honoured
-    whatever this says; ``checkpoint=False`` on a task always wins.
+``flows.checkpointing`` (``PREFECTLITE__FLOWS__CHECKPOINTING``)
+    ``true`` or ``false``: whether every task's result is written with its ``Result``. The
+    default, ``"journal"``, writes results in journaled runs (``flow.run(journal=True)``) and
+    not in plain runs. A task's own ``target=``, or ``checkpoint=True`` with a ``result=``, is
+    honoured whatever this says; ``checkpoint=False`` on a task always wins.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
+
+from prefectlite import configuration
+from prefectlite.utilities.context import snapshot
 
 _TRUE = frozenset({"1", "true", "yes", "on"})
 _FALSE = frozenset({"0", "false", "no", "off"})
 
 
+def current_config() -> configuration.Config:
+    """The configuration in effect here: the context's, else ``prefectlite.config``."""
+    found = snapshot().get("config")
+    return found if isinstance(found, configuration.Config) else configuration.config
+
+
 def home() -> Path:
-    """The prefectlite home directory (``$PREFECTLITE_HOME``, default ``~/.prefectlite``)."""
-    value = os.environ.get("PREFECTLITE_HOME")
-    return Path(value).expanduser().absolute() if value else Path.home() / ".prefectlite"
+    """The prefectlite home directory (config ``home_dir``, default ``~/.prefectlite``)."""
+    value = current_config().get("home_dir")
+    return Path(str(value)).expanduser().absolute() if value else Path.home() / ".prefectlite"
 
 
 def journal_path() -> Path:
@@ -36,21 +50,26 @@ def results_dir() -> Path:
     return home() / "results"
 
 
-def parse_bool(name: str, value: str | None) -> bool | None:
-    """Read an on/off environment value; ``None`` when unset or empty.
+def parse_bool(name: str, value: Any) -> bool | None:
+    """Read an on/off value (a bool, 0/1, or text such as ``true``/``off``); ``None`` when
+    unset or empty.
 
     Examples
     --------
-    >>> parse_bool("X", "True"), parse_bool("X", "0"), parse_bool("X", None)
+    >>> parse_bool("X", "True"), parse_bool("X", 0), parse_bool("X", None)
     (True, False, None)
     >>> parse_bool("X", "maybe")
     Traceback (most recent call last):
     ...
     ValueError: X='maybe' is not a boolean; use true or false.
     """
-    if value is None or not value.strip():
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if not text:
         return None
-    text = value.strip().lower()
     if text in _TRUE:
         return True
     if text in _FALSE:
@@ -59,6 +78,17 @@ def parse_bool(name: str, value: str | None) -> bool | None:
 
 
 def checkpointing() -> bool | None:
-    """``PREFECTLITE__FLOWS__CHECKPOINTING`` as a bool, or ``None`` when unset."""
-    name = "PREFECTLITE__FLOWS__CHECKPOINTING"
-    return parse_bool(name, os.environ.get(name))
+    """``flows.checkpointing`` as a bool, or ``None`` for the default (``"journal"``: only in
+    journaled runs)."""
+    value = current_config().get("flows", {}).get("checkpointing")
+    if value == "journal":
+        return None
+    env = "PREFECTLITE__FLOWS__CHECKPOINTING"
+    try:
+        return parse_bool("flows.checkpointing", value)
+    except ValueError:
+        if str(os.environ.get(env, "")).strip() == str(value):
+            raise ValueError(f"{env}={os.environ[env]!r} is not a boolean; use true, false or "
+                             "journal.") from None
+        raise ValueError(f"The configuration value flows.checkpointing={value!r} is not a "
+                         "boolean; use true, false or \"journal\".") from None

@@ -8,10 +8,33 @@ worker leaves the cluster whole: the nanny starts a new worker process.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+
+import prefectlite
+from prefectlite import configuration
+
+
+@pytest.fixture
+def config_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """``config_env(NAME, value)`` sets (``None``: removes) an environment variable and makes
+    ``prefectlite.config`` what a process started with that environment would load, as it is
+    read once at import. Both are undone after the test."""
+
+    def apply(name: str, value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        fresh = configuration.load_default_config()
+        for key in [k for k in prefectlite.config if k not in fresh]:
+            monkeypatch.delitem(prefectlite.config, key)
+        for key, section in fresh.items():
+            monkeypatch.setitem(prefectlite.config, key, section)
+
+    return apply
 
 
 @pytest.fixture(scope="session")

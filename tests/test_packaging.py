@@ -74,3 +74,13 @@ def test_version_matches_installed_metadata() -> None:
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("prefectlite is not installed; nothing to compare against")
     assert prefectlite.__version__ == installed
+
+
+def test_the_default_configuration_ships_with_the_package() -> None:
+    if not SETUP_CFG.exists():
+        pytest.skip("setup.cfg is not available (tests run outside a source checkout)")
+    config = configparser.ConfigParser()
+    config.read(SETUP_CFG, encoding="utf-8")
+    shipped = {name.strip() for name in config["options.package_data"]["prefectlite"].split(",")}
+    assert "config.toml" in shipped
+    assert (Path(prefectlite.__file__).parent / "config.toml").is_file()

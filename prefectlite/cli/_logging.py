@@ -9,11 +9,11 @@ redirects ``sys.stderr`` shows them above itself). The root logger is not touche
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from prefectlite import settings
 from prefectlite.utilities.logging import DATEFMT, FORMAT
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -38,14 +38,16 @@ def _quiet_task_lines(record: logging.LogRecord) -> bool:
 def cli_logging(level: str | None, quiet: bool, progress: bool) -> Iterator[logging.Logger]:
     """Configure the ``prefectlite`` logger for one command (see the module docstring).
 
-    ``level`` (``--log-level``) wins; else ``-q`` means WARNING; else
-    ``PREFECTLITE__LOGGING__LEVEL`` or INFO. While a progress display shows each task, the
-    per-task INFO lines of ``prefectlite.TaskRunner`` are hidden unless a level was asked for.
+    ``level`` (``--log-level``) wins; else ``-q`` means WARNING; else the configuration's
+    ``logging.level`` (``PREFECTLITE__LOGGING__LEVEL``) or INFO. While a progress display
+    shows each task, the per-task INFO lines of ``prefectlite.TaskRunner`` are hidden unless
+    a level was asked for.
     """
     log = logging.getLogger("prefectlite")
     task_log = logging.getLogger("prefectlite.TaskRunner")
     saved = (log.level, list(log.handlers), task_log.level)
-    chosen = level or ("WARNING" if quiet else os.environ.get("PREFECTLITE__LOGGING__LEVEL"))
+    configured = settings.current_config().get("logging", {}).get("level")
+    chosen = level or ("WARNING" if quiet else configured)
     log.setLevel((chosen or "INFO").upper())
     handler = StderrHandler()
     handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))

@@ -104,6 +104,13 @@ def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | 
     return timeout
 
 
+def _task_defaults() -> Any:
+    """The configuration's ``tasks.defaults`` section in effect (empty when it has none)."""
+    config = _current.get().get("config")
+    tasks = config.get("tasks") if config is not None else None
+    return (tasks.get("defaults") if tasks is not None else None) or {}
+
+
 class Task(metaclass=_TaskMeta):
     """A unit of work: subclass it and implement ``run()``, or use the ``@task`` decorator.
 
@@ -117,9 +124,11 @@ class Task(metaclass=_TaskMeta):
         Tags for this task (enclosing ``tags(...)`` blocks add theirs).
     max_retries, retry_delay
         How many times a failed run is retried, and how long to wait in between
-        (``retry_delay`` is required when ``max_retries > 0``).
+        (``retry_delay`` is required when ``max_retries > 0``). When not given, the
+        configuration's ``tasks.defaults`` apply (none by default).
     timeout
-        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut``.
+        Seconds (or a ``timedelta``) a run may take before it is ``TimedOut`` (default: the
+        configuration's ``tasks.defaults.timeout``, none by default).
     trigger
         Decides from the upstream states whether the task runs (default
         :func:`prefectlite.triggers.all_successful`).
@@ -199,6 +208,17 @@ class Task(metaclass=_TaskMeta):
         if slug is not None:
             self.slug = slug
         self._init_tags(tags, owner)
+        if max_retries is None or (retry_delay is None and max_retries) or timeout is None:
+            # unset: the configuration's tasks.defaults, as Prefect 1
+            defaults = _task_defaults()
+            if max_retries is None:
+                max_retries = defaults.get("max_retries") or 0
+            if retry_delay is None and max_retries:
+                retry_delay = defaults.get("retry_delay")
+                if isinstance(retry_delay, int | float) and not isinstance(retry_delay, bool):
+                    retry_delay = timedelta(seconds=retry_delay)
+            if timeout is None:
+                timeout = defaults.get("timeout") or None
         self._init_retries(max_retries, retry_delay, owner)
         if timeout is not None:
             self.timeout = _as_seconds(timeout, owner)

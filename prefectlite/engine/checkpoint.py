@@ -343,8 +343,9 @@ def run_context(flow: Any, context: dict[str, Any] | None, journaled: bool = Fal
                 ) -> dict[str, Any] | None:
     """The run context with the persistence keys of the module docstring filled in.
 
-    ``checkpointing`` comes from the context if given, else from
-    ``PREFECTLITE__FLOWS__CHECKPOINTING``, else it is on exactly for journaled runs.
+    ``checkpointing`` comes from the context if given, else from the configuration's
+    ``flows.checkpointing`` (``PREFECTLITE__FLOWS__CHECKPOINTING``); its default
+    (``"journal"``) turns it on exactly for journaled runs.
     """
     from prefectlite import settings
 

@@ -397,6 +397,10 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
         from prefectlite.engine.checkpoint import run_context
 
         run_kwargs["context"] = run_context(flow, run_kwargs["context"])
+    if on_schedule is None and flow.schedule is not None:
+        from prefectlite import settings
+
+        on_schedule = settings.current_config().get("flows", {}).get("run_on_schedule", True)
     if flow.schedule is None or on_schedule is False:
         return runner.run(**run_kwargs)
     from prefectlite.engine.scheduling import run_on_schedule

@@ -12,21 +12,46 @@ Keys set by the engine while a task runs include ``flow_name``, ``flow_run_id``,
 ``today``, ``yesterday``, ``tomorrow``, ``date``, ``scheduled_start_time``,
 ``task_run_count``, ``task_loop_count`` and ``task_loop_result``. While a flow is being built,
 ``flow`` is the active flow and ``tags`` the tags of enclosing ``tags()`` blocks.
+
+``config`` is always there: the configuration (:mod:`prefectlite.configuration`) the run uses,
+and the keys of the configuration's ``[context]`` section (e.g. ``secrets``) are copied in when
+the context is created. ``with context(config={"section": {"key": value}}):`` merges into the
+configuration for the block instead of replacing it.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any
 
-_EMPTY: dict[str, Any] = {}
-_current: ContextVar[dict[str, Any]] = ContextVar("prefectlite_context", default=_EMPTY)
+from prefectlite.configuration import Config, config
+from prefectlite.utilities.collections import merge_dicts
 
 
-class Context(Mapping[str, Any]):
-    """A read-mostly mapping view of the current context, with attribute access.
+def _initial_values(*args: Any, **kwargs: Any) -> dict[str, Any]:
+    """A new context's values: the config's ``[context]`` keys, then the given ones, and the
+    configuration (``config`` given here is merged into it, not put in its place)."""
+    values: dict[str, Any] = dict(config.get("context") or {})
+    values.update(dict(*args, **kwargs))
+    given = values.get("config")
+    values["config"] = config if not given else merge_dicts(config, given)
+    return values
+
+
+# The default dictionary is never changed in place (every change installs a new one).
+_DEFAULT = _initial_values()
+_current: ContextVar[dict[str, Any]] = ContextVar("prefectlite_context", default=_DEFAULT)
+
+
+class Context(MutableMapping[str, Any]):
+    """A mapping of the current context values, with attribute access.
+
+    ``prefectlite.context`` is the one the engine fills; ``Context(...)`` makes a separate one
+    (starting from the configuration's ``[context]`` keys and the given values). Changes are
+    never made in place: each one installs a new dictionary for the current thread or asyncio
+    task, and ``with context(...):`` puts the previous one back on exit.
 
     Examples
     --------
@@ -38,26 +63,44 @@ class Context(Mapping[str, Any]):
     True
     """
 
-    __slots__ = ()
+    __slots__ = ("_var",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        initial = _initial_values(*args, **kwargs)
+        object.__setattr__(self, "_var", ContextVar("prefectlite_context", default=initial))
+
+    @classmethod
+    def _over(cls, var: ContextVar[dict[str, Any]]) -> Context:
+        self = cls.__new__(cls)
+        object.__setattr__(self, "_var", var)
+        return self
 
     def __getitem__(self, key: str) -> Any:
-        return _current.get()[key]
+        return self._var.get()[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.update({key: value})
+
+    def __delitem__(self, key: str) -> None:
+        values = dict(self._var.get())
+        del values[key]
+        self._var.set(values)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(_current.get())
+        return iter(self._var.get())
 
     def __len__(self) -> int:
-        return len(_current.get())
+        return len(self._var.get())
 
     def __contains__(self, key: object) -> bool:
-        return key in _current.get()
+        return key in self._var.get()
 
     def get(self, key: str, default: Any = None) -> Any:
-        return _current.get().get(key, default)
+        return self._var.get().get(key, default)
 
     def __getattr__(self, key: str) -> Any:
         try:
-            return _current.get()[key]
+            return self._var.get()[key]
         except KeyError:
             raise AttributeError(f"context has no key {key!r}") from None
 
@@ -65,32 +108,64 @@ class Context(Mapping[str, Any]):
         self.update({key: value})
 
     def __delattr__(self, key: str) -> None:
-        values = dict(_current.get())
-        del values[key]
-        _current.set(values)
+        try:
+            del self[key]
+        except KeyError:
+            raise AttributeError(f"context has no key {key!r}") from None
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
+    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Add or change keys for the rest of the current thread's (or asyncio task's) run."""
-        _current.set({**_current.get(), **dict(*args, **kwargs)})
+        self._var.set({**self._var.get(), **self._merged(dict(*args, **kwargs))})
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        """The value of ``key``; when missing, set it to ``default`` first (as ``dict`` does)."""
+        values = self._var.get()
+        if key not in values:
+            self._var.set({**values, key: default})
+            return default
+        return values[key]
+
+    def clear(self) -> None:
+        """Remove every key (for the rest of the current block)."""
+        self._var.set({})
 
     def to_dict(self) -> dict[str, Any]:
         """A shallow copy of the current values."""
-        return dict(_current.get())
+        return dict(self._var.get())
+
+    def _merged(self, new: dict[str, Any]) -> dict[str, Any]:
+        """``new`` with a ``config`` mapping merged over the current configuration."""
+        given = new.get("config")
+        if isinstance(given, Mapping) and given is not config:
+            base = self._var.get().get("config")
+            new["config"] = merge_dicts(base, given) if isinstance(base, Config) else Config(given)
+        return new
 
     @contextlib.contextmanager
     def __call__(self, *args: Any, **kwargs: Any) -> Iterator[Context]:
         """Within the block, the context also holds the given keys."""
-        token = _current.set({**_current.get(), **dict(*args, **kwargs)})
+        token = self._var.set({**self._var.get(), **self._merged(dict(*args, **kwargs))})
         try:
             yield self
         finally:
-            _current.reset(token)
+            self._var.reset(token)
+
+    def __reduce__(self) -> Any:
+        if self._var is _current:
+            return (_the_context, ())  # the shared context travels as a reference to itself
+        raise TypeError(
+            "Pickling context objects is not supported: read the values through "
+            "prefectlite.context inside the task (each process has its own).")
 
     def __repr__(self) -> str:
-        return f"<Context: {sorted(_current.get())}>"
+        return f"<Context: {sorted(self._var.get())}>"
 
 
-context = Context()
+context = Context._over(_current)
+
+
+def _the_context() -> Context:
+    return context
 
 
 def install(values: dict[str, Any]) -> Token[dict[str, Any]]:

@@ -8,7 +8,9 @@ are shown::
     [2026-11-22 10:00:00+0000] INFO - prefectlite.TaskRunner | Task 'add': Finished task run ...
 
 If the application configured logging itself (the root logger has handlers), records simply
-propagate there. The level comes from ``PREFECTLITE__LOGGING__LEVEL`` (default ``INFO``).
+propagate there. The level, line format and date format come from the configuration's
+``logging.level`` (``PREFECTLITE__LOGGING__LEVEL``, default ``INFO``), ``logging.format`` and
+``logging.datefmt``.
 For large flows, quiet the per-task lines with
 ``logging.getLogger("prefectlite.TaskRunner").setLevel("WARNING")`` (or set
 ``PREFECTLITE__LOGGING__LEVEL=WARNING`` for everything).
@@ -17,7 +19,8 @@ For large flows, quiet the per-task lines with
 from __future__ import annotations
 
 import logging
-import os
+
+from prefectlite import settings
 
 FORMAT = "[%(asctime)s] %(levelname)s - %(name)s | %(message)s"
 DATEFMT = "%Y-%m-%d %H:%M:%S%z"
@@ -42,7 +45,8 @@ def configure_logging(level: str | int | None = None) -> logging.Logger:
     Idempotent; returns the ``prefectlite`` logger.
     """
     log = get_logger()
-    level = level or os.environ.get("PREFECTLITE__LOGGING__LEVEL")
+    options = settings.current_config().get("logging") or {}
+    level = level or options.get("level")
     if level is not None:
         log.setLevel(level.upper() if isinstance(level, str) else level)
     elif log.level == logging.NOTSET:
@@ -50,6 +54,7 @@ def configure_logging(level: str | int | None = None) -> logging.Logger:
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
         handler.set_name(_HANDLER_NAME)
-        handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+        handler.setFormatter(logging.Formatter(options.get("format") or FORMAT,
+                                               options.get("datefmt") or DATEFMT))
         log.addHandler(handler)
     return log

@@ -25,12 +25,13 @@ FLOWS = Path(__file__).resolve().parent / "flows"
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+              config_env: Callable[..., None]) -> Iterator[None]:
     """A private PREFECTLITE_HOME; sys.path and sys.modules restored after the test."""
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path / "home"))
     for name in list(os.environ):
         if name.startswith("PREFECTLITE_") and name != "PREFECTLITE_HOME":
             monkeypatch.delenv(name)
+    config_env("PREFECTLITE_HOME", str(tmp_path / "home"))  # also reloads prefectlite.config
     path, modules = list(sys.path), set(sys.modules)
     yield
     sys.path[:] = path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,16 +51,16 @@ def test_runs_and_task_runs_are_recorded(tmp_path: Path) -> None:
 
 
 def test_no_journal_by_default_and_bad_option(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path))
+                                              config_env: Callable[..., None]) -> None:
+    config_env("PREFECTLITE_HOME", str(tmp_path))
     assert child(1) == 2
     assert not (tmp_path / "prefectlite.db").exists()
     with pytest.raises(TypeError, match="journal=3"):
         flow(journal=3)(lambda: None)()
 
 
-def test_journal_true_uses_the_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path))
+def test_journal_true_uses_the_home(tmp_path: Path, config_env: Callable[..., None]) -> None:
+    config_env("PREFECTLITE_HOME", str(tmp_path))
     assert flow(journal=True)(lambda: add(1))() == 2
     with RunStore(tmp_path / "prefectlite.db") as store:
         assert [r.state for r in store.list_runs()] == ["Completed"]

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PREFECTLITE__FLOWS__CHECKPOINTING", raising=False)
+def home(tmp_path: Path, config_env: Callable[..., None]) -> Path:
+    config_env("PREFECTLITE_HOME", str(tmp_path / "home"))
+    config_env("PREFECTLITE__FLOWS__CHECKPOINTING", None)
     task_runner._CACHE.clear()
     return tmp_path / "home"
 
@@ -174,29 +175,29 @@ class TestWritingResults:
         assert files(tmp_path) == [] and not home.exists()
 
     def test_the_setting_turns_checkpointing_on_with_the_flow_result(
-            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "true")
+            self, tmp_path: Path, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "true")
         flow, out = self.flow(result=LocalResult(dir=tmp_path, location="{task_slug}/{map_index}"))
         state = flow.run().result[out]
         assert [c._result.location for c in state.map_states] == ["add-1/0", "add-1/1"]
         assert files(tmp_path) == ["[1, 2]-1/None", "add-1/0", "add-1/1"]  # the list too
 
     def test_the_setting_without_any_result_writes_nothing(
-            self, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "1")
+            self, home: Path, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "1")
         flow, out = self.flow()
         assert flow.run().result[out].result == [11, 12]
         assert not home.exists()
 
     def test_context_checkpointing_overrides_the_setting(
-            self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "false")
+            self, tmp_path: Path, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "false")
         flow, out = self.flow(result=LocalResult(dir=tmp_path))
         flow.run(context={"checkpointing": True})
         assert len(files(tmp_path)) == 3  # the two children and the list they map over
 
-    def test_a_bad_setting_is_a_clear_error(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "sometimes")
+    def test_a_bad_setting_is_a_clear_error(self, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "sometimes")
         flow, _ = self.flow()
         with pytest.raises(ValueError, match="PREFECTLITE__FLOWS__CHECKPOINTING='sometimes'"):
             flow.run()
@@ -222,15 +223,15 @@ class TestWritingResults:
         assert all(c._result.inline is not None for c in state.map_states)
 
     def test_the_setting_can_turn_checkpointing_off_in_journaled_runs(
-            self, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "false")
+            self, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "false")
         flow, out = self.flow()
         state = flow.run(journal=True).result[out]
         assert state.map_states[0]._result.location is None
 
-    def test_a_plain_result_class_persists_nothing(self, monkeypatch: pytest.MonkeyPatch
+    def test_a_plain_result_class_persists_nothing(self, config_env: Callable[..., None]
                                                    ) -> None:
-        monkeypatch.setenv("PREFECTLITE__FLOWS__CHECKPOINTING", "true")
+        config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "true")
         flow, out = self.flow(result=Result())
         assert flow.run().result[out].result == [11, 12]
 

@@ -913,9 +913,9 @@ class TestLogging:
         assert root.handlers == handlers and root.level == level
 
     def test_environment_level_in_process(
-        self, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+        self, config_env: Callable[..., None], caplog: pytest.LogCaptureFixture
     ) -> None:
-        monkeypatch.setenv("PREFECTLITE__LOGGING__LEVEL", "warning")
+        config_env("PREFECTLITE__LOGGING__LEVEL", "warning")
         with Flow("f") as flow:
             add(1)
         with caplog.at_level(logging.DEBUG):

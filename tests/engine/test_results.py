@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PREFECTLITE__FLOWS__CHECKPOINTING", raising=False)
+def home(tmp_path: Path, config_env: Callable[..., None]) -> Path:
+    config_env("PREFECTLITE_HOME", str(tmp_path / "home"))
+    config_env("PREFECTLITE__FLOWS__CHECKPOINTING", None)
     return tmp_path / "home"
 
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,9 @@ BROKEN: set[str] = set()
 
 
 @pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("PREFECTLITE__FLOWS__CHECKPOINTING", raising=False)
+def home(tmp_path: Path, config_env: Callable[..., None]) -> Path:
+    config_env("PREFECTLITE_HOME", str(tmp_path / "home"))
+    config_env("PREFECTLITE__FLOWS__CHECKPOINTING", None)
     CALLS.clear()
     BROKEN.clear()
     return tmp_path / "home"
