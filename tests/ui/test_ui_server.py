@@ -159,13 +159,12 @@ def test_it_serves_its_own_static_files(server) -> None:
     assert "https://" not in server.get("/").text.split("<main>")[0]  # no CDN
 
 
-def test_the_server_says_where_it_serves(server, home: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_server_says_where_it_serves(server, home: Path, config_env) -> None:
     from prefectlite.cli.ui import dashboard_url
 
     marker = json.loads((home / "ui.json").read_text())
     assert marker["url"] == server.url and marker["pid"] == server.process.pid
-    monkeypatch.setenv("PREFECTLITE_HOME", str(home))
+    config_env("PREFECTLITE_HOME", str(home))
     assert dashboard_url("abc", server.journal) == f"{server.url}/runs/abc"
     assert dashboard_url("abc", home / "another.db") is None
 
