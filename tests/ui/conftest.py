@@ -4,7 +4,7 @@ and a headless Chromium driven by selenium.
 The server is the command users run (``python -m prefectlite ui --port 0``), one per test
 module, over that module's journal; tests add runs to the journal and read the pages over
 HTTP. The browser is Debian's ``chromium`` with ``chromedriver`` (``.ci/run`` installs them);
-without them the browser tests skip and say so. Screenshots of the pages go to
+without a Chromium the browser tests skip and say so. Screenshots of the pages go to
 ``test-results/ui/`` (or ``$PREFECTLITE_UI_SCREENSHOTS``).
 """
 
@@ -111,30 +111,36 @@ def server(journal: Path, home: Path) -> Iterator[Server]:
     stop_server(running)
 
 
-def find_chromium() -> tuple[str, str] | None:
-    """The paths of a Chromium binary and of chromedriver, or None."""
-    binary = next((found for name in BROWSERS if (found := shutil.which(name))), None)
-    driver = shutil.which("chromedriver")
-    return (binary, driver) if binary and driver else None
+def find_chromium() -> str | None:
+    """The path of a Chromium (or Chrome) binary, or None."""
+    return next((found for name in BROWSERS if (found := shutil.which(name))), None)
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
-    """A headless Chromium (selenium WebDriver) for the session."""
-    found = find_chromium()
-    if found is None:
-        pytest.skip("no chromium and chromedriver on PATH: install Debian's chromium and "
-                    "chromium-driver packages (.ci/run does) to run the browser tests")
-    webdriver = pytest.importorskip("selenium.webdriver")
+    """A headless Chromium (selenium WebDriver) for the session.
+
+    Skips when no Chromium is installed; with Chromium but no chromedriver it fails (the
+    browser tests would otherwise be skipped on a machine that is meant to run them).
+    """
+    binary = find_chromium()
+    if binary is None:
+        pytest.skip("no chromium on PATH: install Debian's chromium and chromium-driver "
+                    "packages (.ci/run does) to run the browser tests")
+    driver_path = shutil.which("chromedriver")
+    if driver_path is None:
+        pytest.fail(f"{binary} is installed but chromedriver is not: install Debian's "
+                    "chromium-driver package (.ci/run does) for the browser tests")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = found[0]
+    options.binary_location = binary
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
     profile = tempfile.mkdtemp(prefix="prefectlite-chromium-")
     options.add_argument(f"--user-data-dir={profile}")
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=found[1]))
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=driver_path))
     try:
         yield driver
     finally:
