@@ -53,8 +53,8 @@ class LogCapture(logging.Handler):
     def attach(self, run_id: str, sink: Sink) -> None:
         """Start sending run ``run_id``'s records to ``sink``."""
         with self._guard:
-            if not self.sinks:
-                logging.getLogger("prefectlite").addHandler(self)
+            # every time: code that resets the logger's handlers may have removed it
+            logging.getLogger("prefectlite").addHandler(self)
             self.sinks[run_id] = sink
 
     def detach(self, run_id: str) -> None:

@@ -108,6 +108,22 @@ def test_records_outside_journaled_runs_are_not_captured(store: RunStore) -> Non
     assert len(read_logs(store, run_id(store))) == count
 
 
+def test_capture_survives_a_reset_of_the_handlers(store: RunStore) -> None:
+    # Code that resets the prefectlite logger's handlers while a run is going (or a run
+    # that never ended) must not switch capturing off for the runs after it.
+    CAPTURE.attach("abandoned", lambda *record: None)
+    log = logging.getLogger("prefectlite")
+    saved = list(log.handlers)
+    log.handlers[:] = [h for h in saved if h is not CAPTURE]
+    try:
+        chatty_flow().run(journal=store)
+        assert any(r.logger == "prefectlite.Task: shout"
+                   for r in read_logs(store, run_id(store)))
+    finally:
+        CAPTURE.detach("abandoned")
+    assert CAPTURE not in log.handlers
+
+
 def test_two_journaled_runs_at_once_keep_their_records_apart(tmp_path: Path) -> None:
     release = threading.Event()
     started = [threading.Event(), threading.Event()]
