@@ -43,9 +43,10 @@ def test_requirement_names_parses_specifiers_and_markers() -> None:
 
 def test_declared_extras(extras: dict[str, set[str]]) -> None:
     assert set(extras) == {
-        "dask", "viz", "progress", "validation", "templates", "test", "docs", "dev",
+        "dask", "viz", "progress", "validation", "templates", "ui", "test", "docs", "dev",
     }
     assert extras["templates"] == {"jinja2"}
+    assert extras["ui"] == {"starlette", "uvicorn", "jinja2"}
     assert extras["validation"] == {"pydantic"}
     assert extras["dask"] == {"dask", "distributed"}
     assert extras["viz"] == {"graphviz"}
@@ -58,6 +59,11 @@ def test_test_extra_can_run_the_dask_suite(extras: dict[str, set[str]]) -> None:
     assert extras["dask"] <= extras["test"]
     assert {"pytest", "pytest-timeout", "hypothesis", "rich"} <= extras["test"]
     assert extras["templates"] <= extras["test"]  # JinjaTemplate is tested
+
+
+def test_test_extra_can_run_the_dashboard_suite(extras: dict[str, set[str]]) -> None:
+    # The dashboard's tests serve real pages and drive a browser through selenium.
+    assert extras["ui"] | {"selenium"} <= extras["test"]
 
 
 def test_dev_extra_is_a_superset(extras: dict[str, set[str]]) -> None:

@@ -16,6 +16,7 @@ from prefectlite.cli.check import check_command
 from prefectlite.cli.inspect_cmd import inspect_command
 from prefectlite.cli.run import run_command
 from prefectlite.cli.runs import runs_group
+from prefectlite.cli.ui import ui_command
 from prefectlite.cli.visualize import visualize_command
 
 __all__ = ["cli"]
@@ -36,7 +37,8 @@ def version_command() -> None:
 
     click.echo(f"prefectlite {prefectlite.__version__}")
     click.echo(f"python      {platform.python_version()} ({platform.python_implementation()})")
-    for name in ("click", "networkx", "pendulum", "dask", "distributed", "rich", "graphviz"):
+    for name in ("click", "networkx", "pendulum", "dask", "distributed", "rich", "graphviz",
+                 "starlette", "uvicorn"):
         try:
             version = metadata.version(name)
         except metadata.PackageNotFoundError:
@@ -49,3 +51,4 @@ cli.add_command(check_command)
 cli.add_command(inspect_command)
 cli.add_command(visualize_command)
 cli.add_command(runs_group)
+cli.add_command(ui_command)

@@ -250,3 +250,9 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
         click.echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
         click.echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")
+        from prefectlite import settings
+        from prefectlite.cli.ui import dashboard_url
+
+        url = dashboard_url(run_id, settings.journal_path())
+        if url:
+            click.echo(f"See it in the dashboard: {url}")

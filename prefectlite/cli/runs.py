@@ -1,4 +1,4 @@
-"""``prefectlite runs list|show|delete``: read and prune the run journal.
+"""``prefectlite runs list|show|logs|delete``: read and prune the run journal.
 
 The journal is ``$PREFECTLITE_HOME/prefectlite.db`` (:mod:`prefectlite.engine.journal`);
 ``prefectlite run`` writes it unless ``--no-journal``. A run id may be shortened to any
@@ -88,7 +88,7 @@ def flow_state_of_run(flow: Flow, run_id: str) -> State:
 
 @click.group("runs")
 def runs_group() -> None:
-    """List, show and delete the runs recorded in the run journal."""
+    """List, show, print the logs of, and delete the runs recorded in the run journal."""
 
 
 @runs_group.command("list")
@@ -241,3 +241,67 @@ def delete_command(run_ids: tuple[str, ...], older_than: str | None, flow_name: 
         ids = store.delete_runs(chosen, older_than=age, flow_name=flow_name,
                                 delete_results=not keep_results)
     click.echo(f"Deleted {len(ids)} run(s)" + (": " + ", ".join(ids) if ids else "."))
+
+
+def _task_key(store: Any, run_id: str, task: str) -> tuple[str, int | None]:
+    """``(slug, map_index)`` for TASK: a slug or a task name, with ``[i]`` for one child."""
+    import re as _re
+
+    index = None
+    match = _re.fullmatch(r"(.*)\[(\d+)\]", task)
+    if match:
+        task, index = match.group(1), int(match.group(2))
+    from prefectlite.engine.journal_logs import read_graph
+
+    graph = read_graph(store, run_id) or {"tasks": []}  # tasks that have not finished too
+    names = {t.task_slug: t.task_name for t in store.task_runs(run_id)}
+    names.update((t["slug"], t["name"]) for t in graph["tasks"])
+    slugs = set(names)
+    if task in slugs:
+        return task, index
+    named = sorted(slug for slug, name in names.items() if name == task)
+    if len(named) == 1:
+        return named[0], index
+    if named:
+        raise CliError(f"several tasks of run {run_id[:8]} are named {task!r} "
+                       f"({', '.join(named)}); give one of these slugs.")
+    listed = ", ".join(sorted(slugs)[:10]) or "none yet"
+    raise CliError(f"run {run_id[:8]} has no task run {task!r} (its tasks: {listed}).")
+
+
+@runs_group.command("logs")
+@click.argument("run_id")
+@click.argument("task", required=False)
+@click.option("--level", default="DEBUG", show_default=True, metavar="LEVEL",
+              help="Only records at this level or above (DEBUG, INFO, WARNING, ERROR).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of records.")
+def logs_command(run_id: str, task: str | None, level: str, as_json: bool) -> None:
+    """Print the log records stored with a run (or with one TASK of it: a slug or a name,
+    `name[3]` for one mapped child)."""
+    import logging
+
+    from prefectlite.engine.journal_logs import read_logs
+
+    threshold = logging.getLevelName(level.upper())
+    if not isinstance(threshold, int):
+        raise CliError(f"--level {level!r} is not a log level: use DEBUG, INFO, WARNING, "
+                       "ERROR or CRITICAL.")
+    with open_store() as store:
+        full = resolve(store, run_id)
+        slug, index = _task_key(store, full, task) if task else (None, None)
+        records = [r for r in read_logs(store, full, slug, index) if r.level >= threshold]
+    if as_json:
+        click.echo(json.dumps([{"seq": r.seq, "task": r.task_slug, "map_index": r.map_index,
+                                "time": r.created, "level": r.level_name,
+                                "logger": r.logger, "message": r.message}
+                               for r in records], indent=2, default=str))
+        return
+    if not records:
+        click.echo("No log records stored" + (f" for task {task!r}." if task else "."))
+        return
+    for r in records:
+        where = ""
+        if slug is None and r.task_slug is not None:
+            where = r.task_slug if r.map_index is None else f"{r.task_slug}[{r.map_index}]"
+            where += " - "
+        click.echo(f"[{_local(r.created)}] {r.level_name} - {where}{r.logger} | {r.message}")

@@ -9,7 +9,8 @@ during ``flow.run(journal=True)``; :mod:`prefectlite.engine.resume` reads it bac
 :mod:`prefectlite.engine.journal_records`: ``flow_runs``, ``task_runs`` (one row per task
 or mapped child: state, times, run count, result location, checksum, serializer, Python
 version, code hash, and the result's bytes when small), ``result_kinds`` (how to read a
-location back) and ``cache`` (persisted ``cache_for`` entries).
+location back), ``cache`` (persisted ``cache_for`` entries), ``flow_graphs`` and ``logs``
+(each run's graph and log records, :mod:`prefectlite.engine.journal_logs`).
 
 Opening checks that the file is a prefectlite journal (the SQLite header's
 ``application_id``), that its schema version is not newer than this prefectlite's, and
@@ -39,6 +40,7 @@ import cloudpickle
 from prefectlite import settings
 from prefectlite.engine.journal_records import (
     CACHE_COLUMNS,
+    LOG_COLUMNS,
     PYTHON,
     ROW_COLUMNS,
     RUN_COLUMNS,
@@ -172,11 +174,13 @@ class RunStore:
     # -- writing (used by the engine) ----------------------------------------------------
 
     def start_run(self, run_id: str, flow_name: str, parameters: dict[str, Any],
-                  resumed_from: str | None = None, parent_run_id: str | None = None) -> None:
+                  resumed_from: str | None = None, parent_run_id: str | None = None,
+                  graph: str | None = None) -> None:
         """Record that flow run ``run_id`` started (committed at once).
 
         ``resumed_from`` links a resumed run to the run it resumes, ``parent_run_id`` a
-        subflow's run to its parent's.
+        subflow's run to its parent's; ``graph`` is the flow's tasks and edges as JSON
+        (:func:`prefectlite.engine.journal_logs.flow_graph`).
         """
         import prefectlite
 
@@ -188,6 +192,8 @@ class RunStore:
                 (run_id, flow_name, "Running", "Running flow.", text, blob, time.time(), None,
                  resumed_from, PYTHON, prefectlite.__version__, socket.gethostname(),
                  os.getpid(), parent_run_id))
+            if graph is not None:
+                conn.execute("INSERT INTO flow_graphs VALUES (?, ?)", (run_id, graph))
 
     def copy_task_runs(self, run_id: str, old_run_id: str,
                        keys: Iterable[tuple[str, int]]) -> None:
@@ -201,8 +207,10 @@ class RunStore:
                 ((run_id, old_run_id, slug, index) for slug, index in keys))
 
     def add_task_runs(self, rows: Sequence[tuple[Any, ...]],
-                      cache_rows: Sequence[tuple[Any, ...]] = ()) -> None:
-        """Insert (or replace) ``task_runs`` rows, and ``cache`` rows, in one transaction."""
+                      cache_rows: Sequence[tuple[Any, ...]] = (),
+                      log_rows: Sequence[tuple[Any, ...]] = ()) -> None:
+        """Insert (or replace) ``task_runs`` rows, ``cache`` and ``logs`` rows, in one
+        transaction."""
         with self.writing() as conn:
             conn.executemany(
                 f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) VALUES "
@@ -212,6 +220,10 @@ class RunStore:
                 conn.executemany(
                     f"INSERT INTO cache ({', '.join(CACHE_COLUMNS)}) VALUES "
                     f"({', '.join('?' * len(CACHE_COLUMNS))})", cache_rows)
+            if log_rows:
+                conn.executemany(
+                    f"INSERT INTO logs ({', '.join(LOG_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(LOG_COLUMNS))})", log_rows)
 
     def finish_run(self, run_id: str, state: str, message: str | None) -> None:
         """Record the final state of flow run ``run_id``."""
@@ -240,13 +252,24 @@ class RunStore:
                 raise JournalError(f"Could not read the run journal {self.path}: {exc}") from exc
 
     def list_runs(self, flow_name: str | None = None, state: str | None = None,
-                  limit: int | None = None) -> list[FlowRunRecord]:
-        """Flow runs, newest first, optionally of one flow and/or in one final state."""
+                  limit: int | None = None, offset: int = 0) -> list[FlowRunRecord]:
+        """Flow runs, newest first, optionally of one flow and/or in one final state
+        (``limit`` and ``offset`` choose a page of them)."""
         where, args = self._filters(flow_name=flow_name, state=state)
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs{where} ORDER BY started DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
+        if limit is not None or offset:
+            sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
         return [FlowRunRecord.from_row(row) for row in self._query(sql, args)]
+
+    def count_runs(self, flow_name: str | None = None, state: str | None = None) -> int:
+        """How many runs :meth:`list_runs` would list without a limit."""
+        where, args = self._filters(flow_name=flow_name, state=state)
+        return int(self._query(f"SELECT COUNT(*) FROM flow_runs{where}", args)[0][0])
+
+    def flow_names(self) -> list[str]:
+        """The names of the flows that have recorded runs, sorted."""
+        return [r[0] for r in self._query("SELECT DISTINCT flow_name FROM flow_runs "
+                                          "ORDER BY flow_name")]
 
     @staticmethod
     def _filters(**values: Any) -> tuple[str, list[Any]]:

@@ -12,6 +12,10 @@ row itself (``JournalResult``), committed in the same transaction. So the journa
 calls a task finished whose result is not durably stored. A kill loses at most the last
 ``flush_interval`` seconds of rows; those tasks simply run again on resume.
 
+The run's log records (:mod:`prefectlite.engine.journal_logs`) wait and are committed with
+the task-run rows; at most ``max_log_records`` of them per run, then one marker record
+saying how many more were not stored. The flow's graph is stored with the run's row.
+
 A write that fails raises :class:`~prefectlite.engine.journal_records.JournalError` from
 the next observer call, which stops the run with a ``Failed`` state that says so; if it
 fails only when the run ends, ``flow.run`` raises it."""
@@ -28,6 +32,7 @@ from prefectlite.core.task import Task
 from prefectlite.engine import checkpoint
 from prefectlite.engine.flow_runner import RunObserver
 from prefectlite.engine.journal import RunStore
+from prefectlite.engine.journal_logs import CAPTURE, flow_graph
 from prefectlite.engine.journal_records import PYTHON, JournalError
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Retrying, State, Success
@@ -40,13 +45,16 @@ class JournalRecorder(RunObserver):
 
     def __init__(self, store: RunStore, resumed_from: str | None = None,
                  copied: list[tuple[str, int]] | None = None, flush_interval: float = 0.2,
-                 batch_size: int = 1000, close_store: bool = False) -> None:
+                 batch_size: int = 1000, close_store: bool = False,
+                 max_log_records: int = 10_000) -> None:
         self.store, self.resumed_from, self.copied = store, resumed_from, list(copied or ())
         self.close_store = close_store  # the store is ours: close it when a run ends
         self.flush_interval, self.batch_size = flush_interval, batch_size
         self.run_id: str | None = None
         self._rows: list[tuple[Any, ...]] = []
         self._cache_rows: list[tuple[Any, ...]] = []
+        self._logs: list[tuple[Any, ...]] = []
+        self.max_log_records, self._log_seq, self._log_dropped = max_log_records, 0, 0
         self._append_lock, self._flush_lock = threading.Lock(), threading.Lock()
         self._error: JournalError | None = None
         self._raised = self._cached = False
@@ -62,14 +70,17 @@ class JournalRecorder(RunObserver):
         self.flow_name, self.slugs = flow.name, flow.slugs
         self.parameters = dict(context.get("parameters") or {})
         self._error, self._raised, self._cached = None, False, False
+        self._log_seq = self._log_dropped = 0
         try:
-            self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from)
+            self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from,
+                                 graph=flow_graph(flow, self.slugs))
             if self.copied and self.resumed_from:
                 self.store.copy_task_runs(self.run_id, self.resumed_from, self.copied)
         except BaseException:
             if self.close_store:
                 self.store.close()
             raise
+        CAPTURE.attach(self.run_id, self._log)
         self._stop.clear()
         self._thread = threading.Thread(target=self._flush_regularly, daemon=True,
                                         name="prefectlite-journal")
@@ -93,13 +104,32 @@ class JournalRecorder(RunObserver):
                 self._raised = True
                 raise
 
+    def _log(self, slug: str | None, index: int, created: float, level: int, name: str,
+             message: str) -> None:
+        with self._append_lock:
+            seq = self._log_seq
+            if seq < self.max_log_records:
+                self._log_seq = seq + 1
+                self._logs.append((self.run_id, seq, slug, index, created, level, name,
+                                   message))
+            else:
+                self._log_dropped += 1
+
     def flow_run_finished(self, flow: Flow, state: State) -> None:
+        assert self.run_id is not None
+        CAPTURE.detach(self.run_id)
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
+        if self._log_dropped:
+            with self._append_lock:
+                self._logs.append((
+                    self.run_id, self._log_seq, None, -1, time.time(), logging.WARNING,
+                    "prefectlite.journal", f"Log truncated: {self._log_dropped} more log "
+                    f"record(s) of this run were not stored (the journal keeps at most "
+                    f"{self.max_log_records} per run; see JournalRecorder(max_log_records=))."))
         try:
             self.flush()
-            assert self.run_id is not None
             self.store.finish_run(self.run_id, type(state).__name__, _text(state.message))
             if self._cached:
                 self.store.purge_cache()
@@ -115,15 +145,16 @@ class JournalRecorder(RunObserver):
         """Commit the rows waiting in memory (in the order their states arrived)."""
         with self._flush_lock:
             with self._append_lock:
-                rows, cache = self._rows, self._cache_rows
-                self._rows, self._cache_rows = [], []
-            if not rows and not cache:
+                rows, cache, logs = self._rows, self._cache_rows, self._logs
+                self._rows, self._cache_rows, self._logs = [], [], []
+            if not rows and not cache and not logs:
                 return
             try:
-                self.store.add_task_runs(rows, cache)
+                self.store.add_task_runs(rows, cache, logs)
             except JournalError as exc:
                 with self._append_lock:  # keep them for a later attempt
                     self._rows[:0], self._cache_rows[:0] = rows, cache
+                    self._logs[:0] = logs
                 self._error = exc
                 raise
 

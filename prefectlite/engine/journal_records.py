@@ -24,6 +24,14 @@ Tables (version 1)::
                   expires, flow_run_id, parameters and inputs (pickles), inputs_hash, and
                   the result as in task_runs
 
+Version 2 adds::
+
+    flow_graphs   flow_run_id, graph: the flow's tasks and edges as JSON (what the
+                  dashboard draws before any task finished)
+    logs          (flow_run_id, seq) is the key: task_slug and map_index (NULL / -1 for
+                  records of the flow run itself), created, level, logger, message (with
+                  the formatted traceback of a record that carried one)
+
 Times are UNIX seconds (UTC); the records turn them into aware ``datetime`` objects.
 """
 
@@ -43,7 +51,7 @@ import cloudpickle
 
 from prefectlite.exceptions import PrefectliteError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x50464C54  # "PFLT" in the SQLite header: this file is a prefectlite journal
 PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 FINISHED_TASK = ("Success", "Cached", "Skipped", "Mapped")  # states a resume may keep
@@ -80,6 +88,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX cache_lookup ON cache (cache_key, code_hash, inputs_hash, expires)",
         "CREATE INDEX cache_expiry ON cache (expires)",
     ),
+    2: (
+        """CREATE TABLE flow_graphs (
+            flow_run_id TEXT PRIMARY KEY REFERENCES flow_runs(id) ON DELETE CASCADE,
+            graph TEXT NOT NULL)""",
+        """CREATE TABLE logs (
+            flow_run_id TEXT NOT NULL REFERENCES flow_runs(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL, task_slug TEXT, map_index INTEGER NOT NULL,
+            created REAL NOT NULL, level INTEGER NOT NULL, logger TEXT NOT NULL,
+            message TEXT NOT NULL, PRIMARY KEY (flow_run_id, seq)) WITHOUT ROWID""",
+    ),
 }
 
 RUN_COLUMNS = ("id", "flow_name", "state", "message", "parameters", "parameters_pickle",
@@ -91,6 +109,8 @@ ROW_COLUMNS = ("flow_run_id", "task_slug", "map_index", "task_name", "state", "m
                "result_location", "result_checksum", "serializer", "python", "code_hash",
                "managed", "copied_from", "result_inline")
 TASK_COLUMNS = ROW_COLUMNS[:-1]
+LOG_COLUMNS = ("flow_run_id", "seq", "task_slug", "map_index", "created", "level", "logger",
+               "message")
 CACHE_COLUMNS = ("cache_key", "code_hash", "python", "created", "expires", "flow_run_id",
                  "parameters", "inputs", "inputs_hash", "result_kind", "result_location",
                  "result_checksum", "serializer", "result_inline")
@@ -224,6 +244,35 @@ class FlowRunRecord:
                                 else json.loads(text or "{}"))
         values["started"], values["ended"] = when(values["started"]), when(values["ended"])
         return cls(**values, task_runs=tasks)
+
+
+@dataclass(frozen=True)
+class LogRecord:
+    """One stored log record of a flow run (``task_slug`` ``None``: the flow run's own)."""
+
+    flow_run_id: str
+    seq: int
+    task_slug: str | None
+    map_index: int | None
+    created: datetime.datetime
+    level: int
+    logger: str
+    message: str
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> LogRecord:
+        """Build a record from ``LOG_COLUMNS``."""
+        values = dict(zip(LOG_COLUMNS, row))
+        values["map_index"] = None if values["map_index"] < 0 else values["map_index"]
+        values["created"] = when(values["created"])
+        return cls(**values)
+
+    @property
+    def level_name(self) -> str:
+        """``INFO``, ``ERROR``, ... (``Level 15`` for a custom level)."""
+        import logging
+
+        return logging.getLevelName(self.level)
 
 
 def encode_parameters(parameters: dict[str, Any]) -> tuple[str | None, bytes | None]:

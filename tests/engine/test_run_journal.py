@@ -79,9 +79,10 @@ class TestOpening:
             assert conn.execute("PRAGMA application_id").fetchone()[0] == \
                 journal_records.APPLICATION_ID
             assert conn.execute("SELECT version FROM schema_version").fetchall() == \
-                [(SCHEMA_VERSION,)]
+                [(v,) for v in range(1, SCHEMA_VERSION + 1)]
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-            assert {"flow_runs", "task_runs", "result_kinds", "cache"} <= tables
+            assert {"flow_runs", "task_runs", "result_kinds", "cache", "flow_graphs",
+                    "logs"} <= tables
         finally:
             conn.close()
         RunStore().close()  # opening again migrates nothing and works
@@ -127,7 +128,7 @@ class TestOpening:
         conn = sqlite3.connect(home / "prefectlite.db")
         try:
             assert [v for (v,) in conn.execute("SELECT version FROM schema_version")] == \
-                [SCHEMA_VERSION, new]
+                [*range(1, SCHEMA_VERSION + 1), new]
             assert "note" in [r[1] for r in conn.execute("PRAGMA table_info(flow_runs)")]
         finally:
             conn.close()
@@ -449,13 +450,13 @@ class TestWriteFailures:
         order: list[str] = []
         real = store.add_task_runs
 
-        def spy(rows: Any, cache: Any = ()) -> None:
+        def spy(rows: Any, cache: Any = (), *more: Any) -> None:
             for row in rows:
                 if row[4] == "Success" and row[11] is not None:
                     path = store.results_dir / row[11]
                     order.append("row-with-file" if path.exists() or row[-1] is not None
                                  else "row-without-result")
-            real(rows, cache)
+            real(rows, cache, *more)
 
         store.add_task_runs = spy  # type: ignore[method-assign]
         add_flow().run(journal=store)
