@@ -27,8 +27,8 @@ As in Prefect 1.4:
   ``state.result`` is that Result's ``value``.
 * A few values come from :mod:`prefectlite.context` when a state is made: the context's
   ``task_tags`` (when there are any) become ``context["tags"]``, scheduled states record
-  ``task_run_count`` in their ``context``, and ``Retrying.run_count``/``Looped.loop_count`` default to the
-  context's ``task_run_count``/``task_loop_count`` (else 1).
+  ``task_run_count`` in their ``context``, and ``Retrying.run_count``/``Looped.loop_count``
+  default to the context's ``task_run_count``/``task_loop_count`` (else 1).
 * **Equality** compares the class, the result and every public data attribute
   (``cached_inputs``, ``start_time``, ``run_count``, ``map_states``, attributes a state
   handler set, ...), never ``message`` or ``context``. It never raises (values whose ``==``
