@@ -475,8 +475,10 @@ def test_each_scheduled_run_is_journaled(home: Path) -> None:
     from prefectlite.schedules import Schedule
     from prefectlite.schedules.clocks import DatesClock
 
+    # Dates already past when the loop looks are skipped, so leave a loaded machine room to
+    # build the flow first (the test waits about two seconds).
     now = pendulum.now("UTC")
-    clock = DatesClock([now.add(microseconds=50_000), now.add(microseconds=150_000)])
+    clock = DatesClock([now.add(seconds=2), now.add(seconds=2, microseconds=100_000)])
     flow = add_flow("scheduled")
     flow.schedule = Schedule(clocks=[clock])
     last = flow.run(journal=True)

@@ -56,10 +56,16 @@ def pid(x: Any = None) -> int:
 
 
 @task
-def timed_nap(seconds: float) -> tuple[int, float, float]:
-    start = time.time()
-    time.sleep(seconds)
-    return os.getpid(), start, time.time()
+def meet(folder: str, index: int, others: int) -> int:
+    """Arrive at a rendezvous in ``folder`` and wait until ``others`` more tasks are there too:
+    it can only end if that many tasks run at the same time. Returns the process id."""
+    Path(folder, str(index)).touch()
+    deadline = time.monotonic() + 120  # a bound, not a measurement: a serial run fails here
+    while len(os.listdir(folder)) <= others:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"task {index} waited alone: the tasks did not run in parallel")
+        time.sleep(0.01)
+    return os.getpid()
 
 
 @task
@@ -185,16 +191,16 @@ def test_threads_run_independent_tasks_in_parallel() -> None:
     assert state_of(state, naps).result == list(range(8))
 
 
-def test_processes_run_in_parallel_in_other_processes() -> None:
-    with Flow("naps") as flow:
-        naps = timed_nap.map([1.5] * 4)
-    start = time.monotonic()
+def test_processes_run_in_parallel_in_other_processes(tmp_path: Path) -> None:
+    # Each task waits at a rendezvous until another one has arrived: the run can only
+    # succeed if at least two tasks run at once, in processes other than this one.
+    with Flow("meet") as flow:
+        met = meet.map(unmapped(str(tmp_path)), range(4), unmapped(1))
     state = flow.run(executor=LocalDaskExecutor("processes", num_workers=4))
-    assert time.monotonic() - start < 4.5  # 6 s one after the other; spawning is included
-    runs = state_of(state, naps).result
-    assert os.getpid() not in {pid for pid, _, _ in runs}
-    overlapping = max(sum(s <= t < e for _, s, e in runs) for _, t, _ in runs)
-    assert overlapping >= 2
+    pids = state_of(state, met).result
+    assert state.is_successful(), state_of(state, met).map_states
+    assert os.getpid() not in pids
+    assert len(set(pids)) >= 2
 
 
 def test_a_dead_pool_process_fails_its_task_and_the_pool_recovers(tmp_path: Path) -> None:
