@@ -64,7 +64,8 @@ class Schedule:
     Parameters
     ----------
     clocks
-        One or more :class:`~prefectlite.schedules.clocks.Clock` objects proposing run times.
+        :class:`~prefectlite.schedules.clocks.Clock` objects proposing run times (with none,
+        the schedule has no runs, unless a subclass's ``next()`` proposes some).
     filters
         Predicates that must *all* pass.
     or_filters
@@ -96,9 +97,7 @@ class Schedule:
     ) -> None:
         if isinstance(clocks, Clock) or not isinstance(clocks, Iterable):
             raise TypeError(f"clocks should be a list of clocks, got {clocks!r}")
-        self.clocks: list[Clock] = list(clocks)
-        if not self.clocks:
-            raise ValueError("A Schedule needs at least one clock, e.g. [IntervalClock(...)].")
+        self.clocks: list[Clock] = list(clocks)  # none: no runs (subclasses may add their own)
         for clock in self.clocks:
             if not isinstance(clock, Clock):
                 raise TypeError(f"clocks must be Clock objects, got {clock!r}")

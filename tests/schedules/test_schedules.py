@@ -49,8 +49,7 @@ class TestConstruction:
             Schedule(clocks=hourly())  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="must be Clock objects"):
             Schedule(clocks=[JAN1])  # type: ignore[list-item]
-        with pytest.raises(ValueError, match="at least one clock"):
-            Schedule(clocks=[])
+        assert Schedule(clocks=[]).next(3) == []  # allowed, as in Prefect 1
 
     def test_filters_must_be_callable(self) -> None:
         with pytest.raises(TypeError, match="or_filters must be callables"):
