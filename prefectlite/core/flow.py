@@ -319,6 +319,9 @@ class Flow:
         """
         if self._reference_tasks:
             return set(self._reference_tasks)
+        return set(self._cached(("_default_reference_tasks", ()), self._default_reference_tasks))
+
+    def _default_reference_tasks(self) -> set[Task]:
         succ = self._graph._succ
         return {
             t for t in self._graph
@@ -381,16 +384,16 @@ class Flow:
 
         Raises ``ValueError`` (a :class:`~prefectlite.exceptions.CycleError` for a cycle).
         """
-        self._cache.clear()
         tasks = self.tasks
-        if any(e.upstream_task not in tasks or e.downstream_task not in tasks
-               for e in self.edges):
+        if len(tasks) != len(self._graph) and any(  # (only a changed flow.tasks differs)
+            e.upstream_task not in tasks or e.downstream_task not in tasks for e in self.edges
+        ):
             raise ValueError(
                 "Some edges refer to tasks not contained in this flow; add tasks with "
                 "flow.add_task() rather than changing flow.tasks."
             )
         self.sorted_tasks()
-        if any(t not in tasks for t in self.reference_tasks()):
+        if any(t not in tasks for t in self._reference_tasks):
             raise ValueError(
                 "Some reference tasks are not contained in this flow; set them again with "
                 "flow.set_reference_tasks()."
@@ -523,9 +526,16 @@ class Flow:
                 "Parameters must be root tasks and can not have upstream dependencies "
                 f"({upstream_task!r} -> {downstream_task!r})."
             )
-        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened,
-                    flow=self)
+        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         upstream_task, downstream_task = edge.upstream_task, edge.downstream_task
+        if not isinstance(upstream_task, Task) or not isinstance(downstream_task, Task):
+            from prefectlite.utilities.tasks import as_task  # values become Constant tasks
+
+            upstream_task, downstream_task = as_task(upstream_task, flow=self), as_task(
+                downstream_task, flow=self
+            )
+            edge = Edge(upstream_task, downstream_task, key=key, mapped=edge.mapped,
+                        flattened=edge.flattened)
         graph = self._graph
         nodes = graph._node
         if key is not None:
