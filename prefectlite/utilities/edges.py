@@ -6,7 +6,8 @@ Wrap an argument of a task call or ``.map`` call::
     inc.map(flatten(list_of_lists))        # map over the concatenation of the lists
     total(x=mapped(numbers))               # map only this argument of a plain call
 
-Markers nest; an outer marker wins over an inner one (``unmapped(mapped(x))`` is unmapped).
+Markers nest and combine; where two set the same flag, the inner one wins, as in Prefect 1
+(``unmapped(mapped(x))`` is mapped).
 """
 
 from __future__ import annotations
@@ -69,7 +70,6 @@ def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
         return value, mapped, False
     flags: dict[str, bool] = {}
     while isinstance(value, EdgeAnnotation):
-        for name, flag in value.annotations.items():
-            flags.setdefault(name, flag)
+        flags.update(value.annotations)  # inner markers come later and win
         value = value.task
     return value, flags.get("mapped", mapped), flags.get("flattened", False)

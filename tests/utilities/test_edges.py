@@ -19,9 +19,10 @@ from prefectlite.utilities.edges import EdgeAnnotation, unwrap
         (flatten(5), True, (5, True, True)),
         (unmapped(flatten(5)), True, (5, False, True)),
         (flatten(unmapped(5)), True, (5, False, True)),
-        (unmapped(mapped(5)), False, (5, False, False)),
-        (mapped(unmapped(5)), False, (5, True, False)),
+        (unmapped(mapped(5)), False, (5, True, False)),  # the inner marker wins
+        (mapped(unmapped(5)), False, (5, False, False)),
         (mapped(unmapped(mapped(5))), False, (5, True, False)),
+        (unmapped(mapped(unmapped(5))), True, (5, False, False)),
     ],
 )
 def test_unwrap(value: object, default: bool, expected: tuple) -> None:
