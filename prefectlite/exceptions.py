@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from prefectlite.engine.signals import PrefectSignal
+
 
 class PrefectliteError(Exception):
     """Base class of every error prefectlite raises on purpose."""
@@ -50,3 +52,11 @@ class CycleError(PrefectliteError, ValueError):
 
 class ParameterError(PrefectliteError, ValueError):
     """Flow parameters given to a run do not match the flow's Parameters."""
+
+
+class TaskTimeoutSignal(PrefectSignal):
+    """A function or task run reached its timeout (see :mod:`prefectlite.utilities.executors`).
+
+    A task whose run raises it ends ``TimedOut``. Like every ``PrefectSignal`` it is a
+    ``BaseException``, so ``except Exception`` in user code does not swallow it.
+    """

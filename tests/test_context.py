@@ -58,6 +58,17 @@ def test_update_setattr_delattr_last_until_the_block_ends() -> None:
     assert not {"a", "b", "c"} & set(context)
 
 
+def test_config_is_always_there_but_not_copied_into_each_dictionary() -> None:
+    assert context.config is prefectlite.config and context["config"] is prefectlite.config
+    assert "config" in context and "config" in list(context) and "config" in context.to_dict()
+    assert "config" not in ctx_module.snapshot()  # nothing to pickle with each task
+    with context(config={"flows": {"checkpointing": True}}):
+        assert context.config.flows.checkpointing is True
+        assert context.config.logging.level == prefectlite.config.logging.level
+        assert ctx_module.snapshot()["config"] is context.config
+    assert context.config is prefectlite.config
+
+
 def test_values_are_never_changed_in_place() -> None:
     with context(a=1):
         before = ctx_module.snapshot()
@@ -69,7 +80,7 @@ def test_values_are_never_changed_in_place() -> None:
 def test_install_and_restore() -> None:
     token = ctx_module.install({"only": True})
     try:
-        assert context.to_dict() == {"only": True}
+        assert context.to_dict() == {"only": True, "config": prefectlite.config}
     finally:
         ctx_module.restore(token)
     assert "only" not in context

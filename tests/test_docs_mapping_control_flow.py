@@ -73,8 +73,9 @@ def test_mapping_diagram_and_messages() -> None:
         unequal = add.map([1, 2, 3], y=[1, 2])
         over_int = inc.map(Parameter("n"))
     state = flow.run(n=5)
-    assert state.result[unequal].message in blocks
+    assert state.result[unequal].result == [2, 4]
     assert state.result[over_int].message in blocks
+    assert str(state.result[over_int].result) in blocks
 
 
 def test_control_flow_diagrams() -> None:

@@ -70,3 +70,24 @@ def test_stays_light(code: str) -> None:
 def test_the_check_itself_sees_heavy_imports() -> None:
     pytest.importorskip("graphviz")
     assert forbidden(loaded_after("import prefectlite, graphviz")) != []
+
+
+def test_subpackages_are_attributes_of_a_bare_import() -> None:
+    code = textwrap.dedent(
+        """
+        import prefectlite
+        assert prefectlite.config.logging.level
+        assert prefectlite.configuration.Config
+        assert prefectlite.engine.state.Success and prefectlite.engine.signals.FAIL
+        assert prefectlite.triggers.all_successful and prefectlite.schedules.Schedule
+        assert prefectlite.utilities.configuration.set_temporary_config
+        assert prefectlite.executors.LocalExecutor
+        assert prefectlite.tasks.control_flow
+        assert prefectlite.engine.flow_runner.FlowRunner
+        """
+    )
+    modules = loaded_after(code)
+    assert "prefectlite.executors" in modules
+    assert [m for m in modules if m.split(".")[0] in HEAVY] == []
+    with pytest.raises(AttributeError, match="has no attribute 'nothing_here'"):
+        prefectlite.nothing_here  # noqa: B018

@@ -42,7 +42,10 @@ def test_requirement_names_parses_specifiers_and_markers() -> None:
 
 
 def test_declared_extras(extras: dict[str, set[str]]) -> None:
-    assert set(extras) == {"dask", "viz", "progress", "validation", "test", "docs", "dev"}
+    assert set(extras) == {
+        "dask", "viz", "progress", "validation", "templates", "test", "docs", "dev",
+    }
+    assert extras["templates"] == {"jinja2"}
     assert extras["validation"] == {"pydantic"}
     assert extras["dask"] == {"dask", "distributed"}
     assert extras["viz"] == {"graphviz"}
@@ -54,6 +57,7 @@ def test_test_extra_can_run_the_dask_suite(extras: dict[str, set[str]]) -> None:
     # The suite starts real LocalClusters: everything of the dask extra must be in [test].
     assert extras["dask"] <= extras["test"]
     assert {"pytest", "pytest-timeout", "hypothesis", "rich"} <= extras["test"]
+    assert extras["templates"] <= extras["test"]  # JinjaTemplate is tested
 
 
 def test_dev_extra_is_a_superset(extras: dict[str, set[str]]) -> None:

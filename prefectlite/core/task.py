@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from prefectlite import triggers as _triggers
+from prefectlite.configuration import config as _config
 from prefectlite.exceptions import FlowContextError, TaskDefinitionError
 from prefectlite.utilities.context import _current, context
 
@@ -113,8 +114,8 @@ def _as_seconds(timeout: int | float | timedelta | None, owner: str) -> float | 
 
 def _task_defaults() -> Any:
     """The configuration's ``tasks.defaults`` section in effect (empty when it has none)."""
-    config = _current.get().get("config")
-    tasks = config.get("tasks") if config is not None else None
+    config = _current.get().get("config") or _config
+    tasks = config.get("tasks")
     return (tasks.get("defaults") if tasks is not None else None) or {}
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from prefectlite.eager.exceptions import MissingContextError
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.logging import context_record_keys
 
 __all__ = ["ENGINE_LOGGER", "FLOW_RUN_LOGGER", "TASK_RUN_LOGGER", "RunLogger", "get_run_logger"]
 
@@ -35,7 +36,9 @@ class RunLogger(logging.LoggerAdapter):
         self.prefix = f"{kind} run {name!r} - "
 
     def process(self, msg: Any, kwargs: MutableMapping[str, Any]) -> tuple[Any, Any]:
-        kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
+        extra = {**(self.extra or {}), **kwargs.get("extra", {})}
+        filled = context_record_keys()  # already on the record, from the context
+        kwargs["extra"] = {k: v for k, v in extra.items() if k not in filled}
         return f"{self.prefix}{msg}", kwargs
 
 

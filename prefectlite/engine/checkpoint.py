@@ -18,9 +18,11 @@ Rules, per task run:
    A target that exists but cannot be read is logged and overwritten by a new run.
 2. **Write** (after a successful run): the result is written when ``task.checkpoint`` is not
    ``False`` and the task has a ``target``, or ``checkpoint=True`` with a result, or the run
-   has ``checkpointing`` on. The result used is ``task.result``, else ``default_result``
-   (a target alone gets a ``LocalResult``); with a target, the target is the location. A
-   write that fails makes the task ``Failed`` with a message naming the location.
+   has ``checkpointing`` on. A ``None`` result is written only in journaled runs (so that a
+   resumed run need not run the task again); otherwise it is skipped, as in Prefect 1. The
+   result used is ``task.result``, else ``default_result`` (a target alone gets a
+   ``LocalResult``); with a target, the target is the location. A write that fails makes
+   the task ``Failed`` with a message naming the location.
 3. **Persisted cache** (journaled runs, tasks with ``cache_for``): after an in-process miss,
    entries recorded in the journal by earlier runs, in any process, are tried newest first.
    An entry is keyed on the cache key *and a hash of the task's code*, so editing a task
@@ -139,7 +141,8 @@ def persist(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any
                               "run_count": ctx.get("task_run_count", 1)}
         if task.cache_for is not None:
             changes["cached_inputs"] = inputs
-    if type(state) is Success and state._result.location is None and _wants_write(task, ctx):
+    if (type(state) is Success and state._result.location is None and _wants_write(task, ctx)
+            and (state.result is not None or ctx.get("journal"))):
         result = _target_result(task, ctx) if task.target is not None else result_for(task, ctx)
         if result is not None:
             kwargs = format_kwargs(inputs, ctx)

@@ -174,9 +174,9 @@ class RunObserver:
 
 
 def _local_executor() -> Executor:
-    from prefectlite.executors.local import LocalExecutor
+    from prefectlite.engine.defaults import get_default_executor_class
 
-    return LocalExecutor()
+    return get_default_executor_class()()  # LocalExecutor unless configured otherwise
 
 
 class _Walker:
@@ -199,7 +199,7 @@ class _Walker:
         walk = self.walk
         self.preset_children = {t: s for t, s in preset.items() if isinstance(s, Mapped)}
         walk.start({t: s for t, s in preset.items() if s.is_finished() and not (
-            isinstance(s, Mapped) and not all(c.is_finished() for c in s.map_states))})
+            isinstance(s, Mapped) and _walk.rerun_width(s) is not None)})
         self.pending_states = {t: s for t, s in preset.items() if not s.is_finished()}
         while walk.ready or self.in_flight or self.retries:
             while walk.ready and (self.cap is None or len(self.in_flight) < self.cap):
@@ -231,30 +231,37 @@ class _Walker:
             self._submit(run, self.pending_states.get(task) if index is None else None)
 
     def _expand(self, task: Task) -> None:
-        skipped = _walk.skipped_unmapped_input(self.walk, task)
-        width = skipped if skipped is not None else _walk.map_width(self.walk, task)
+        preset = self.preset_children.get(task)  # a Mapped state given to run again
+        given = _walk.rerun_width(preset) if preset is not None else None
+        width = _walk.map_width(self.walk, task, given)
+        if task.state_handlers:
+            width = self._parent_transition(task, width)
         if isinstance(width, State):
             self.walk.finish_task(task, width)
             self._tell(task, None, width)
-        elif width < 0:  # a mapped input did not succeed: trigger and skip rules decide
-            self._run_unmapped(task)
-        else:
-            preset = self.preset_children.get(task)
-            done = []
-            if preset is not None and len(preset.map_states) == width:
-                done = [(i, s) for i, s in enumerate(preset.map_states) if s.is_finished()]
-            self.walk.expand(task, width, done)
-            if task in self.walk.states:  # nothing left to run: zero width, or all given
-                self._tell(task, None, self.walk.states[task])
-            available = self.walk.available.get(task)
-            if self.walk.eager and available and all(available):
-                self.walk.task_submitted(task)
+            return
+        done = []
+        if preset is not None and len(preset.map_states) == width:
+            done = [(i, s) for i, s in enumerate(preset.map_states)
+                    if s is not None and s.is_finished()]
+        self.walk.expand(task, width, done)
+        if task in self.walk.states:  # nothing left to run: zero width, or all given
+            self._tell(task, None, self.walk.states[task])
+        available = self.walk.available.get(task)
+        if self.walk.eager and available and all(available):
+            self.walk.task_submitted(task)
 
-    def _run_unmapped(self, task: Task) -> None:
-        if self.walk.upstreams_finished(task):
-            self._submit((task, None), None)
-        else:
-            self.walk.defer(task)
+    @staticmethod
+    def _parent_transition(task: Task, width: int | State) -> int | State:
+        """Call ``task``'s state handlers for its parent run, as Prefect 1 does before any
+        child runs: ``Pending -> Mapped`` (or the state it ends in without mapping). A
+        handler that returns another state than ``Mapped`` ends the task in it, unmapped."""
+        from prefectlite.engine.task_runner import _transition
+
+        new = width if isinstance(width, State) else Mapped(
+            message="Ready to proceed with mapping.", n_map_states=width)
+        new = _transition(task, Pending(), new)
+        return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
     def _submit(self, run: _walk.Run, state: State | None) -> None:
         task, index = run

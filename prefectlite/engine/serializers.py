@@ -8,24 +8,26 @@ run on another Python minor version reruns a task instead of loading its pickled
 
 from __future__ import annotations
 
-import bz2
-import gzip
+import base64
+import binascii
+import datetime
+import importlib
 import json
-import lzma
-import zlib
 from collections.abc import Callable
 from typing import Any
 
 import cloudpickle
 
-__all__ = ["CompressedSerializer", "JSONSerializer", "PickleSerializer", "Serializer"]
+__all__ = [
+    "CompressedSerializer",
+    "DateTimeSerializer",
+    "JSONSerializer",
+    "PickleSerializer",
+    "Serializer",
+]
 
-COMPRESSION_FORMATS: dict[str, tuple[Callable[..., bytes], Callable[..., bytes]]] = {
-    "bz2": (bz2.compress, bz2.decompress),
-    "gzip": (gzip.compress, gzip.decompress),
-    "lzma": (lzma.compress, lzma.decompress),
-    "zlib": (zlib.compress, zlib.decompress),
-}
+#: the standard library's compression modules, suggested when ``format=`` names another one
+COMMON_FORMATS = ("bz2", "gzip", "lzma", "zlib")
 
 
 class Serializer:
@@ -75,7 +77,19 @@ class PickleSerializer(Serializer):
         return cloudpickle.dumps(value)  # type: ignore[no-any-return]
 
     def deserialize(self, value: bytes) -> Any:
-        return cloudpickle.loads(value)
+        try:
+            return cloudpickle.loads(value)
+        except Exception as exc:
+            # Prefect Core before 0.11 stored base64-encoded pickles: still read those, but
+            # when that fails too, the first error is the one that explains the problem.
+            try:
+                decoded = base64.b64decode(value, validate=True)
+            except (binascii.Error, ValueError, TypeError):
+                raise exc from None
+            try:
+                return cloudpickle.loads(decoded)
+            except Exception:
+                raise exc from None
 
 
 class JSONSerializer(Serializer):
@@ -99,6 +113,41 @@ class JSONSerializer(Serializer):
 
     def deserialize(self, value: bytes) -> Any:
         return json.loads(value)
+
+
+class DateTimeSerializer(Serializer):
+    """A datetime as human-readable ISO 8601 text, read back as a ``pendulum.DateTime``.
+
+    Examples
+    --------
+    >>> import pendulum
+    >>> s = DateTimeSerializer()
+    >>> s.serialize(pendulum.datetime(2024, 5, 1, 12, 30, tz="UTC"))
+    b'2024-05-01T12:30:00Z'
+    >>> s.deserialize(b"2024-05-01T12:30:00+02:00").isoformat()
+    '2024-05-01T12:30:00+02:00'
+    """
+
+    portable = True
+
+    @property
+    def name(self) -> str:
+        return "datetime"
+
+    def serialize(self, value: Any) -> bytes:
+        import pendulum
+
+        if not isinstance(value, datetime.datetime):
+            raise TypeError(
+                f"DateTimeSerializer serializes datetime objects, got {type(value).__name__} "
+                f"{value!r}; use JSONSerializer or PickleSerializer for other values."
+            )
+        return pendulum.instance(value).to_iso8601_string().encode()
+
+    def deserialize(self, value: bytes) -> Any:
+        import pendulum
+
+        return pendulum.parse(value.decode())
 
 
 class CompressedSerializer(Serializer):
@@ -133,10 +182,7 @@ class CompressedSerializer(Serializer):
         if format is not None:
             if compress is not None or decompress is not None:
                 raise ValueError("Give either format= or compress=/decompress=, not both.")
-            if format not in COMPRESSION_FORMATS:
-                raise ValueError(f"format={format!r} is not one of "
-                                 f"{', '.join(sorted(COMPRESSION_FORMATS))}.")
-            compress, decompress = COMPRESSION_FORMATS[format]
+            compress, decompress = self.compression_from_lib(format)
         elif compress is None or decompress is None:
             raise ValueError("Give format= (gzip, zlib, bz2, lzma) or both compress= and "
                              "decompress=.")
@@ -165,6 +211,32 @@ class CompressedSerializer(Serializer):
 
     def __repr__(self) -> str:
         return f"CompressedSerializer({self.serializer!r}, format={self.format!r})"
+
+    @staticmethod
+    def compression_from_lib(
+        compression_format: str,
+    ) -> tuple[Callable[..., bytes], Callable[..., bytes]]:
+        """The ``compress`` and ``decompress`` functions of the module ``compression_format``.
+
+        Any importable module with both functions works (``"lz4.frame"``, ``"zstandard"``...);
+        a missing module is an ``ImportError``, one without those functions a ``ValueError``.
+        """
+        others = sorted(set(COMMON_FORMATS) - {compression_format})
+        try:
+            module = importlib.import_module(compression_format)
+        except ImportError as exc:
+            raise ImportError(
+                f"Compression module for {compression_format!r} is not installed. "
+                f"Did you mean to use one of {others}?"
+            ) from exc
+        try:
+            return module.compress, module.decompress
+        except AttributeError:
+            raise ValueError(
+                f"Given compression format {compression_format!r} module does not have "
+                f"'compress' and 'decompress' attributes. Pass compress= and decompress= "
+                f"for another library, or use one of {others}."
+            ) from None
 
     def serialize(self, value: Any) -> bytes:
         return self._compress(self.serializer.serialize(value), **self._compress_kwargs)

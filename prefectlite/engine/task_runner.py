@@ -47,7 +47,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint, signals
+from prefectlite.engine import checkpoint, mapping, signals
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -63,7 +63,9 @@ from prefectlite.engine.state import (
     TimedOut,
     TriggerFailed,
 )
+from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.executors import call_in_thread_with_timeout
 
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
@@ -149,11 +151,10 @@ def _flat_states(upstream_states: dict[Edge, State]) -> list[State]:
 def _check_upstream(task: Task, upstream_states: dict[Edge, State]) -> State | None:
     if not upstream_states:
         return None
-    if not all(s.is_finished() for s in upstream_states.values()):
+    states = _flat_states(upstream_states)  # a reduce waits for every mapped child
+    if not all(s.is_finished() for s in states):
         return Pending(message="Not all upstream states are finished; waiting.")
-    if task.skip_on_upstream_skip and any(
-        s.is_skipped() for s in _flat_states(upstream_states)
-    ):
+    if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
         return Skipped(message=UPSTREAM_SKIPPED)
     return None
 
@@ -177,26 +178,10 @@ def _inputs(upstream_states: dict[Edge, State], constants: dict[str, Any]) -> di
     inputs = dict(constants)
     for edge, st in upstream_states.items():
         if edge.key is not None:
-            value = st.result
             # a mapped child already received its (flattened) element
-            inputs[edge.key] = flatten_value(value) if edge.flattened and not edge.mapped else value
+            flat = edge.flattened and not edge.mapped
+            inputs[edge.key] = mapping.flattened_value(st) if flat else st.result
     return inputs
-
-
-def flatten_value(value: Any) -> list[Any]:
-    """Concatenate a list of iterables (what ``flatten(...)`` asks for).
-
-    Examples
-    --------
-    >>> flatten_value([[1, 2], [3], []])
-    [1, 2, 3]
-    """
-    try:
-        return [item for part in value for item in part]
-    except TypeError:
-        raise TypeError(
-            f"flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got {value!r}."
-        ) from None
 
 
 def _cache_key(task: Task, ctx: dict[str, Any]) -> str:
@@ -261,11 +246,11 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
             ctx = {**ctx, "task_run_name": name}
             _context.install(ctx)
         call = _stdout_to_log(task, inputs) if task.log_stdout else _call(task, inputs)
-        result = _with_timeout(call, task.timeout, ctx) if task.timeout else call()
+        result = call_in_thread_with_timeout(call, task.timeout, ctx) if task.timeout else call()
         return Success(message="Task run succeeded.", result=result)
     except signals.PrefectStateSignal as sig:
         return sig.state
-    except _TimedOutError:
+    except TaskTimeoutSignal:
         return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
     except Exception as exc:
         return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
@@ -298,30 +283,6 @@ def _wait_for_retry(task: Task, state: Retrying, ctx: dict[str, Any]) -> dict[st
     ctx = {**ctx, "task_run_count": state.run_count + 1}
     _context.install(ctx)
     return ctx
-
-
-class _TimedOutError(Exception):
-    pass
-
-
-def _with_timeout(call: Callable[[], Any], timeout: float, ctx: dict[str, Any]) -> Any:
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        _context.install(ctx)
-        try:
-            box["value"] = call()
-        except BaseException as exc:  # handed back to the caller below
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, daemon=True, name="prefectlite-timeout")
-    thread.start()
-    thread.join(timeout)
-    if thread.is_alive():
-        raise _TimedOutError
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
 
 
 class _LogWriter(io.TextIOBase):

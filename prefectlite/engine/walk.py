@@ -11,6 +11,11 @@ expansion (when its width is known), so child ``i`` downstream waits only for ch
 upstream. Ready runs are served last-in first-out, so the walk goes depth-first along
 pipelines and frees memory early, like ``dask.local``.
 
+Expanding. When a mapped task is ready, :func:`map_width` decides, from the upstream states
+as Prefect 1's mapped parent sees them, how many children it gets (the shortest mapped input,
+like ``zip``) or the state it ends in without mapping (``Pending``, ``Skipped``, ``Failed``).
+What each child receives along each edge follows :mod:`prefectlite.engine.mapping`.
+
 Bookkeeping (:class:`Walk`):
 
 ``waiting[t]``      upstream links of ``t`` not yet released
@@ -35,7 +40,8 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine.state import Failed, Mapped, Skipped, State, Success
+from prefectlite.engine import mapping as _mapping
+from prefectlite.engine.state import Failed, Mapped, Pending, Skipped, State
 
 Run = tuple[Task, int | None]
 
@@ -127,7 +133,6 @@ class Walk:
     available: dict[Task, list[bool]] = field(default_factory=dict)
     child_wait: dict[Task, list[int]] = field(default_factory=dict)
     left: dict[Task, int] = field(default_factory=dict)
-    deferred: set[Task] = field(default_factory=set)
     early: dict[Task, set[Task]] = field(default_factory=dict)
     futures: dict[Run, Any] = field(default_factory=dict)
     flat: dict[Task, list[State]] = field(default_factory=dict)  # flattened element states
@@ -158,9 +163,6 @@ class Walk:
                 continue
             if not (pipelined and expanded):
                 self.release(down)
-            elif down in self.deferred and self.upstreams_finished(down):
-                self.deferred.discard(down)
-                self.ready.append((down, None))
 
     def task_submitted(self, task: Task) -> None:
         """(eager) ``task``, or every child of it, was submitted: release what needs no value."""
@@ -175,17 +177,6 @@ class Walk:
         # a mapped task is expanded here: it needs the width of its mapped inputs and, to
         # decide an upstream skip before mapping, the states of its other inputs
         return down in self.plan.mapped
-
-    def upstreams_finished(self, task: Task) -> bool:
-        """Whether every upstream task of ``task`` has a final state."""
-        return all(e.upstream_task in self.states for e in self.plan.in_edges[task])
-
-    def defer(self, task: Task) -> None:
-        """Queue ``task`` again (unmapped) once all its upstream tasks have finished."""
-        if self.upstreams_finished(task):
-            self.ready.append((task, None))
-        else:
-            self.deferred.add(task)
 
     def expand(self, task: Task, width: int, done: Iterable[tuple[int, State]] = ()) -> None:
         """Create the children of mapped ``task``; ``done`` are children finished earlier."""
@@ -249,19 +240,16 @@ class Walk:
         or (eager) a future, or a list of child states/futures for a mapped upstream."""
         up = edge.upstream_task
         if index is not None and edge.mapped:
+            if edge.flattened:
+                return self.flat_elements(up)[index]
             kids = self.children.get(up)
-            if kids is not None and not edge.flattened:
+            if kids is not None:
                 kid = kids[index]
                 return kid if kid is not None else self.futures[(up, index)]
             finished = self.states[up]
-            if edge.flattened:
-                elements = self.flat.get(up)
-                if elements is None:
-                    elements = self.flat[up] = flattened_states(finished)
-                return elements[index]
             if isinstance(finished, Mapped):  # e.g. given by task_states
                 return finished.map_states[index]
-            return element_state(finished, index, False)
+            return _mapping.element_state(finished, index)
         state = self.states.get(up)
         if state is not None:
             return state
@@ -270,97 +258,82 @@ class Walk:
             return [k if k is not None else self.futures[(up, i)] for i, k in enumerate(kids)]
         return self.futures[(up, None)]
 
+    def flat_elements(self, up: Task) -> list[State]:
+        """The element states of ``flatten(up)`` (``up`` has finished), computed once."""
+        elements = self.flat.get(up)
+        if elements is None:
+            elements = self.flat[up] = _mapping.flattened_states(self.states[up])
+        return elements
 
-def element_state(state: State, index: int, flattened: bool) -> State:
-    """The state of element ``index`` of a finished upstream's (iterable) result."""
-    if flattened:
-        return flattened_states(state)[index]
-    return Success(result=state.result[index])
 
+def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
+    """How many children mapped ``task`` gets, or the state it ends in without mapping.
 
-def flattened_states(state: State) -> list[State]:
-    """The element states of ``flatten(upstream)``: the concatenated results, where a child of
-    a mapped upstream that did not succeed stands for one element (its own state).
+    Prefect 1 decides this for the whole task before any child runs, from the upstream
+    states as the task sees them (a mapped upstream along a mapped edge counts as one
+    ``Mapped`` state; along an unmapped edge, each of its children counts):
 
-    Examples
-    --------
-    >>> from prefectlite.engine.state import Failed
-    >>> m = Mapped(map_states=[Success(result=[1, 2]), Failed(message="x")])
-    >>> flattened_states(m)
-    [<Success>, <Success>, <Failed: "x">]
+    * ``Pending`` while one of them has not finished;
+    * ``Skipped`` when one was skipped and ``task.skip_on_upstream_skip`` is set;
+    * ``Failed`` ("No upstream states can be mapped over.") when no mapped input succeeded;
+    * ``Failed`` ("At least one upstream state has an unmappable result.") when a mapped
+      input's result is not sized and indexable; the state's result is a ``TypeError``
+      naming the input (also logged).
+
+    Otherwise the width is that of the shortest mapped input (like ``zip``). ``given`` is the
+    width of a ``Mapped`` state given for ``task`` to run again: it stands in when the inputs
+    hold no data to measure (e.g. states given without their results).
     """
-    from prefectlite.engine.task_runner import flatten_value
-
-    if not isinstance(state, Mapped):
-        return [Success(result=v) for v in flatten_value(state.result)]
-    elements: list[State] = []
-    for child in state.map_states:
-        if child.is_successful() and not child.is_skipped():
-            elements.extend(Success(result=v) for v in flatten_value([child.result]))
-        else:
-            elements.append(child)
-    return elements
-
-
-def skipped_unmapped_input(walk: Walk, task: Task) -> State | None:
-    """``Skipped`` when an unmapped input of mapped ``task`` was skipped (Prefect 1 decides
-    the upstream skip before mapping, so a mapped task in a branch not taken is skipped
-    whatever its mapped inputs are); ``None`` otherwise."""
-    if not task.skip_on_upstream_skip:
-        return None
+    seen: list[State] = []
+    widths: list[int] = []
+    bad: tuple[str, Any] | None = None
+    succeeded = False
     for edge in walk.plan.in_edges[task]:
-        state = walk.states.get(edge.upstream_task)
-        if not edge.mapped and state is not None and state.is_skipped():
-            from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
-
-            return Skipped(message=UPSTREAM_SKIPPED)
-    return None
-
-
-def map_width(walk: Walk, task: Task) -> int | State:
-    """How many children mapped ``task`` has, or the state it gets when it cannot map.
-
-    ``-1`` means a mapped input finished without success (failed, skipped, ...): the task then
-    runs once, unmapped, so that its trigger and skip rules decide its state. Unequal lengths
-    or a non-iterable input give a ``Failed`` state naming the inputs.
-    """
-    widths: dict[str, int] = {}
-    for edge in walk.plan.in_edges[task]:
-        if not edge.mapped:
-            continue
         up = edge.upstream_task
-        label = edge.key or f"upstream {up.name!r}"
-        if up in walk.children and not edge.flattened:
-            widths[label] = len(walk.children[up])
+        if edge.mapped and not edge.flattened and up in walk.children:  # pipelined
+            succeeded = True
+            widths.append(len(walk.children[up]))
             continue
         state = walk.states[up]
-        if not state.is_successful() or state.is_skipped():
-            return -1
-        if isinstance(state, Mapped) and not edge.flattened:
-            widths[label] = len(state.map_states)
+        if not edge.mapped:
+            seen.extend(state.map_states if isinstance(state, Mapped) else (state,))
             continue
-        width = _length(walk, state, edge, task, label)
-        if isinstance(width, State):
-            return width
-        widths[label] = width
-    if len(set(widths.values())) > 1:
-        sizes = ", ".join(f"{k}={v}" for k, v in widths.items())
-        return Failed(message=f"Mapped inputs of task {task.name!r} have different lengths "
-                      f"({sizes}); all mapped inputs must have the same length.")
-    return next(iter(widths.values()), 0)
-
-
-def _length(walk: Walk, state: State, edge: Edge, task: Task, label: str) -> int | State:
-    value = state.result
-    try:
+        seen.append(state)
+        if not state.is_successful():
+            continue
+        succeeded = True
         if edge.flattened:
-            elements = walk.flat[edge.upstream_task] = flattened_states(state)
-            return len(elements)
-        return len(value)
-    except TypeError as exc:
-        detail = str(exc).rstrip(".") if edge.flattened else (
-            f"{type(value).__name__} {value!r} is not a sized iterable"
-        )
-        return Failed(message=f"Cannot map task {task.name!r} over {label}: {detail}. Map "
-                      "over a list (or wrap the argument in unmapped() to pass it whole).",
-                      result=exc)
+            flat = _mapping.flatten_state(state) if not isinstance(state, Mapped) else state
+            if isinstance(flat, Mapped) or _mapping.mappable(flat.result):
+                widths.append(len(walk.flat_elements(up)))
+            elif bad is None:
+                bad = (edge.key or f"upstream {up.name!r}", flat.result)
+        elif isinstance(state, Mapped):  # given in task_states
+            widths.append(state.n_map_states)
+        elif _mapping.mappable(state.result):
+            widths.append(len(state.result))
+        elif bad is None:
+            bad = (edge.key or f"upstream {up.name!r}", state.result)
+    if not all(s.is_finished() for s in seen):
+        return Pending(message="Not all upstream states are finished; waiting.")
+    if task.skip_on_upstream_skip and any(s.is_skipped() for s in seen):
+        from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
+
+        return Skipped(message=UPSTREAM_SKIPPED)
+    if given is not None and (bad is not None or not succeeded):
+        return given  # the data to map over is gone, its number of elements is known
+    if seen and not succeeded:
+        return Failed(message=_mapping.NOTHING_TO_MAP)
+    if bad is not None:
+        return _mapping.unmappable(task.name, *bad)
+    return min(widths, default=0)
+
+
+def rerun_width(state: Mapped) -> int | None:
+    """The width of a ``Mapped`` state given for a task whose children must run (again):
+    some are not finished, or only their number is known. ``None`` if all finished."""
+    width = state.n_map_states
+    if len(state.map_states) < width or not all(
+            c is not None and c.is_finished() for c in state.map_states):
+        return width
+    return None

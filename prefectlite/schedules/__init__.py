@@ -1,9 +1,9 @@
 """Schedules for flows, with Prefect 1.4's API: ``prefect.schedules`` -> ``prefectlite.schedules``.
 
 A :class:`Schedule` combines clocks (:mod:`~prefectlite.schedules.clocks`: interval, cron,
-fixed dates), filters (:mod:`~prefectlite.schedules.filters`) and adjustments
-(:mod:`~prefectlite.schedules.adjustments`). ``IntervalSchedule`` and ``CronSchedule`` build
-one-clock schedules. Prefect 1.4's ``RRuleSchedule``/``RRuleClock`` are not provided.
+fixed dates, iCalendar recurrence rules), filters (:mod:`~prefectlite.schedules.filters`) and
+adjustments (:mod:`~prefectlite.schedules.adjustments`). ``IntervalSchedule``,
+``CronSchedule`` and ``RRuleSchedule`` build one-clock schedules.
 
 Examples
 --------
@@ -15,11 +15,17 @@ Examples
 from __future__ import annotations
 
 from prefectlite.schedules import adjustments, clocks, filters, schedules
-from prefectlite.schedules.schedules import CronSchedule, IntervalSchedule, Schedule
+from prefectlite.schedules.schedules import (
+    CronSchedule,
+    IntervalSchedule,
+    RRuleSchedule,
+    Schedule,
+)
 
 __all__ = [
     "CronSchedule",
     "IntervalSchedule",
+    "RRuleSchedule",
     "Schedule",
     "adjustments",
     "clocks",

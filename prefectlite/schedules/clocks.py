@@ -45,6 +45,7 @@ __all__ = [
     "CronClock",
     "DatesClock",
     "IntervalClock",
+    "RRuleClock",
     "add_local_days",
     "as_pendulum",
     "resolve_wall_time",
@@ -287,7 +288,7 @@ class IntervalClock(Clock):
         interval = _plain_timedelta(interval)
         if interval <= timedelta(0):
             raise ValueError(
-                f"IntervalClock interval must be greater than zero, got {interval!r}; "
+                f"IntervalClock interval must be greater than 0, got {interval!r}; "
                 "pass a positive timedelta such as timedelta(hours=1)."
             )
         self.interval = interval
@@ -433,3 +434,8 @@ class DatesClock(Clock):
 
     def __repr__(self) -> str:
         return f"<DatesClock {len(self.dates)} dates from {self.start_date}>"
+
+
+# RRuleClock lives in its own module (it needs dateutil, and this one is long enough); it
+# builds on Clock above, so it is imported last.
+from prefectlite.schedules.rrule_clock import RRuleClock  # noqa: E402

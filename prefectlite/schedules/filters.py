@@ -5,6 +5,7 @@ Some are filters themselves (``is_weekday``); the others build one from argument
 candidate when all its ``filters``, at least one of its ``or_filters`` (if any) and none of
 its ``not_filters`` return ``True``.
 
+Like Prefect 1's, every filter takes its candidate as ``dt`` (``keep(dt=...)`` works).
 Calendar filters (dates, times, weekdays, month ends) read the candidate's *local* fields,
 in the time zone its clock reports it in: ``at_time(time(9))`` on a New York cron clock
 means 09:00 New York time. Instant filters (``on_datetime``, ``between_datetimes``)
@@ -74,7 +75,11 @@ def on_datetime(dt: datetime) -> Filter:
     True
     """
     target = _instant(dt)
-    return lambda candidate: _instant(candidate) == target
+
+    def _on_datetime(dt: datetime) -> bool:
+        return _instant(dt) == target
+
+    return _on_datetime
 
 
 def between_datetimes(start: datetime, end: datetime) -> Filter:
@@ -87,7 +92,11 @@ def between_datetimes(start: datetime, end: datetime) -> Filter:
     (True, False)
     """
     low, high = _instant(start), _instant(end)
-    return lambda candidate: low <= _instant(candidate) <= high
+
+    def _between_datetimes(dt: datetime) -> bool:
+        return low <= _instant(dt) <= high
+
+    return _between_datetimes
 
 
 def on_date(month: int, day: int) -> Filter:
@@ -99,7 +108,11 @@ def on_date(month: int, day: int) -> Filter:
     True
     """
     _check_month_day(month, day)
-    return lambda candidate: (candidate.month, candidate.day) == (month, day)
+
+    def _on_date(dt: datetime) -> bool:
+        return (dt.month, dt.day) == (month, day)
+
+    return _on_date
 
 
 def between_dates(start_month: int, start_day: int, end_month: int, end_day: int) -> Filter:
@@ -118,11 +131,11 @@ def between_dates(start_month: int, start_day: int, end_month: int, end_day: int
     _check_month_day(end_month, end_day)
     low, high = (start_month, start_day), (end_month, end_day)
 
-    def _filter(candidate: datetime) -> bool:
-        key = (candidate.month, candidate.day)
+    def _between_dates(dt: datetime) -> bool:
+        key = (dt.month, dt.day)
         return low <= key <= high if low <= high else key >= low or key <= high
 
-    return _filter
+    return _between_dates
 
 
 def at_time(t: time) -> Filter:
@@ -136,7 +149,11 @@ def at_time(t: time) -> Filter:
     False
     """
     target = _naive_time(t, "at_time")
-    return lambda candidate: candidate.time() == target
+
+    def _at_time(dt: datetime) -> bool:
+        return dt.time() == target
+
+    return _at_time
 
 
 def between_times(start: time, end: time) -> Filter:
@@ -153,11 +170,11 @@ def between_times(start: time, end: time) -> Filter:
     """
     low, high = _naive_time(start, "between_times"), _naive_time(end, "between_times")
 
-    def _filter(candidate: datetime) -> bool:
-        now = candidate.time()
+    def _between_times(dt: datetime) -> bool:
+        now = dt.time()
         return low <= now <= high if low <= high else now >= low or now <= high
 
-    return _filter
+    return _between_times
 
 
 def is_weekday(dt: datetime) -> bool:
@@ -192,7 +209,11 @@ def is_day_of_week(day_of_week: int) -> Filter:
     """
     if day_of_week not in range(7):
         raise ValueError(f"day_of_week must be 0 (Monday) to 6 (Sunday), got {day_of_week!r}")
-    return lambda candidate: candidate.weekday() == day_of_week
+
+    def _is_day_of_week(dt: datetime) -> bool:
+        return dt.weekday() == day_of_week
+
+    return _is_day_of_week
 
 
 def is_month_start(dt: datetime) -> bool:

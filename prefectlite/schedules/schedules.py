@@ -30,10 +30,17 @@ from typing import Any, Literal, overload
 import pendulum
 
 from prefectlite.schedules.adjustments import Adjustment
-from prefectlite.schedules.clocks import Clock, ClockEvent, CronClock, IntervalClock, as_pendulum
+from prefectlite.schedules.clocks import (
+    Clock,
+    ClockEvent,
+    CronClock,
+    IntervalClock,
+    RRuleClock,
+    as_pendulum,
+)
 from prefectlite.schedules.filters import Filter
 
-__all__ = ["MAX_CANDIDATE_EVENTS", "CronSchedule", "IntervalSchedule", "Schedule"]
+__all__ = ["MAX_CANDIDATE_EVENTS", "CronSchedule", "IntervalSchedule", "RRuleSchedule", "Schedule"]
 
 MAX_CANDIDATE_EVENTS = 10_000
 """Most clock events one ``Schedule.next`` call examines before it returns what it has."""
@@ -64,8 +71,7 @@ class Schedule:
     Parameters
     ----------
     clocks
-        :class:`~prefectlite.schedules.clocks.Clock` objects proposing run times (with none,
-        the schedule has no runs, unless a subclass's ``next()`` proposes some).
+        One or more :class:`~prefectlite.schedules.clocks.Clock` objects proposing run times.
     filters
         Predicates that must *all* pass.
     or_filters
@@ -97,7 +103,7 @@ class Schedule:
     ) -> None:
         if isinstance(clocks, Clock) or not isinstance(clocks, Iterable):
             raise TypeError(f"clocks should be a list of clocks, got {clocks!r}")
-        self.clocks: list[Clock] = list(clocks)  # none: no runs (subclasses may add their own)
+        self.clocks: list[Clock] = list(clocks)  # none at all: a schedule that never fires
         for clock in self.clocks:
             if not isinstance(clock, Clock):
                 raise TypeError(f"clocks must be Clock objects, got {clock!r}")
@@ -227,3 +233,20 @@ def CronSchedule(  # noqa: N802 -- Prefect 1's name for a function
     """
     clock = CronClock(cron, start_date=start_date, end_date=end_date, day_or=day_or)
     return Schedule(clocks=[clock])
+
+
+def RRuleSchedule(  # noqa: N802 -- Prefect 1's name for a function
+    rrule_obj: Any,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+) -> Schedule:
+    """A :class:`Schedule` with one :class:`~prefectlite.schedules.clocks.RRuleClock`.
+
+    Examples
+    --------
+    >>> from dateutil.rrule import rrule, WEEKLY, MO
+    >>> s = RRuleSchedule(rrule(WEEKLY, byweekday=MO, dtstart=datetime(2024, 1, 1, 8)))
+    >>> [str(t) for t in s.next(2, after=datetime(2024, 1, 2))]
+    ['2024-01-08 08:00:00+00:00', '2024-01-15 08:00:00+00:00']
+    """
+    return Schedule(clocks=[RRuleClock(rrule_obj, start_date=start_date, end_date=end_date)])

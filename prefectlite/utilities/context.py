@@ -40,8 +40,10 @@ def _initial_values(*args: Any, **kwargs: Any) -> dict[str, Any]:
     return values
 
 
-# The default dictionary is never changed in place (every change installs a new one).
-_DEFAULT = _initial_values()
+# The default dictionary is never changed in place (every change installs a new one). The
+# shared context leaves "config" out of its dictionaries: while no block sets one, reading it
+# gives prefectlite.config, and nothing is copied or pickled with each task's context.
+_DEFAULT = {k: v for k, v in _initial_values().items() if k != "config"}
 _current: ContextVar[dict[str, Any]] = ContextVar("prefectlite_context", default=_DEFAULT)
 
 
@@ -76,7 +78,12 @@ class Context(MutableMapping[str, Any]):
         return self
 
     def __getitem__(self, key: str) -> Any:
-        return self._var.get()[key]
+        values = self._var.get()
+        if key in values:
+            return values[key]
+        if key == "config":
+            return config
+        raise KeyError(key)
 
     def __setitem__(self, key: str, value: Any) -> None:
         self.update({key: value})
@@ -87,20 +94,25 @@ class Context(MutableMapping[str, Any]):
         self._var.set(values)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._var.get())
+        values = self._var.get()
+        return iter(values if "config" in values else [*values, "config"])
 
     def __len__(self) -> int:
-        return len(self._var.get())
+        values = self._var.get()
+        return len(values) + ("config" not in values)
 
     def __contains__(self, key: object) -> bool:
-        return key in self._var.get()
+        return key == "config" or key in self._var.get()
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self._var.get().get(key, default)
+        values = self._var.get()
+        if key in values:
+            return values[key]
+        return config if key == "config" else default
 
     def __getattr__(self, key: str) -> Any:
         try:
-            return self._var.get()[key]
+            return self[key]
         except KeyError:
             raise AttributeError(f"context has no key {key!r}") from None
 
@@ -130,14 +142,14 @@ class Context(MutableMapping[str, Any]):
         self._var.set({})
 
     def to_dict(self) -> dict[str, Any]:
-        """A shallow copy of the current values."""
-        return dict(self._var.get())
+        """A shallow copy of the current values (``config`` included)."""
+        return {"config": config, **self._var.get()}
 
     def _merged(self, new: dict[str, Any]) -> dict[str, Any]:
         """``new`` with a ``config`` mapping merged over the current configuration."""
         given = new.get("config")
         if isinstance(given, Mapping) and given is not config:
-            base = self._var.get().get("config")
+            base = self.get("config")
             new["config"] = merge_dicts(base, given) if isinstance(base, Config) else Config(given)
         return new
 

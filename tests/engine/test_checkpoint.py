@@ -182,6 +182,20 @@ class TestWritingResults:
         assert [c._result.location for c in state.map_states] == ["add-1/0", "add-1/1"]
         assert files(tmp_path) == ["[1, 2]-1/None", "add-1/0", "add-1/1"]  # the list too
 
+    def test_none_is_skipped_except_in_journaled_runs(self, tmp_path: Path, home: Path) -> None:
+        @task
+        def maybe(x: int) -> int | None:
+            return None if x == 2 else x
+
+        out = tmp_path / "out"
+        with Flow("nones", result=LocalResult(dir=out, location="{map_index}")) as flow:
+            maybe.map([1, 2, 3])
+        flow.run(context={"checkpointing": True})
+        # as Prefect 1, a None result is not written ("None" is the list mapped over)
+        assert files(out) == ["0", "2", "None"]
+        flow.run(journal=True)
+        assert files(out) == ["0", "1", "2", "None"]  # resuming must not run it again
+
     def test_the_setting_without_any_result_writes_nothing(
             self, home: Path, config_env: Callable[..., None]) -> None:
         config_env("PREFECTLITE__FLOWS__CHECKPOINTING", "1")

@@ -23,8 +23,10 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, apply_map, case, context, flatten, task, unmapped
 from prefectlite import triggers as tr
-from prefectlite.engine import signals, task_runner
+from prefectlite.engine import mapping, signals, task_runner
+from prefectlite.engine.mapping import UNMAPPABLE
 from prefectlite.engine.state import (
+    Cached,
     Failed,
     Mapped,
     Pending,
@@ -756,67 +758,76 @@ class TestResume:
 
 
 class TestBadInput:
-    def test_mapped_inputs_of_unequal_length(self) -> None:
+    def test_mapped_inputs_of_unequal_length_map_like_zip(self) -> None:
         with Flow("f") as flow:
             out = add.map([1, 2, 3], y=upto(2))
             after = collect(out)
         state = flow.run()
-        assert isinstance(state.result[out], Failed)
-        assert state.result[out].message == (
-            "Mapped inputs of task 'add' have different lengths (x=3, y=2); all mapped "
-            "inputs must have the same length."
-        )
-        assert isinstance(state.result[after], TriggerFailed)
-        assert state.is_failed()
+        assert state.result[out].result == [1, 3]
+        assert state.result[after].result == [1, 3]
+        assert state.is_successful()
 
     def test_mapping_over_an_int(self) -> None:
         with Flow("f") as flow:
             out = inc.map(Parameter("n"))
         state = flow.run(n=5)
         assert isinstance(state.result[out], Failed)
+        assert state.result[out].message == UNMAPPABLE
         assert isinstance(state.result[out].result, TypeError)
-        assert state.result[out].message.startswith(
-            "Cannot map task 'inc' over x: int 5 is not a sized iterable."
+        assert str(state.result[out].result).startswith(
+            "Cannot map task 'inc' over x: int 5 is not a sized, indexable value."
         )
 
-    def test_mapping_over_none_names_the_argument(self) -> None:
+    def test_mapping_over_none_names_the_argument(self, caplog: Any) -> None:
         with Flow("f") as flow:
             out = add.map(x=[1], y=Parameter("ys", default=None))
-        message = flow.run().result[out].message
-        assert "over y: NoneType None is not a sized iterable" in message
+        state = flow.run().result[out]
+        assert state.message == UNMAPPABLE
+        assert "over y: NoneType None is not a sized, indexable value" in str(state.result)
+        assert "over y: NoneType None" in caplog.text  # the detail is logged too
 
-    def test_mapped_upstream_tasks_must_be_iterable_too(self) -> None:
+    def test_mapped_upstream_tasks_must_be_mappable_too(self) -> None:
         @task
         def nothing() -> None:
             return None
 
         with Flow("f") as flow:
             out = inc.map([1], upstream_tasks=[nothing()])
-        message = flow.run().result[out].message
-        assert "over upstream 'nothing': NoneType None is not a sized iterable" in message
+        error = flow.run().result[out].result
+        assert "over upstream 'nothing': NoneType None is not a sized" in str(error)
 
-    def test_flatten_of_a_list_of_non_iterables_in_a_map(self) -> None:
+    def test_no_successful_mapped_input(self) -> None:
+        with Flow("f") as flow:
+            out = inc.map(inc(None))
+            after = inc.map(out)
+        state = flow.run()
+        assert isinstance(state.result[out], Failed)
+        assert state.result[out].message == "No upstream states can be mapped over."
+        assert state.result[after].message == "No upstream states can be mapped over."
+        assert state.is_failed()
+
+    def test_flatten_of_a_list_of_non_iterables_maps_over_the_list(self) -> None:
         with Flow("f") as flow:
             out = inc.map(flatten([1, 2]))
-        state = flow.run().result[out]
-        assert isinstance(state, Failed)
-        assert "flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got [1, 2]" in (
-            state.message
-        )
+        assert flow.run().result[out].result == [2, 3]
 
-    def test_flatten_of_a_non_iterable_in_a_plain_call(self) -> None:
+    def test_flatten_of_a_non_iterable_in_a_plain_call_passes_it_on(self) -> None:
         with Flow("f") as flow:
             out = collect(flatten(Parameter("v")))
-        state = flow.run(v=3).result[out]
-        assert isinstance(state, Failed)
-        assert state.message == "flatten() needs a list of iterables (e.g. [[1, 2], [3]]), got 3."
+        assert flow.run(v=3).result[out].result == 3
 
-    def test_flatten_message_reads_cleanly(self) -> None:
-        # the flatten detail ends with "." and the map message adds ". Map over a list ..."
+    def test_flatten_of_a_non_iterable_child_passes_it_on_with_a_warning(
+        self, caplog: Any
+    ) -> None:
+        @task
+        def wrap(x: int) -> Any:
+            return x if x == 2 else [x]
+
         with Flow("f") as flow:
-            out = inc.map(flatten([1, 2]))
-        message = flow.run().result[out].message
-        assert ".." not in message, message
+            out = inc.map(flatten(wrap.map([1, 2, 3])))
+        assert flow.run().result[out].result == [2, 3, 4]
+        assert "`flatten` was used on upstream task that did not return an iterable" in (
+            caplog.text)
 
     def test_case_with_a_task_from_another_flow(self) -> None:
         # as in Prefect 1, the condition joins this flow (without flow one's constants)
@@ -919,6 +930,55 @@ FLOWS = {
 }
 
 
+class TestParentHandlers:
+    def test_handlers_see_the_parent_map_once_before_the_children(self) -> None:
+        seen: list[tuple[str, str, Any]] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            seen.append((type(old).__name__, type(new).__name__, context.get("map_index")))
+
+        with Flow("f") as flow:
+            out = inc.map([1, 2], task_args={"state_handlers": [handler]})
+        assert flow.run().result[out].result == [2, 3]
+        assert seen[0] == ("Pending", "Mapped", None)
+        assert [s for s in seen if s[1] == "Mapped"] == [seen[0]]
+        assert {s[2] for s in seen[1:]} == {0, 1}
+
+    def test_the_parent_state_carries_the_width(self) -> None:
+        widths: list[int] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            if isinstance(new, Mapped):
+                widths.append(new.n_map_states)
+
+        with Flow("f") as flow:
+            inc.map(upto(3), task_args={"state_handlers": [handler]})
+        flow.run()
+        assert widths == [3]
+
+    def test_handlers_see_a_parent_that_cannot_map(self) -> None:
+        seen: list[str] = []
+
+        def handler(t: Task, old: State, new: State) -> None:
+            seen.append(str(new.message))
+
+        with Flow("f") as flow:
+            inc.map(Parameter("n"), task_args={"state_handlers": [handler]})
+        flow.run(n=3)
+        assert seen == [UNMAPPABLE]
+
+    def test_a_handler_can_stop_the_map(self) -> None:
+        def veto(t: Task, old: State, new: State) -> State | None:
+            return Skipped(message="not today") if isinstance(new, Mapped) else None
+
+        with Flow("f") as flow:
+            out = inc.map([1, 2], task_args={"state_handlers": [veto]})
+            after = inc.map(out)
+        state = flow.run()
+        assert state.result[out] == Skipped(message="not today")
+        assert isinstance(state.result[after], Skipped)
+
+
 class TestEagerWalk:
     @pytest.mark.parametrize("name", sorted(FLOWS))
     @pytest.mark.parametrize("executor_class", [ThreadExecutor, EagerExecutor])
@@ -964,10 +1024,58 @@ class TestEagerWalk:
         assert state.is_successful()
         assert executor.resolved >= 1
 
-    def test_unequal_lengths_fail_the_same_way(self) -> None:
+    def test_unequal_lengths_map_like_zip_too(self) -> None:
         with Flow("f") as flow:
             out = add.map(inc.map([1, 2]), [1, 2, 3])
         state = flow.run(executor=EagerExecutor())
-        assert state.result[out].message.startswith(
-            "Mapped inputs of task 'add' have different lengths"
-        )
+        assert state.result[out].result == [3, 5]
+
+
+# -- the rules of prefectlite.engine.mapping, state by state ---------------------------------
+
+
+class TestMappingRules:
+    def test_element_of_a_cached_state_stays_cached(self) -> None:
+        element = mapping.element_state(Cached(result=[4, 5]), 1)
+        assert type(element) is Cached and element.result == 5
+
+    def test_element_keeps_the_result_class(self) -> None:
+        from prefectlite.engine.results import PrefectResult
+
+        upstream = Success(result=PrefectResult([1, 2]))
+        element = mapping.element_state(upstream, 0)
+        assert type(element._result) is PrefectResult and element.result == 1
+        assert upstream.result == [1, 2]  # the upstream state is not changed
+
+    def test_element_of_a_failed_state_has_no_result(self) -> None:
+        element = mapping.element_state(Failed(message="boom", result=ValueError()), 3)
+        assert type(element) is Failed and element.message == "boom"
+        assert element.result is None
+
+    def test_element_past_the_end_has_no_result(self) -> None:
+        assert mapping.element_state(Success(result=[1]), 4).result is None
+
+    def test_mappable_values(self) -> None:
+        assert all(map(mapping.mappable, ([], (), "ab", range(3), {"a": 1})))
+        assert not any(map(mapping.mappable, (None, 3, {1}, iter([1]))))
+
+    def test_flatten_state_of_nested_and_flat_values(self) -> None:
+        assert mapping.flatten_state(Success(result=[(1, 2), [3]])).result == [1, 2, 3]
+        flat = Success(result=[1, 2])
+        assert mapping.flatten_state(flat) is flat
+
+    def test_flattened_children(self, caplog: Any) -> None:
+        skipped, failed = Skipped(message="s"), Failed(message="f")
+        parent = Mapped(map_states=[Success(result=[1, 2]), skipped, failed,
+                                    Success(result=7), Success(result=[])])
+        elements = mapping.flattened_states(parent)
+        assert [e.result for e in elements[:2]] == [1, 2]
+        assert elements[2] is skipped and elements[3] is failed
+        assert elements[4].result == 7 and len(elements) == 5
+        assert "did not return an iterable" in caplog.text
+
+    def test_flattened_value_of_an_unmapped_edge(self) -> None:
+        parent = Mapped(map_states=[Success(result=[1]), Skipped(), Success(result=[2, 3])])
+        assert mapping.flattened_value(parent) == [1, None, 2, 3]
+        assert mapping.flattened_value(Success(result=[[1], [2]])) == [1, 2]
+        assert mapping.flattened_value(Success(result=None)) is None

@@ -18,6 +18,7 @@ import pytest
 
 from prefectlite import Flow, task
 from prefectlite.engine.results import (
+    ConstantResult,
     JournalResult,
     LocalResult,
     PrefectResult,
@@ -25,7 +26,12 @@ from prefectlite.engine.results import (
 )
 from prefectlite.engine.results.journal_result import journal_location
 from prefectlite.engine.results.local_result import checksum, write_atomic
-from prefectlite.engine.serializers import JSONSerializer, PickleSerializer, Serializer
+from prefectlite.engine.serializers import (
+    DateTimeSerializer,
+    JSONSerializer,
+    PickleSerializer,
+    Serializer,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -227,8 +233,21 @@ class TestPrefectResult:
         assert result.format(task_name="x").location == "3"
 
     def test_a_non_text_serializer_is_a_clear_error(self) -> None:
-        with pytest.raises(ValueError, match="keeps values as text"):
-            PrefectResult(serializer=PickleSerializer()).write(1)
+        with pytest.raises(TypeError, match="only supports JSONSerializer or DateTimeSerializer"):
+            PrefectResult(serializer=PickleSerializer())
+        result = PrefectResult()
+        with pytest.raises(TypeError, match="Use LocalResult"):
+            result.serializer = PickleSerializer()
+        assert isinstance(result.serializer, JSONSerializer)
+
+    def test_datetimes_with_the_datetime_serializer(self) -> None:
+        import pendulum
+
+        result = PrefectResult(serializer=DateTimeSerializer())
+        when = pendulum.datetime(2021, 7, 4, 9, tz="UTC")
+        written = result.write(when)
+        assert written.location == "2021-07-04T09:00:00Z"
+        assert result.read(written.location).value == when
 
     def test_non_json_values_fail(self) -> None:
         with pytest.raises(TypeError):
@@ -286,3 +305,30 @@ class TestStatesRememberTheirLocation:
         assert isinstance(state._result, LocalResult)
         assert state._result.location == "double-21.pkl"
         assert result.read(state._result.location).value == 42
+
+
+class TestConstantResult:
+    def test_reading_gives_back_the_same_result_whatever_the_location(self) -> None:
+        result = ConstantResult(value={"k": [1]})
+        assert result.read("ignored") is result and result.value == {"k": [1]}
+        assert ConstantResult().read("").value is None
+
+    def test_it_always_exists(self) -> None:
+        assert ConstantResult(value=0).exists("nowhere") is True
+
+    def test_writing_is_an_error(self) -> None:
+        with pytest.raises(ValueError, match="Cannot write values to `ConstantResult`"):
+            ConstantResult(value=1).write(1)
+
+    def test_a_serializer_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="Can't pass a serializer"):
+            ConstantResult(value=1, serializer=JSONSerializer())
+        with pytest.raises(TypeError, match="unexpected keyword arguments"):
+            ConstantResult(value=1, dir="x")  # type: ignore[call-arg]
+
+
+def test_local_result_in_the_home_directory_goes_to_its_results_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path))
+    assert LocalResult(dir=tmp_path).dir == str(tmp_path / "results")
+    assert LocalResult().dir == str(tmp_path / "results")
+    assert LocalResult(dir=tmp_path / "elsewhere").dir == str(tmp_path / "elsewhere")

@@ -14,8 +14,8 @@ import pytest
 
 from prefectlite import Flow, flatten, task, unmapped
 from prefectlite.core.task import Task
-from prefectlite.engine.state import Failed, Mapped, Skipped, State, Success
-from prefectlite.engine.walk import Walk, element_state, make_plan, map_width
+from prefectlite.engine.state import Failed, Mapped, Pending, Retrying, Skipped, Success
+from prefectlite.engine.walk import Walk, make_plan, map_width
 
 S = Success
 
@@ -325,18 +325,15 @@ class TestMapped:
 
 
 class TestMapWidth:
-    def test_unequal_lengths_fail_naming_the_inputs(self) -> None:
+    def test_unequal_lengths_map_like_zip(self) -> None:
         with Flow("unequal") as flow:
             a, b = numbers(2), numbers(3)
             s = add.map(x=a, y=b)
         walk = new_walk(flow)
         walk.start({a: S(result=[1, 2]), b: S(result=[1, 2, 3])})
-        width = map_width(walk, s)
-        assert isinstance(width, Failed)
-        assert width.message == ("Mapped inputs of task 'add' have different lengths "
-                                 "(x=2, y=3); all mapped inputs must have the same length.")
+        assert map_width(walk, s) == 2
 
-    def test_a_non_iterable_input_fails(self) -> None:
+    def test_a_non_indexable_input_fails_naming_it(self) -> None:
         with Flow("scalar") as flow:
             n = inc(1)
             m = inc.map(n)
@@ -344,16 +341,65 @@ class TestMapWidth:
         walk.start({n: S(result=5)})
         width = map_width(walk, m)
         assert isinstance(width, Failed)
-        assert "Cannot map task 'inc' over x: int 5 is not a sized iterable" in width.message
+        assert width.message == "At least one upstream state has an unmappable result."
+        assert isinstance(width.result, TypeError)
+        assert "Cannot map task 'inc' over x: int 5 is not a sized, indexable" in str(
+            width.result)
 
-    @pytest.mark.parametrize("state", [Failed(), Skipped()])
-    def test_an_unsuccessful_input_means_run_unmapped(self, state: State) -> None:
+    def test_a_set_is_not_mappable(self) -> None:
+        with Flow("set") as flow:
+            n = inc(1)
+            m = inc.map(n)
+        walk = new_walk(flow)
+        walk.start({n: S(result={1, 2})})
+        assert isinstance(map_width(walk, m), Failed)
+
+    def test_no_successful_mapped_input_fails(self) -> None:
         with Flow("bad input") as flow:
             n = numbers(2)
             m = inc.map(n)
         walk = new_walk(flow)
-        walk.start({n: state})
-        assert map_width(walk, m) == -1
+        walk.start({n: Failed()})
+        width = map_width(walk, m)
+        assert isinstance(width, Failed)
+        assert width.message == "No upstream states can be mapped over."
+
+    def test_a_skipped_input_skips_the_whole_task(self) -> None:
+        with Flow("skip") as flow:
+            n = numbers(2)
+            m = inc.map(n)
+        walk = new_walk(flow)
+        walk.start({n: Skipped()})
+        assert isinstance(map_width(walk, m), Skipped)
+
+    def test_a_skipped_child_of_an_unmapped_input_skips_the_whole_task(self) -> None:
+        with Flow("skip child") as flow:
+            first = inc.map(numbers(2))
+            n = numbers(2)
+            m = add.map(x=n, y=unmapped(first))
+        walk = new_walk(flow)
+        walk.start({n: S(result=[1, 2]), first: Mapped(map_states=[S(result=1), Skipped()])})
+        assert isinstance(map_width(walk, m), Skipped)
+
+    def test_an_unfinished_input_keeps_the_task_pending(self) -> None:
+        with Flow("pending") as flow:
+            n = numbers(2)
+            m = inc.map(n)
+        walk = new_walk(flow)
+        walk.start({n: S(result=[1])})
+        walk.states[n] = Retrying()
+        assert isinstance(map_width(walk, m), Pending)
+
+    def test_a_failed_input_beside_a_successful_one_is_mapped_too(self) -> None:
+        with Flow("half") as flow:
+            a, b = numbers(2), inc(0)
+            s = add.map(x=a, y=b)
+        walk = new_walk(flow)
+        walk.start({a: S(result=[1, 2]), b: Failed(result=ValueError("no"))})
+        assert map_width(walk, s) == 2
+        edge = next(e for e in walk.plan.in_edges[s] if e.key == "y")
+        child = walk.upstream_state(edge, 1)
+        assert isinstance(child, Failed) and child.result is None
 
     def test_flattened_width(self) -> None:
         with Flow("flat") as flow:
@@ -363,54 +409,20 @@ class TestMapWidth:
         walk.start({n: S(result=[[1, 2], [3]])})
         assert map_width(walk, m) == 3
 
-    def test_element_state(self) -> None:
-        assert element_state(S(result=[5, 6]), 1, False) == S(result=6)
-        assert element_state(S(result=[[5], [6, 7]]), 2, True) == S(result=7)
-
-
-class TestDefer:
-    def test_a_task_that_must_run_unmapped_waits_for_all_its_upstreams(self) -> None:
-        with Flow("defer") as flow:
-            a = inc.map(numbers(2))
-            bad = inc(0)
-            d = add.map(x=a, y=bad)
-        t = by_slug(flow)
-        nums = t["numbers-1"]
+    def test_a_flat_list_is_flattened_to_itself(self) -> None:
+        with Flow("flat") as flow:
+            n = numbers(2)
+            m = inc.map(flatten(n))
         walk = new_walk(flow)
-        walk.start({bad: Failed(), nums: S(result=[1, 2])})
-        assert walk.ready.pop() == (a, None)
-        walk.expand(a, 2)
-        assert walk.ready.pop() == (d, None)  # released at a's expansion (pipelined)
-        assert map_width(walk, d) == -1  # bad failed: d runs once, unmapped...
-        walk.defer(d)  # ...but only after a has finished
-        base = dict(
-            waiting={"numbers-1": 0, "inc-1": 0, "inc-2": 0, "add-1": 0},
-            children={"inc-1": [None, None]}, available={"inc-1": [False, False]},
-            child_wait={"inc-1": [0, 0]},
-        )
-        assert snapshot(walk) == expect(
-            walk, **base, ready=[("inc-1", 1), ("inc-1", 0)], deferred={"add-1"},
-            states={"inc-2": Failed(), "numbers-1": S(result=[1, 2])}, left={"inc-1": 2},
-        )
-        for i in (0, 1):
-            assert walk.ready.pop() == (a, i)
-            walk.finish_child(a, i, S(result=i))
-        assert snapshot(walk) == expect(
-            walk, **{**base, "children": {"inc-1": [S(result=0), S(result=1)]},
-                     "available": {"inc-1": [True, True]}},
-            ready=[("add-1", None)],
-            states={"inc-2": Failed(), "numbers-1": S(result=[1, 2]),
-                    "inc-1": Mapped(message="Mapped tasks finished.",
-                                    map_states=[S(result=0), S(result=1)])},
-            left={"inc-1": 0},
-        )
+        walk.start({n: S(result=[1, 2])})
+        assert map_width(walk, m) == 2
 
-    def test_defer_with_every_upstream_finished_queues_at_once(self) -> None:
-        with Flow("now") as flow:
+    def test_a_given_width_wins_once_upstreams_allow(self) -> None:
+        with Flow("rerun") as flow:
             n = numbers(2)
             m = inc.map(n)
         walk = new_walk(flow)
-        walk.start({n: Failed()})
-        walk.ready.pop()
-        walk.defer(m)
-        assert walk.ready == [(m, None)] and walk.deferred == set()
+        walk.start({n: S()})  # the state is known, its data is not
+        assert map_width(walk, m, given=3) == 3
+        edge = walk.plan.in_edges[m][0]
+        assert walk.upstream_state(edge, 2) == S()

@@ -152,7 +152,7 @@ class TestIntervalClock:
     def test_interval_must_be_positive(self, interval: timedelta) -> None:
         with pytest.raises(ValueError, match=re.escape(repr(interval))) as info:
             IntervalClock(interval)
-        assert "greater than zero" in str(info.value)
+        assert "greater than 0" in str(info.value)
         assert "timedelta(hours=1)" in str(info.value)
 
     def test_interval_must_be_a_timedelta(self) -> None:

@@ -150,3 +150,18 @@ class TestCalendarPredicates:
     def test_month_start_and_end(self, dt: datetime, start: bool, end: bool) -> None:
         assert filters.is_month_start(dt) is start
         assert filters.is_month_end(dt) is end
+
+
+@pytest.mark.parametrize("keep", [
+    filters.on_datetime(datetime(2024, 1, 1, 9)),
+    filters.between_datetimes(datetime(2024, 1, 1), datetime(2024, 1, 2)),
+    filters.on_date(1, 1),
+    filters.between_dates(12, 31, 1, 2),
+    filters.at_time(time(9)),
+    filters.between_times(time(8), time(10)),
+    filters.is_day_of_week(0),
+    filters.is_weekday,
+    filters.is_month_start,
+])
+def test_every_filter_takes_its_candidate_as_dt(keep) -> None:
+    assert keep(dt=datetime(2024, 1, 1, 9)) is True

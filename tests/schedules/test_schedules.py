@@ -49,7 +49,10 @@ class TestConstruction:
             Schedule(clocks=hourly())  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="must be Clock objects"):
             Schedule(clocks=[JAN1])  # type: ignore[list-item]
-        assert Schedule(clocks=[]).next(3) == []  # allowed, as in Prefect 1
+
+    def test_a_schedule_without_clocks_never_fires(self) -> None:
+        empty = Schedule(clocks=[])
+        assert empty.next(5) == [] and empty.start_date is None and empty.end_date is None
 
     def test_filters_must_be_callable(self) -> None:
         with pytest.raises(TypeError, match="or_filters must be callables"):
@@ -214,7 +217,7 @@ class TestShortcuts:
     def test_interval_schedule_needs_an_interval(self) -> None:
         with pytest.raises(TypeError, match="needs an interval"):
             IntervalSchedule(start_date=JAN1)
-        with pytest.raises(ValueError, match="greater than zero"):
+        with pytest.raises(ValueError, match="greater than 0"):
             IntervalSchedule(interval=timedelta(0))
 
     def test_cron_schedule(self) -> None:

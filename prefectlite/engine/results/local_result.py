@@ -104,8 +104,9 @@ class LocalResult(Result):
     value
         The value held (usually set by :meth:`write` or :meth:`read`).
     dir
-        The directory of the files (default ``$PREFECTLITE_HOME/results``). Nothing is
-        created until something is written.
+        The directory of the files (default ``$PREFECTLITE_HOME/results``; the home directory
+        itself also means its ``results`` folder). Nothing is created until something is
+        written.
     validate_dir
         Make ``dir`` absolute (``~`` expanded), so that the result means the same place when
         a worker with another working directory uses it.
@@ -140,6 +141,8 @@ class LocalResult(Result):
     ) -> None:
         super().__init__(value, location, serializer or PickleSerializer())
         directory = settings.results_dir() if dir is None else Path(dir)
+        if directory.expanduser().absolute() == settings.home():  # as Prefect 1: never the
+            directory = settings.results_dir()  # home itself, where the journal lives
         if validate_dir:
             directory = directory.expanduser().absolute()
         self.dir = str(directory)

@@ -11,9 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from prefectlite.engine.result.base import Result
-from prefectlite.engine.serializers import JSONSerializer, Serializer
+from prefectlite.engine.serializers import DateTimeSerializer, JSONSerializer, Serializer
 
 __all__ = ["PrefectResult"]
+
+_SERIALIZER_SLOT = Result.serializer  # the base class's storage behind the property below
 
 
 class PrefectResult(Result):
@@ -34,7 +36,22 @@ class PrefectResult(Result):
         self, value: Any = None, location: str | None = None,
         serializer: Serializer | None = None,
     ) -> None:
-        super().__init__(value, location, serializer or JSONSerializer())
+        super().__init__(value, location, JSONSerializer() if serializer is None else serializer)
+
+    @property  # type: ignore[override]
+    def serializer(self) -> Serializer:
+        """The serializer: a ``JSONSerializer`` or ``DateTimeSerializer`` (values are text)."""
+        return _SERIALIZER_SLOT.__get__(self)  # type: ignore[no-any-return]
+
+    @serializer.setter
+    def serializer(self, value: Serializer) -> None:
+        if not isinstance(value, (JSONSerializer, DateTimeSerializer)):
+            raise TypeError(
+                f"PrefectResult only supports JSONSerializer or DateTimeSerializer, got "
+                f"{value!r}: its location is the serialized value as text. Use LocalResult "
+                "for other serializers."
+            )
+        _SERIALIZER_SLOT.__set__(self, value)
 
     def format(self, **kwargs: Any) -> PrefectResult:
         """Return a copy: the location is the data, there is no template to render."""
