@@ -15,14 +15,35 @@ from __future__ import annotations
 from typing import Any
 
 
-class EdgeAnnotation:
-    """Base of the edge markers: the wrapped ``task`` (or value) and the flags it sets."""
+class _Annotations:
+    """``marker.annotations``: the merged flags of a marker; on the class, its own flags."""
 
-    __slots__ = ("task",)
-    annotations: dict[str, bool] = {}
+    def __get__(self, instance: Any, owner: type | None = None) -> dict[str, bool]:
+        if instance is None:
+            return dict(owner.flags) if owner is not None else {}  # type: ignore[attr-defined]
+        return instance._flags  # type: ignore[no-any-return]
+
+
+class EdgeAnnotation:
+    """Base of the edge markers: the wrapped ``task`` (or value) and the flags it sets.
+
+    A marker wrapping another takes over its flags (the inner one's win where both set one)
+    and its value, so ``mapped(flatten(t)).annotations`` is
+    ``{"mapped": True, "flattened": True}`` and its ``task`` is ``t``.
+    """
+
+    __slots__ = ("task", "_flags", "_given")
+    flags: dict[str, bool] = {}  # what this kind of marker sets
+    annotations = _Annotations()
 
     def __init__(self, task: Any) -> None:
+        flags = dict(self.flags)
+        self._given = task  # (for repr)
+        if isinstance(task, EdgeAnnotation):
+            flags.update(task._flags)
+            task = task.task
         self.task = task
+        self._flags = flags
 
     @property
     def value(self) -> Any:
@@ -30,28 +51,28 @@ class EdgeAnnotation:
         return self.task
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.task!r})"
+        return f"{type(self).__name__}({self._given!r})"
 
 
 class mapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Map over this argument even in a plain (not ``.map``) call."""
 
     __slots__ = ()
-    annotations = {"mapped": True}
+    flags = {"mapped": True}
 
 
 class unmapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Pass this argument whole to every mapped child instead of mapping over it."""
 
     __slots__ = ()
-    annotations = {"mapped": False}
+    flags = {"mapped": False}
 
 
 class flatten(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Concatenate this argument (a list of iterables) into one list before using it."""
 
     __slots__ = ()
-    annotations = {"flattened": True}
+    flags = {"flattened": True}
 
 
 def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
@@ -68,8 +89,5 @@ def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
     """
     if not isinstance(value, EdgeAnnotation):  # the common case: no dict per call
         return value, mapped, False
-    flags: dict[str, bool] = {}
-    while isinstance(value, EdgeAnnotation):
-        flags.update(value.annotations)  # inner markers come later and win
-        value = value.task
-    return value, flags.get("mapped", mapped), flags.get("flattened", False)
+    flags = value._flags  # (nested markers were merged when made)
+    return value.task, flags.get("mapped", mapped), flags.get("flattened", False)

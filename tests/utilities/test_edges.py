@@ -67,3 +67,11 @@ def test_imported_from_the_top_level_package() -> None:
 
     assert prefectlite.unmapped is edges.unmapped
     assert prefectlite.mapped is edges.mapped and prefectlite.flatten is edges.flatten
+
+
+def test_nested_markers_merge_their_flags() -> None:
+    t = Task(name="t")
+    both = mapped(flatten(t))
+    assert both.annotations == {"mapped": True, "flattened": True} and both.task is t
+    assert unmapped(mapped(t)).annotations == {"mapped": True}  # the inner one wins
+    assert mapped.annotations == {"mapped": True} and both.value is t
