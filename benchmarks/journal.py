@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 
 from prefectlite import Flow, task
 from prefectlite.engine.results import LocalResult, PrefectResult
+from prefectlite.utilities.configuration import set_temporary_config
 
 
 def inc_fn(x):
@@ -51,9 +51,9 @@ def fan(n: int, result=None, checkpoint=None) -> Flow:
 
 
 def timed(build, base: Path, **run_kwargs) -> float:
-    """Build the flow in a fresh PREFECTLITE_HOME (results follow it), then time one run."""
-    with tempfile.TemporaryDirectory(dir=base) as home:
-        os.environ["PREFECTLITE_HOME"] = home
+    """Build the flow in a fresh home directory (results follow it), then time one run."""
+    with tempfile.TemporaryDirectory(dir=base) as home, \
+            set_temporary_config({"home_dir": home}):
         flow = build()
         start = time.perf_counter()
         state = flow.run(**run_kwargs)

@@ -20,6 +20,7 @@ import tempfile
 
 from prefectlite import Flow, Parameter, task
 from prefectlite.engine.journal import RunStore
+from prefectlite.utilities.configuration import set_temporary_config
 
 WORK: collections.Counter[str] = collections.Counter()  # what actually ran, per task
 
@@ -78,6 +79,6 @@ if __name__ == "__main__":
     if "PREFECTLITE_HOME" in os.environ:
         main()
     else:  # leave nothing behind
-        with tempfile.TemporaryDirectory(prefix="prefectlite-example-") as home:
-            os.environ["PREFECTLITE_HOME"] = home
+        with tempfile.TemporaryDirectory(prefix="prefectlite-example-") as home, \
+                set_temporary_config({"home_dir": home}):
             main()

@@ -38,16 +38,8 @@ __all__ = [
     "allow_failure", "flow", "get_run_logger", "quote",
 ]
 
-# Subpackages and modules loaded when first reached as an attribute of the package.
-_LAZY = frozenset({
-    "configuration", "core", "engine", "eager", "exceptions", "executors", "flows", "futures",
-    "schedules", "settings", "states", "task_runners", "tasks", "triggers", "utilities",
-})
-
-
 def __getattr__(name: str) -> _Any:
-    if name in _LAZY:
-        import importlib
+    # a subpackage or module not imported yet is imported when first reached as an attribute
+    from prefectlite.utilities.lazy import import_submodule
 
-        return importlib.import_module(f"prefectlite.{name}")
-    raise AttributeError(f"module 'prefectlite' has no attribute {name!r}")
+    return import_submodule(__name__, name)

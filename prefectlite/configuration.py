@@ -344,9 +344,28 @@ def load_default_config() -> Config:
         defaults = merge_dicts(defaults, load_toml(user))
         if overrides:  # PREFECTLITE_HOME still beats the file, as any environment variable does
             defaults = merge_dicts(defaults, overrides)
+    _check_known_keys(defaults, _env_overrides(ENV_VAR_PREFIX))
     config = interpolate_config(defaults, env_var_prefix=ENV_VAR_PREFIX)
     validate_config(config)
     return process_task_defaults(config)
+
+
+def _check_known_keys(known: Mapping[str, Any], overrides: Mapping[CompoundKey, Any]) -> None:
+    """A ``PREFECTLITE__...`` variable inside one of prefectlite's own sections (all but
+    ``context``) must name a key that exists: a misspelt name would otherwise do nothing.
+    New top-level keys and sections, and keys in ``[context]``, are free."""
+    flat = dict_to_flatdict(known)
+    sections = {key[0] for key in flat if len(key) > 1} - {"context"}
+    for key in overrides:
+        if len(key) < 2 or key[0] not in sections or key in flat:
+            continue
+        prefix = CompoundKey(key[:-1])
+        siblings = sorted(".".join(map(str, k)) for k in flat if k[:len(prefix)] == prefix)
+        name = f"{ENV_VAR_PREFIX}__{'__'.join(map(str, key)).upper()}"
+        raise ConfigurationError(
+            f"The environment variable {name} sets {'.'.join(map(str, key))}, which is not a "
+            f"configuration key ({', '.join(siblings) or 'no keys there'} are). Check the "
+            "spelling, or add the key to your config.toml first if it is one of your own.")
 
 
 config: Config = load_default_config()

@@ -1,6 +1,11 @@
-"""Errors prefectlite raises for mistakes in the way a flow is built or run.
+"""Exceptions: Prefect 1.4's signal bases, and the errors prefectlite raises for mistakes.
 
-Each user mistake has its own class. Each class also subclasses the built-in exception
+:class:`PrefectSignal` (and so every signal of :mod:`prefectlite.engine.signals`) and
+:class:`TaskTimeoutSignal` derive from ``BaseException``, as in Prefect 1.4: an ordinary
+``except Exception:`` in a task does not swallow them.
+
+:class:`PrefectException` is the base of the ordinary errors. Each user mistake has its own
+class. Each class also subclasses the built-in exception
 Prefect 1 raised in the same situation (``ValueError`` or ``TypeError``), so that an
 ``except ValueError:`` written against Prefect 1 keeps catching it. Every message names the
 task, parameter or flow involved and says how to fix the problem.
@@ -11,11 +16,49 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from prefectlite.engine.signals import PrefectSignal
+__all__ = [
+    "CycleError", "DuplicateArgumentError", "DuplicateSlugError", "FlowContextError",
+    "NotATaskError", "ParameterError", "PrefectException",
+    "PrefectSignal", "PrefectliteError", "TaskDefinitionError", "TaskNotInFlowError",
+    "TaskTimeoutSignal",
+]
 
 
-class PrefectliteError(Exception):
-    """Base class of every error prefectlite raises on purpose."""
+class PrefectSignal(BaseException):
+    """Base of the signals, which ordinary error handling (``except Exception``) lets pass.
+
+    Examples
+    --------
+    >>> isinstance(PrefectSignal("stop"), Exception), str(PrefectSignal("stop"))
+    (False, 'stop')
+    """
+
+    def __init__(self, message: Any = "") -> None:
+        super().__init__(message)
+
+
+class TaskTimeoutSignal(PrefectSignal):
+    """A function or task run reached its timeout (see :mod:`prefectlite.utilities.executors`).
+
+    A task whose run raises it ends ``TimedOut``, holding the signal as its result.
+    """
+
+    def __init__(self, message: Any = "") -> None:
+        super().__init__(message)
+
+
+class PrefectException(Exception):
+    """Base of the (ordinary) exceptions of Prefect 1.4's API."""
+
+    def __init__(self, message: Any = "") -> None:
+        super().__init__(message)
+
+
+class PrefectliteError(PrefectException):
+    """Base class of every error prefectlite raises on purpose for a user's mistake."""
+
+    def __init__(self, *args: Any) -> None:
+        Exception.__init__(self, *args)
 
 
 class FlowContextError(PrefectliteError, ValueError):
@@ -52,11 +95,3 @@ class CycleError(PrefectliteError, ValueError):
 
 class ParameterError(PrefectliteError, ValueError):
     """Flow parameters given to a run do not match the flow's Parameters."""
-
-
-class TaskTimeoutSignal(PrefectSignal):
-    """A function or task run reached its timeout (see :mod:`prefectlite.utilities.executors`).
-
-    A task whose run raises it ends ``TimedOut``. Like every ``PrefectSignal`` it is a
-    ``BaseException``, so ``except Exception`` in user code does not swallow it.
-    """

@@ -2,8 +2,9 @@
 
 A trigger is a pure function ``trigger(upstream_states: dict[Edge, State]) -> bool``. It
 returns ``True`` when the task may run; otherwise it raises a signal, usually
-:class:`~prefectlite.engine.signals.TRIGGERFAIL`, whose message names the trigger and counts
-the upstream states by class. Triggers only read ``upstream_states.values()``.
+:class:`~prefectlite.engine.signals.TRIGGERFAIL`, with Prefect 1.4's message (such as
+``Trigger was "all_successful" but some of the upstream tasks failed.``). Triggers only read
+``upstream_states.values()``.
 
 ==========================  ===========================================  ====================
 trigger                     runs when                                    otherwise raises
@@ -28,20 +29,20 @@ Counting follows Prefect 1.4:
   nothing. Each state *object* counts once, so a task that feeds several arguments of the
   same downstream task is one upstream, not several.
 * With no upstream states at all, every trigger returns ``True`` except ``manual_only``,
-  which still pauses (that is how a root task waits for approval). Prefect 1.4 skips a task
-  whose trigger is ``not_all_skipped`` and that has no upstream; prefectlite runs it.
+  which still pauses (that is how a root task waits for approval), and ``not_all_skipped``,
+  which skips the task (none of its zero upstreams ran, so "all were skipped").
 * ``some_*`` bounds are absolute counts, or fractions of the upstream count when below 1
   (``at_least=0.5`` of 3 upstreams means at least 1.5, i.e. 2).
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, NoReturn
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from prefectlite.engine import signals
 from prefectlite.engine.state import Mapped, State
+from prefectlite.utilities.context import context
 
 __all__ = [
     "all_failed", "all_finished", "all_successful", "always_run", "any_failed",
@@ -73,30 +74,10 @@ def _flatten(upstream_states: UpstreamStates) -> list[State]:
     return states
 
 
-def _summary(states: Iterable[State]) -> str:
-    """Count states by class name, in order of first appearance.
-
-    Examples
-    --------
-    >>> from prefectlite.engine.state import Failed, Success
-    >>> _summary([Success(), Failed(), Success()]), _summary([])
-    ('2 Success, 1 Failed', 'none')
-    """
-    counts: dict[str, int] = {}
-    for state in states:
-        name = type(state).__name__
-        counts[name] = counts.get(name, 0) + 1
-    return ", ".join(f"{n} {name}" for name, n in counts.items()) or "none"
-
-
-def _fail(trigger: str, problem: str, states: list[State]) -> NoReturn:
-    raise signals.TRIGGERFAIL(
-        f'Trigger was "{trigger}" but {problem}. Upstream states: {_summary(states)}.'
-    )
-
-
 def all_successful(upstream_states: UpstreamStates) -> bool:
     """Run if every upstream state is successful (the default trigger).
+
+    ``Skipped`` counts as a success, ``TriggerFailed`` as a failure.
 
     Examples
     --------
@@ -104,36 +85,39 @@ def all_successful(upstream_states: UpstreamStates) -> bool:
     >>> all_successful({"a": Success(), "b": Skipped()})
     True
     """
-    states = _flatten(upstream_states)
-    bad = sum(1 for state in states if not state.is_successful())
-    if bad:
-        _fail("all_successful", f"{bad} of {len(states)} upstream states are not successful",
-              states)
+    if not all(state.is_successful() for state in _flatten(upstream_states)):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "all_successful" but some of the upstream tasks failed.'
+        )
     return True
 
 
 def all_failed(upstream_states: UpstreamStates) -> bool:
     """Run if every upstream state failed (useful for clean-up or alerting tasks)."""
-    states = _flatten(upstream_states)
-    bad = sum(1 for state in states if not state.is_failed())
-    if bad:
-        _fail("all_failed", f"{bad} of {len(states)} upstream states did not fail", states)
+    if not all(state.is_failed() for state in _flatten(upstream_states)):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "all_failed" but some of the upstream tasks succeeded.'
+        )
     return True
 
 
 def any_successful(upstream_states: UpstreamStates) -> bool:
     """Run if at least one upstream state is successful (or there are no upstreams)."""
-    states = _flatten(upstream_states)
-    if upstream_states and not any(state.is_successful() for state in states):
-        _fail("any_successful", f"none of the {len(states)} upstream states succeeded", states)
+    if upstream_states and not any(
+        state.is_successful() for state in _flatten(upstream_states)
+    ):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "any_successful" but none of the upstream tasks succeeded.'
+        )
     return True
 
 
 def any_failed(upstream_states: UpstreamStates) -> bool:
     """Run if at least one upstream state failed (or there are no upstreams)."""
-    states = _flatten(upstream_states)
-    if upstream_states and not any(state.is_failed() for state in states):
-        _fail("any_failed", f"none of the {len(states)} upstream states failed", states)
+    if upstream_states and not any(state.is_failed() for state in _flatten(upstream_states)):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "any_failed" but none of the upstream tasks failed.'
+        )
     return True
 
 
@@ -146,28 +130,14 @@ def all_finished(upstream_states: UpstreamStates) -> bool:
     >>> all_finished({"a": Success(), "b": Failed()})
     True
     """
-    states = _flatten(upstream_states)
-    bad = sum(1 for state in states if not state.is_finished())
-    if bad:
-        _fail("all_finished", f"{bad} of {len(states)} upstream states are not finished",
-              states)
+    if not all(state.is_finished() for state in _flatten(upstream_states)):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "all_finished" but some of the upstream tasks were not finished.'
+        )
     return True
 
 
 always_run = all_finished
-
-
-def _resume_requested() -> bool:
-    """Whether the current context holds a truthy ``resume`` (False if there is no context)."""
-    for module_name in ("prefectlite.utilities.context", "prefectlite.context"):
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError:
-            continue
-        context = getattr(module, "context", None)
-        if context is not None:
-            return bool(context.get("resume"))
-    return False
 
 
 def manual_only(upstream_states: UpstreamStates) -> bool:
@@ -178,11 +148,11 @@ def manual_only(upstream_states: UpstreamStates) -> bool:
     Raises
     ------
     PAUSE
-        Whenever ``resume`` is not set, even with no upstream states.
+        Whenever the context holds no truthy ``resume``, even with no upstream states.
     """
-    if _resume_requested():
+    if context.get("resume"):
         return True
-    raise signals.PAUSE('Trigger function is "manual_only"; the task waits to be resumed.')
+    raise signals.PAUSE('Trigger function is "manual_only"')
 
 
 def not_all_skipped(upstream_states: UpstreamStates) -> bool:
@@ -191,19 +161,18 @@ def not_all_skipped(upstream_states: UpstreamStates) -> bool:
     Raises
     ------
     SKIP
-        If every upstream state was skipped (the task is skipped too, with result ``None``).
+        If every upstream state was skipped, or there is none (the task is skipped too,
+        with result ``None``).
     TRIGGERFAIL
         If some upstream state is not successful.
     """
-    if not upstream_states:
-        return True
     states = _flatten(upstream_states)
     if all(state.is_skipped() for state in states):
         raise signals.SKIP("All upstreams were skipped", result=None)
-    bad = sum(1 for state in states if not state.is_successful())
-    if bad:
-        _fail("not_all_skipped",
-              f"{bad} of {len(states)} upstream states are not successful", states)
+    if not all(state.is_successful() for state in states):
+        raise signals.TRIGGERFAIL(
+            'Trigger was "not_all_skipped" but some of the upstream tasks failed.'
+        )
     return True
 
 
@@ -226,13 +195,22 @@ class _CountingTrigger:
     __slots__ = ("at_least", "at_most", "kind")
 
     def __init__(self, kind: str, at_least: float | None, at_most: float | None) -> None:
-        for name, limit in (("at_least", at_least), ("at_most", at_most)):
-            if limit is not None and limit < 0:
-                raise ValueError(
-                    f"some_{kind}({name}={limit!r}): bounds must be counts >= 1 or "
-                    "fractions between 0 and 1."
-                )
         self.kind, self.at_least, self.at_most = kind, at_least, at_most
+        for name, limit in (("at_least", at_least), ("at_most", at_most)):
+            if isinstance(limit, int | float) and limit < 0:
+                raise ValueError(
+                    f"{self!r}: {name} must be a count >= 1 or a fraction between 0 and 1."
+                )
+
+    def _check_types(self) -> None:
+        """Bounds that are not numbers fail when the trigger runs (Prefect 1.4 accepts them
+        when the trigger is made)."""
+        for name, limit in (("at_least", self.at_least), ("at_most", self.at_most)):
+            if limit is not None and not isinstance(limit, int | float):
+                raise TypeError(
+                    f"{self!r}: {name} must be a number (a count >= 1 or a fraction between "
+                    f"0 and 1), not {type(limit).__name__}."
+                )
 
     @property
     def __name__(self) -> str:
@@ -244,15 +222,16 @@ class _CountingTrigger:
     def __call__(self, upstream_states: UpstreamStates) -> bool:
         if not upstream_states:
             return True
+        self._check_types()
         states = _flatten(upstream_states)
         test = State.is_successful if self.kind == "successful" else State.is_failed
         count, total = sum(1 for state in states if test(state)), len(states)
         low = _threshold(self.at_least, total, 0)
         high = _threshold(self.at_most, total, total)
         if not low <= count <= high:
-            verb = "succeeded" if self.kind == "successful" else "failed"
-            _fail(repr(self), f"{count} of {total} upstream states {verb}, outside the "
-                  f"required range {low:g} to {high:g}", states)
+            raise signals.TRIGGERFAIL(
+                f'Trigger was "some_{self.kind}" but thresholds were not met.'
+            )
         return True
 
 

@@ -252,3 +252,27 @@ class TestTaskDefaults:
         with (set_temporary_config({"tasks.defaults.max_retries": 1}),
               pytest.raises(ValueError, match="max_retries=1 needs a retry_delay")):
             Task()
+
+
+class TestEnvironmentKeysOfTheDefaultConfig:
+    def test_a_misspelt_key_in_a_known_section_is_named(
+            self, config_env: Callable[..., None]) -> None:
+        with pytest.raises(ConfigurationError, match=(
+                r"PREFECTLITE__FLOWS__CHECKPOINTNG sets flows.checkpointng, which is not a "
+                r"configuration key \(flows.checkpointing, .*flows.run_on_schedule are\)")):
+            config_env("PREFECTLITE__FLOWS__CHECKPOINTNG", "true")
+
+    def test_own_sections_context_keys_and_top_level_keys_are_free(
+            self, config_env: Callable[..., None]) -> None:
+        config_env("PREFECTLITE__MYAPP__REGION", "eu")
+        config_env("PREFECTLITE__CONTEXT__TEAM", "data")
+        config_env("PREFECTLITE__SOMETHING", "1")
+        assert prefectlite.config.myapp.region == "eu"
+        assert prefectlite.config.context.team == "data" and prefectlite.config.something == 1
+
+    def test_a_key_added_by_the_user_file_may_be_set(
+            self, config_env: Callable[..., None], tmp_path: Path) -> None:
+        write(tmp_path / "config.toml", "[logging]\nmy_flag = false\n")
+        config_env("PREFECTLITE_HOME", str(tmp_path))
+        config_env("PREFECTLITE__LOGGING__MY_FLAG", "true")
+        assert prefectlite.config.logging.my_flag is True

@@ -196,7 +196,8 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
     sequential = getattr(executor, "max_in_flight", None) == 1
     recorder = make_progress(display.progress and not display.quiet, display.live, sequential)
     run_kwargs: dict[str, Any] = {"parameters": values, "executor": executor,
-                                  "context": context, "observers": [recorder]}
+                                  "context": context, "observers": [recorder],
+                                  "return_tasks": flow.tasks, "wait_for_retries": True}
     try:
         run_kwargs = _persistence(flow, run_kwargs, display.journal, resume)
         recorder.given = set(run_kwargs.get("task_states") or ())

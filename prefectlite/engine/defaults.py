@@ -20,11 +20,12 @@ def _configured(section: str, fallback: str) -> type:
     if not isinstance(value, str):
         return value  # type: ignore[no-any-return]
     try:
-        return _import_path(value)
+        found: type = _import_path(value)
     except (ImportError, AttributeError, ValueError) as exc:
         warnings.warn(f"Could not import {value} (engine.{section}.default_class: {exc}); "
                       f"using {fallback} instead.", UserWarning, stacklevel=3)
-        return _import_path(fallback)
+        found = _import_path(fallback)
+    return found
 
 
 def _import_path(path: str) -> Any:

@@ -79,7 +79,7 @@ def element_state(state: State, index: int) -> State:
             pass
     if state._result is NoResult:  # e.g. a rerun that has the state but not the data
         return state.copy()
-    return state.copy(result=None)
+    return state.copy(result=Result(None))  # data that is None (result=None means none)
 
 
 def _flattenable(value: Any) -> bool:

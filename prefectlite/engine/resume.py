@@ -157,7 +157,8 @@ class _Restorer:
         if done == 0 and width:
             return
         mapped = Mapped(message="Mapped tasks finished." if done == width else
-                        f"{done} of {width} mapped tasks restored.", map_states=children)
+                        f"{done} of {width} mapped tasks restored.", map_states=children,
+                        result=[child.result for child in children])
         self.out.task_states[task] = mapped
         if done == width:
             self.scratch.states[task] = mapped
@@ -267,9 +268,10 @@ def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
         kids = sorted(i for i in found if i is not None)
         if kids:
             width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
+            kids_states = [make(found[i]) if i in found else Pending() for i in range(width)]
             states[task] = Mapped(message=found[None].message if None in found else None,
-                                  map_states=[make(found[i]) if i in found else Pending()
-                                              for i in range(width)])
+                                  map_states=kids_states,
+                                  result=[child.result for child in kids_states])
         elif None in found:
             states[task] = make(found[None])
         else:

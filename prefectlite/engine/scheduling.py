@@ -48,7 +48,7 @@ def run_on_schedule(flow: Flow, runner: FlowRunner, run_kwargs: dict[str, Any]) 
             params = {**(run_kwargs.get("parameters") or {}), **(event.parameter_defaults or {})}
             ctx = {**(run_kwargs.get("context") or {}), "scheduled_start_time": event.start_time}
             last = runner.run(**{**run_kwargs, "parameters": params, "context": ctx})
-            if last.is_cancelled():  # Ctrl-C inside the run: stop after it
+            if isinstance(last, Cancelled):  # Ctrl-C inside the run: stop after it
                 return last
             after = event.start_time
     except KeyboardInterrupt:

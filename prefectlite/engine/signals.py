@@ -15,7 +15,8 @@ signal              state                 typical use
 ``LOOP``            ``Looped``            run again with ``result=`` as the loop value
 ==================  ====================  ===============================================
 
-As in Prefect 1.4, signals derive from :class:`PrefectSignal`, a ``BaseException``: an
+As in Prefect 1.4, signals derive from :class:`~prefectlite.exceptions.PrefectSignal`, a
+``BaseException`` (also importable from here): an
 ``except Exception:`` block in user code does not swallow a ``raise SKIP(...)``. The task
 runner catches :class:`PrefectStateSignal` explicitly.
 
@@ -33,18 +34,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from prefectlite.engine import state as _state
+from prefectlite.exceptions import PrefectSignal
 
 __all__ = [
     "ENDRUN", "FAIL", "LOOP", "PAUSE", "RETRY", "SKIP", "SUCCESS", "TRIGGERFAIL",
     "VALIDATIONFAIL", "PrefectSignal", "PrefectStateSignal", "signal_from_state",
 ]
-
-
-class PrefectSignal(BaseException):
-    """Base of the signal-like exceptions that ordinary error handling must not catch."""
-
-    def __init__(self, message: Any = "") -> None:
-        super().__init__(message)
 
 
 class ENDRUN(PrefectSignal):
@@ -191,6 +186,6 @@ def signal_from_state(state: _state.State) -> type[PrefectStateSignal]:
     except KeyError:
         names = ", ".join(sorted(cls.__name__ for cls in signals))
         raise ValueError(
-            f"No signal matches the state {state!r}: signals exist only for the state "
-            f"classes {names}."
+            f"No signal matches the provided state: {state} (signals exist for the state "
+            f"classes {names})"
         ) from None

@@ -48,6 +48,8 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
 from prefectlite.engine import checkpoint, mapping, signals
+from prefectlite.engine.result.base import NoResult
+from prefectlite.engine.runner import ENDRUN, Runner
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -57,6 +59,7 @@ from prefectlite.engine.state import (
     Resume,
     Retrying,
     Running,
+    Scheduled,
     Skipped,
     State,
     Success,
@@ -67,6 +70,7 @@ from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.executors import call_in_thread_with_timeout
 
+__all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "run_task", "run_task_with_runner"]
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
 UPSTREAM_SKIPPED = ("Upstream task was skipped; set skip_on_upstream_skip=False on this task to "
@@ -87,8 +91,11 @@ def run_task(
     ``upstream_states`` maps each incoming edge to the upstream ``State`` (a list of child
     states stands for a mapped upstream). ``context`` becomes ``prefectlite.context``.
     """
-    if isinstance(state, Resume):  # a resumed task passes manual_only (see triggers)
-        context = {**context, "resume": True}
+    if state is not None:
+        if _not_runnable(state):  # finished, running, or not yet due: kept as it is
+            return state
+        if isinstance(state, Resume):  # a resumed task passes manual_only (see triggers)
+            context = {**context, "resume": True}
     token = _context.install(context)
     try:
         if any(type(s) is list for s in upstream_states.values()):
@@ -110,7 +117,7 @@ def run_task(
             return _finish(task, state, new, context)
         started = time.time() if "_persist" in context else None
         running: State | None = None
-        if task.state_handlers:  # states only handlers would see are not even built
+        if task.state_handlers or "_runner" in context:  # else the state is not even built
             running = _transition(task, state or Pending(), Running(message="Starting task run."))
             if not isinstance(running, Running):  # a handler decided otherwise
                 return _finish(task, state, running, context)
@@ -129,9 +136,45 @@ def run_task(
         _context.restore(token)
 
 
+def _not_runnable(state: State) -> bool:
+    """Prefect 1's readiness checks on a given state: a finished (not cached, not mapped)
+    or running task is not run again; a ``Paused`` one, or one ``Scheduled`` without a start
+    time or for later, waits."""
+    if state.is_pending():
+        if not isinstance(state, Scheduled) or isinstance(state, Resume):
+            return False
+        start = state.start_time
+        return start is None or start > datetime.datetime.now(_UTC)
+    if state.is_running():
+        return True
+    return state.is_finished() and not state.is_cached() and not state.is_mapped()
+
+
+def run_task_with_runner(
+    runner_cls: type[TaskRunner] | None, handlers: list[Callable[..., Any]], task: Task,
+    upstream_states: dict[Edge, Any], constants: dict[str, Any], context: dict[str, Any],
+    state: State | None = None,
+) -> State:
+    """Run one task through ``runner_cls(task, state_handlers=handlers).run(...)`` (a
+    :class:`TaskRunner` by default): how ``FlowRunner(task_runner_cls=...)`` and
+    ``FlowRunner.run(task_runner_state_handlers=...)`` reach each task."""
+    runner = (runner_cls or TaskRunner)(task, state_handlers=handlers)
+    return runner.run(state=state, upstream_states=upstream_states, context=context,
+                      inputs=constants)
+
+
+def fill_mapped_result(state: State) -> State:
+    """Give a ``Mapped`` state made without a result its children's results (in place, as
+    Prefect 1's flow runner does before handing such a state downstream); return it."""
+    if isinstance(state, Mapped) and state._result is NoResult and state.map_states:
+        state.result = [getattr(child, "result", None) for child in state.map_states]
+    return state
+
+
 def _as_state(value: Any) -> State:
     if isinstance(value, list):  # children of a mapped upstream, resolved by an executor
-        return Mapped(message="Mapped tasks finished.", map_states=value)
+        return Mapped(message="Mapped tasks finished.", map_states=value,
+                      result=[child.result for child in value])
     return value  # type: ignore[no-any-return]
 
 
@@ -167,6 +210,8 @@ def _check_trigger(task: Task, upstream_states: dict[Edge, State]) -> State | No
     except signals.PrefectStateSignal as sig:
         return sig.state
     except Exception as exc:
+        if _context.context.get("raise_on_exception"):
+            raise
         return TriggerFailed(
             message=f"Trigger {_name(trigger)} raised {exc!r}; fix the trigger function.",
             result=exc,
@@ -209,7 +254,7 @@ def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Sta
 
 
 def _remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any]) -> None:
-    if task.cache_for is None or type(state) is not Success:
+    if task.cache_for is None or type(state) is not Success or "_no_cache_memory" in ctx:
         return
     cached = Cached(
         message="Task run used a cached result.", result=state._result, cached_inputs=inputs,
@@ -250,9 +295,11 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
         return Success(message="Task run succeeded.", result=result)
     except signals.PrefectStateSignal as sig:
         return sig.state
-    except TaskTimeoutSignal:
-        return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
+    except TaskTimeoutSignal as exc:
+        return TimedOut(message=f"Task timed out after {task.timeout} seconds.", result=exc)
     except Exception as exc:
+        if ctx.get("raise_on_exception"):
+            raise
         return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
 
 
@@ -376,13 +423,22 @@ def _retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
 
 
 def _transition(task: Task, old: State | None, new: State) -> State:
-    """Call the task's state handlers for ``old -> new``; return the state they settle on."""
+    """Call the task's state handlers, then the task runner's (``context["_runner"]``), for
+    ``old -> new``; return the state they settle on."""
     if old is None:
         old = Pending()
-    for handler in task.state_handlers:
+    runner = _context.context.get("_runner")
+    calls = [(h, task) for h in task.state_handlers]
+    if runner is not None:
+        calls += [(h, runner) for h in runner.state_handlers]
+    for handler, subject in calls:
         try:
-            new = handler(task, old, new) or new
+            new = handler(subject, old, new) or new
+        except signals.PrefectStateSignal as sig:
+            new = sig.state
         except Exception as exc:
+            if _context.context.get("raise_on_exception"):
+                raise
             return Failed(
                 message=f"Exception raised while calling state handler {_name(handler)}: "
                 f"{exc!r}",
@@ -392,7 +448,7 @@ def _transition(task: Task, old: State | None, new: State) -> State:
 
 
 def _finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> State:
-    if task.state_handlers:
+    if task.state_handlers or "_runner" in ctx:
         new = _transition(task, old, new)
     if task.on_failure is not None and new.is_failed():
         try:
@@ -417,8 +473,14 @@ def _name(obj: Any) -> str:
     return getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None) or repr(obj)
 
 
-class TaskRunner:
+class TaskRunner(Runner):
     """Prefect 1's way to run one task outside a flow, e.g. in a unit test.
+
+    ``run()`` takes the task's starting ``state``, its ``upstream_states`` by edge (a task
+    bound to keyword ``x`` gets ``Edge(upstream, task, key="x")``), a ``context`` and, a
+    prefectlite addition, plain ``inputs`` by name. ``state_handlers`` are called as
+    ``handler(task_runner, old_state, new_state)`` on every change of state, after the
+    task's own.
 
     Examples
     --------
@@ -426,13 +488,20 @@ class TaskRunner:
     >>> @task
     ... def double(x):
     ...     return 2 * x
-    >>> TaskRunner(double).run(context={"parameters": {}}, inputs={"x": 4}).result
+    >>> TaskRunner(double).run(inputs={"x": 4}).result
     8
     """
 
-    def __init__(self, task: Task, state_handlers: list[Callable[..., Any]] | None = None):
+    def __init__(
+        self, task: Task, state_handlers: list[Callable[..., Any]] | None = None,
+        flow_result: Any = None,
+    ):
         self.task = task
-        self.state_handlers = state_handlers or []
+        self.flow_result = flow_result
+        super().__init__(state_handlers=state_handlers)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self.task.name}>"
 
     def run(
         self,
@@ -441,13 +510,18 @@ class TaskRunner:
         context: dict[str, Any] | None = None,
         inputs: dict[str, Any] | None = None,
     ) -> State:
-        """Run the task once with ``upstream_states`` (by edge) and plain ``inputs``."""
-        ctx = {**_context.snapshot(), "task_name": self.task.name,
-               "task_slug": self.task.slug, "task_full_name": self.task.name,
-               "logger": self.task.logger, "map_index": None, "task_loop_count": 1,
+        """Run the task once and return its state (an error never escapes, except inside
+        :func:`~prefectlite.utilities.debug.raise_on_exception`)."""
+        task = self.task
+        ctx = {**_context.snapshot(), "task_name": task.name, "task_slug": task.slug,
+               "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
+               "map_index": None, "task_loop_count": 1,
                "task_run_count": state.run_count + 1 if isinstance(state, Retrying) else 1,
-               **(context or {})}
-        new = run_task(self.task, upstream_states or {}, inputs or {}, ctx, state)
-        for handler in self.state_handlers:
-            new = handler(self, state or Pending(), new) or new
-        return new
+               "flow_result": self.flow_result, **(context or {})}
+        if self.state_handlers:
+            ctx["_runner"] = self
+        while isinstance(state, State) and state.is_meta_state():
+            state = state.state  # type: ignore[attr-defined]
+        upstream_states = {edge: fill_mapped_result(up)
+                           for edge, up in (upstream_states or {}).items()}
+        return run_task(task, upstream_states, inputs or {}, ctx, state)

@@ -209,7 +209,7 @@ class Walk:
         self.available[task][index] = True
         for down, pipelined in self.plan.dependents[task]:
             waits = self.child_wait.get(down)
-            if pipelined and waits is not None:
+            if pipelined and waits is not None and index < len(waits):  # zip: may be shorter
                 waits[index] -= 1
                 if waits[index] == 0 and self.children[down][index] is None:
                     self.ready.append((down, index))
@@ -230,10 +230,9 @@ class Walk:
             self._finish_parent(task)
 
     def _finish_parent(self, task: Task) -> None:
-        states = self.children[task]
-        extra = {} if states else {"result": []}  # a zero-width map still hands on a list
-        self.finish_task(task, Mapped(message="Mapped tasks finished.",
-                                      map_states=states, **extra))  # type: ignore[arg-type]
+        states: list[State] = self.children[task]  # type: ignore[assignment]  # all set now
+        self.finish_task(task, Mapped(message="Mapped tasks finished.", map_states=states,
+                                      result=[s.result for s in states]))
 
     def upstream_state(self, edge: Edge, index: int | None) -> Any:
         """What child ``index`` (or the whole task, ``None``) gets along ``edge``: a state,

@@ -19,7 +19,8 @@ arguments, and asks which submitted futures are done. Its methods:
 ``result(future)``
     The value of a done future.
 ``wait(futures)``
-    Prefect 1's call: resolve a (nested) collection of futures to values.
+    Prefect 1's call: resolve a (nested) collection of futures to values (the base class
+    raises ``NotImplementedError`` for ``submit`` and ``wait``, as Prefect 1's does).
 
 ``resolves_futures`` says whether ``submit`` accepts this executor's futures among the
 arguments and resolves them where the work runs (``dask.distributed`` does). When it is
@@ -73,13 +74,20 @@ class Executor:
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
 
     def wait(self, futures: Any) -> Any:
-        """Resolve futures inside lists, tuples, sets and dict values to their values."""
-        if isinstance(futures, list | tuple | set):
-            return type(futures)(self.wait(f) for f in futures)
-        if isinstance(futures, dict):
-            return {k: self.wait(v) for k, v in futures.items()}
-        return self.result(futures) if self._is_future(futures) else futures
+        """Resolve futures (possibly inside lists, tuples, sets and dicts) to their values."""
+        raise NotImplementedError(f"{type(self).__name__} must implement wait()")
 
     def _is_future(self, obj: Any) -> bool:
-        """Whether ``obj`` is one of this executor's futures (used by ``wait``)."""
+        """Whether ``obj`` is one of this executor's futures (used by :func:`resolve`)."""
         return False
+
+
+def resolve(executor: Executor, futures: Any) -> Any:
+    """``executor.result`` of every future of ``executor`` inside (nested) lists, tuples,
+    sets and dict values; anything else is returned as it is (a ``wait`` for executors
+    whose futures are plain objects)."""
+    if isinstance(futures, list | tuple | set):
+        return type(futures)(resolve(executor, f) for f in futures)
+    if isinstance(futures, dict):
+        return {k: resolve(executor, v) for k, v in futures.items()}
+    return executor.result(futures) if executor._is_future(futures) else futures

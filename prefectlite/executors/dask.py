@@ -77,7 +77,7 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.engine.state import Failed
-from prefectlite.executors.base import Executor
+from prefectlite.executors.base import Executor, resolve
 from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "dask_resources", "task_key"]
@@ -91,6 +91,12 @@ _SCHEDULERS = {
 }
 
 """Naming work"""
+
+
+def _index(ctx: Mapping[str, Any]) -> Any:
+    """The map index in an extra context: ``map_index``, or Prefect 1's ``task_index``."""
+    index = ctx.get("map_index")
+    return ctx.get("task_index") if index is None else index
 
 
 def task_key(extra_context: Mapping[str, Any] | None) -> str:
@@ -108,7 +114,7 @@ def task_key(extra_context: Mapping[str, Any] | None) -> str:
     """
     ctx = extra_context or {}
     name = str(ctx.get("task_name") or ctx.get("task_full_name") or "prefectlite")
-    index = ctx.get("map_index")
+    index = _index(ctx)
     prefix = name if index is None else f"{name}-{index}"
     return f"{prefix}-{uuid.uuid4().hex}"
 
@@ -341,7 +347,7 @@ class _RunBook:
     def key(self, ctx: Mapping[str, Any]) -> str:
         """Like :func:`task_key`, with a per-run token and a counter (no ``uuid4`` per key)."""
         name = str(ctx.get("task_name") or ctx.get("task_full_name") or "prefectlite")
-        index = ctx.get("map_index")
+        index = _index(ctx)
         prefix = name if index is None else f"{name}-{index}"
         return f"{prefix}-{self.token}-{next(self.count)}"
 
@@ -467,11 +473,7 @@ class LocalDaskExecutor(Executor):
 
     def __init__(self, scheduler: str = "threads", num_workers: int | None = None,
                  **kwargs: Any) -> None:
-        key = scheduler.lower()
-        if key not in _SCHEDULERS:
-            raise ValueError(f"Unknown scheduler {scheduler!r} for LocalDaskExecutor: use "
-                             "'threads', 'processes' or 'synchronous'.")
-        self.scheduler = _SCHEDULERS[key]
+        self.scheduler = self._normalize_scheduler(scheduler)
         self.num_workers = num_workers
         self.dask_config = kwargs
         self.max_in_flight: int | None = 1 if self.scheduler == "synchronous" else None
@@ -483,6 +485,20 @@ class LocalDaskExecutor(Executor):
 
     def __repr__(self) -> str:
         return f"<Executor: LocalDaskExecutor ({self.scheduler})>"
+
+    @staticmethod
+    def _normalize_scheduler(scheduler: str) -> str:
+        """Dask's name for a scheduler alias: ``"threads"``, ``"processes"`` or
+        ``"synchronous"`` (``ValueError`` for anything else)."""
+        key = scheduler.lower()
+        if key not in _SCHEDULERS:
+            raise ValueError(f"Unknown scheduler {scheduler!r} for LocalDaskExecutor: use "
+                             "'threads', 'processes' or 'synchronous'.")
+        return _SCHEDULERS[key]
+
+    def wait(self, futures: Any) -> Any:
+        """Resolve futures (possibly inside lists, tuples, sets and dicts) to values."""
+        return resolve(self, futures)
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "_pool": None, "_book": None, "_logs": None}
@@ -628,10 +644,12 @@ class DaskExecutor(Executor):
         cluster is created by ``start()`` and closed when the run ends.
     cluster_class
         The temporary cluster's class, or its dotted name (``"dask_kubernetes.KubeCluster"``);
-        default ``distributed.LocalCluster``.
+        default ``distributed.LocalCluster``. As in Prefect 1, ``executor.cluster_class`` and
+        ``executor.cluster_kwargs`` are ``None`` when ``address`` is given.
     cluster_kwargs
         Keyword arguments for ``cluster_class``. For a ``LocalCluster``, ``silence_logs``
-        defaults to ``logging.CRITICAL`` (``WARNING`` with ``debug=True``).
+        defaults to ``logging.CRITICAL`` (``WARNING`` with ``debug=True``), and is then
+        visible in ``executor.cluster_kwargs``.
     adapt_kwargs
         If given, ``cluster.adapt(**adapt_kwargs)`` scales the temporary cluster with the load.
     client_kwargs
@@ -671,9 +689,18 @@ class DaskExecutor(Executor):
                              "scheduler) or `cluster_class`/`cluster_kwargs` (create a "
                              "temporary cluster), not both.")
         self.address = address
-        self.cluster_class: Callable[..., Any] | None = (
-            _import_object(cluster_class) if isinstance(cluster_class, str) else cluster_class)
-        self.cluster_kwargs = dict(cluster_kwargs or {})
+        self.cluster_class: Callable[..., Any] | None = None
+        self.cluster_kwargs: dict[str, Any] | None = None
+        if address is None:  # as in Prefect 1: the temporary cluster's class and arguments
+            from distributed import LocalCluster
+
+            cls = cluster_class or LocalCluster
+            self.cluster_class = _import_object(cls) if isinstance(cls, str) else cls
+            self.cluster_kwargs = dict(cluster_kwargs or {})
+            if isinstance(self.cluster_class, type) and issubclass(self.cluster_class,
+                                                                   LocalCluster):
+                self.cluster_kwargs.setdefault(
+                    "silence_logs", logging.WARNING if debug else logging.CRITICAL)
         self.adapt_kwargs = dict(adapt_kwargs or {})
         self.client_kwargs = {"set_as_default": False, **(client_kwargs or {})}
         self.debug = debug
@@ -709,12 +736,8 @@ class DaskExecutor(Executor):
             logger.info("Connecting to an existing Dask cluster at %s", self.address)
             yield self.address
             return
-        from distributed import LocalCluster
-
-        cls = self.cluster_class or LocalCluster
-        kwargs = dict(self.cluster_kwargs)
-        if isinstance(cls, type) and issubclass(cls, LocalCluster):
-            kwargs.setdefault("silence_logs", logging.WARNING if self.debug else logging.CRITICAL)
+        cls, kwargs = self.cluster_class, dict(self.cluster_kwargs or {})
+        assert cls is not None  # set by __init__ whenever there is no address
         logger.info("Creating a new Dask cluster with `%s.%s`...", cls.__module__,
                     cls.__qualname__)
         with cls(**kwargs) as cluster:
@@ -726,7 +749,8 @@ class DaskExecutor(Executor):
 
     def _forward_logs(self, client: Any) -> int | None:
         """Forward worker records; the level workers should log at (``None``: not forwarded)."""
-        in_process = self.address is None and self.cluster_kwargs.get("processes") is False
+        in_process = self.address is None and (self.cluster_kwargs or {}).get(
+            "processes") is False
         if in_process or os.getpid() in client.run(os.getpid).values():
             return None  # workers share our loggers: their records are local already
         client.forward_logging(_LOGGER)
@@ -743,6 +767,16 @@ class DaskExecutor(Executor):
     def prepare_task(self, task: Any) -> Any:
         """The task pickled once: the first submission ships it, later ones refer to it."""
         return _ship(task)
+
+    def _prep_dask_kwargs(self, extra_context: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The ``client.submit`` keywords for one submission: a ``key`` named after the task
+        (and map index) and the worker ``resources`` its ``dask-resource:`` tags ask for."""
+        ctx = extra_context or {}
+        kwargs: dict[str, Any] = {"key": self._book.key(ctx) if self._book else task_key(ctx)}
+        resources = dask_resources(ctx.get("task_tags") or ())
+        if resources:
+            kwargs["resources"] = resources
+        return kwargs
 
     def submit(
         self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
@@ -767,14 +801,14 @@ class DaskExecutor(Executor):
         if failed is not None:
             return failed
         try:
-            resources = dask_resources(ctx.get("task_tags") or ())
+            dask_kwargs = self._prep_dask_kwargs(ctx)
         except ValueError as exc:
             return Failed(message=f"Task {name!r} could not be submitted: {exc}")
         args = tuple(self._reference(client, book, a, ctx) if isinstance(a, ShippedTask)
                      else a for a in args)
         try:
             return client.submit(run_shipped, name, fn, args, kwargs, self._log_level,
-                                 key=book.key(ctx), pure=False, resources=resources or None)
+                                 pure=False, **dask_kwargs)
         except Exception:
             if pickle_error((fn, args, kwargs)) is None:
                 raise

@@ -1,8 +1,9 @@
 """``LocalExecutor``: runs each submitted function at once, in the calling thread.
 
 The simplest executor and the default: no pool, no pickling, exceptions and breakpoints
-behave as in plain Python. A future is just the finished value wrapped so that the flow
-runner can treat every executor alike. See :mod:`prefectlite.executors.base`.
+behave as in plain Python. As in Prefect 1, ``submit`` returns the function's value itself
+(already computed) and ``wait`` hands values back unchanged, so the "future" of a local run
+is its result. See :mod:`prefectlite.executors.base`.
 """
 
 from __future__ import annotations
@@ -13,18 +14,6 @@ from typing import Any
 from prefectlite.executors.base import Executor
 
 
-class LocalFuture:
-    """A finished computation's value."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __repr__(self) -> str:
-        return f"<LocalFuture: {self.value!r}>"
-
-
 class LocalExecutor(Executor):
     """Run every task immediately, one at a time, in the current thread.
 
@@ -32,9 +21,9 @@ class LocalExecutor(Executor):
     --------
     >>> ex = LocalExecutor()
     >>> with ex.start():
-    ...     fut = ex.submit(pow, 2, 10)
-    ...     ex.wait_any([fut]) == [fut], ex.result(fut)
-    (True, 1024)
+    ...     value = ex.submit(pow, 2, 10)
+    ...     value, ex.wait([value, {"x": 3}])
+    (1024, [1024, {'x': 3}])
     """
 
     max_in_flight = 1  # inline anyway: finishing each run first makes the walk depth-first
@@ -42,14 +31,16 @@ class LocalExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> LocalFuture:
-        return LocalFuture(fn(*args, **kwargs))
+    ) -> Any:
+        """Call ``fn(*args, **kwargs)`` now and return its value."""
+        return fn(*args, **kwargs)
 
     def wait_any(self, futures: Collection[Any], timeout: float | None = None) -> list[Any]:
         return list(futures)
 
     def result(self, future: Any) -> Any:
-        return future.value
+        return future
 
-    def _is_future(self, obj: Any) -> bool:
-        return isinstance(obj, LocalFuture)
+    def wait(self, futures: Any) -> Any:
+        """Values are already computed: returned unchanged."""
+        return futures

@@ -6,15 +6,8 @@ As in Prefect 1, each module is reachable as an attribute once ``prefectlite`` i
 
 from typing import Any as _Any
 
-_MODULES = frozenset({
-    "collections", "configuration", "context", "edges", "executors", "logging", "names",
-    "pickling", "progress", "tasks", "visualization",
-})
-
 
 def __getattr__(name: str) -> _Any:
-    if name in _MODULES:
-        import importlib
+    from prefectlite.utilities.lazy import import_submodule
 
-        return importlib.import_module(f"prefectlite.utilities.{name}")
-    raise AttributeError(f"module 'prefectlite.utilities' has no attribute {name!r}")
+    return import_submodule(__name__, name)

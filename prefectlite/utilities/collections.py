@@ -131,7 +131,7 @@ def as_nested_dict(obj: Any, dct_class: type = DotDict) -> Any:
     return obj
 
 
-class CompoundKey(tuple):  # type: ignore[type-arg]
+class CompoundKey(tuple[Any, ...]):
     """The chain of keys leading to one value of a nested dictionary (see dict_to_flatdict)."""
 
     __slots__ = ()

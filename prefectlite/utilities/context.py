@@ -125,7 +125,7 @@ class Context(MutableMapping[str, Any]):
         except KeyError:
             raise AttributeError(f"context has no key {key!r}") from None
 
-    def update(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def update(self, *args: Any, **kwargs: Any) -> None:
         """Add or change keys for the rest of the current thread's (or asyncio task's) run."""
         self._var.set({**self._var.get(), **self._merged(dict(*args, **kwargs))})
 

@@ -106,7 +106,7 @@ def test_ctrl_c_stops_after_the_current_run(tmp_path: Path) -> None:
     )
     try:
         for line in iter(proc.stderr.readline, ""):  # wait for the first run to start
-            if "Beginning flow run" in line:
+            if "Beginning Flow run" in line:
                 break
         time.sleep(0.5)
         proc.send_signal(signal.SIGINT)

@@ -596,8 +596,9 @@ class TestReducer:
             got = collect(fail_on.map([1, 2, 3]))
         state = flow.run().result[got]
         assert isinstance(state, TriggerFailed)
-        assert state.message == ('Trigger was "all_successful" but 1 of 3 upstream states are '
-                                 "not successful. Upstream states: 2 Success, 1 Failed.")
+        assert state.message == (
+            'Trigger was "all_successful" but some of the upstream tasks failed.'
+        )
 
     def test_all_finished_runs_with_the_failed_child_result(self) -> None:
         @task(trigger=tr.all_finished)
@@ -766,6 +767,14 @@ class TestBadInput:
         assert state.result[out].result == [1, 3]
         assert state.result[after].result == [1, 3]
         assert state.is_successful()
+
+    def test_a_longer_pipelined_input_is_cut_to_the_shortest(self) -> None:
+        with Flow("f") as flow:
+            out = add.map(inc.map([1, 2, 3]), upto(2))
+            after = inc.map(out)
+        state = flow.run()
+        assert state.result[out].result == [2, 4]
+        assert state.result[after].result == [3, 5]
 
     def test_mapping_over_an_int(self) -> None:
         with Flow("f") as flow:
@@ -1027,6 +1036,10 @@ class TestEagerWalk:
     def test_unequal_lengths_map_like_zip_too(self) -> None:
         with Flow("f") as flow:
             out = add.map(inc.map([1, 2]), [1, 2, 3])
+        state = flow.run(executor=EagerExecutor())
+        assert state.result[out].result == [3, 5]
+        with Flow("g") as flow:
+            out = add.map(inc.map([1, 2, 3]), [1, 2])
         state = flow.run(executor=EagerExecutor())
         assert state.result[out].result == [3, 5]
 

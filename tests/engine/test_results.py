@@ -327,8 +327,8 @@ class TestConstantResult:
             ConstantResult(value=1, dir="x")  # type: ignore[call-arg]
 
 
-def test_local_result_in_the_home_directory_goes_to_its_results_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path))
+def test_local_result_in_the_home_directory_goes_to_its_results_folder(tmp_path, config_env):
+    config_env("PREFECTLITE_HOME", str(tmp_path))
     assert LocalResult(dir=tmp_path).dir == str(tmp_path / "results")
     assert LocalResult().dir == str(tmp_path / "results")
     assert LocalResult(dir=tmp_path / "elsewhere").dir == str(tmp_path / "elsewhere")

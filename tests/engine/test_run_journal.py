@@ -398,7 +398,7 @@ class TestWriteFailures:
             inc.map(list(range(3000)), upstream_tasks=[unmapped(fill_the_disk())])
         state = flow.run(journal=store)
         assert isinstance(state, Failed)
-        assert state.message.startswith("Unexpected error while running flow: JournalError(")
+        assert state.message.startswith("Unexpected error: JournalError(")  # as Prefect 1 words it
         assert f"Could not write the run journal {store.path}: database or disk is full" \
             in state.message
         assert "then resume the run" in state.message

@@ -9,6 +9,7 @@ from typing import Any
 import cloudpickle
 import pytest
 
+from prefectlite import exceptions
 from prefectlite.engine import signals, state
 from prefectlite.engine.signals import (
     ENDRUN,
@@ -24,6 +25,7 @@ from prefectlite.engine.signals import (
     PrefectStateSignal,
     signal_from_state,
 )
+from prefectlite.utilities.context import context
 
 SignalCls = type[PrefectStateSignal]
 StateCls = type[state.State]
@@ -148,7 +150,9 @@ class TestSignalFromState:
 
     @pytest.mark.parametrize("state_cls", [state.State, state.Cached, state.Pending])
     def test_states_without_a_signal(self, state_cls: StateCls) -> None:
-        with pytest.raises(ValueError, match=rf"No signal matches the state <{state_cls.__name__}"):
+        with pytest.raises(
+            ValueError, match=rf"No signal matches the provided state: <{state_cls.__name__}"
+        ):
             signal_from_state(state_cls())
 
     def test_user_defined_signals_are_found(self) -> None:
@@ -187,3 +191,33 @@ class TestPickling:
 
     def test_module_exports(self) -> None:
         assert set(signals.__all__) >= {"ENDRUN", "LOOP", "signal_from_state"}
+
+
+class TestContext:
+    def test_retry_takes_the_run_count_from_the_context(self) -> None:
+        with context(task_run_count=5):
+            assert RETRY().state.run_count == 5
+            assert RETRY(run_count=6).state.run_count == 6
+
+    def test_loop_takes_the_loop_count_from_the_context(self) -> None:
+        with context(task_loop_count=3):
+            assert LOOP(result=1).state.loop_count == 3
+
+
+class TestExceptionsModule:
+    def test_signal_base_lives_in_exceptions(self) -> None:
+        assert signals.PrefectSignal is exceptions.PrefectSignal
+        assert issubclass(PrefectStateSignal, exceptions.PrefectSignal)
+
+    def test_timeout_signal_is_not_an_exception(self) -> None:
+        signal = exceptions.TaskTimeoutSignal("took too long")
+        assert isinstance(signal, exceptions.PrefectSignal)
+        assert not isinstance(signal, Exception)
+        assert str(signal) == "took too long"
+
+    def test_prefect_exception_is_the_base_of_user_errors(self) -> None:
+        error = exceptions.CycleError("cycle", cycle=["a", "b"])
+        assert isinstance(error, exceptions.PrefectException)
+        assert isinstance(error, ValueError)
+        assert str(error) == "cycle"
+        assert str(exceptions.PrefectException()) == ""

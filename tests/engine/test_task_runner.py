@@ -38,6 +38,7 @@ from prefectlite.engine.state import (
     ValidationFailed,
 )
 from prefectlite.engine.task_runner import TaskRunner, run_task
+from prefectlite.exceptions import TaskTimeoutSignal
 
 UTC = datetime.UTC
 NO_WAIT = datetime.timedelta(0)
@@ -159,12 +160,9 @@ class TestTrigger:
         assert type(new) is expected
         assert len(body.calls) == (1 if expected is Success else 0)
 
-    def test_trigger_failed_message_names_the_trigger_and_counts_states(self) -> None:
+    def test_trigger_failed_message_is_prefect_1s(self) -> None:
         new = run(make_task(), Success(), Failed())
-        assert new.message == (
-            'Trigger was "all_successful" but 1 of 2 upstream states are not successful. '
-            "Upstream states: 1 Success, 1 Failed."
-        )
+        assert new.message == 'Trigger was "all_successful" but some of the upstream tasks failed.'
 
     def test_manual_only_pauses_with_a_message(self) -> None:
         new = run(make_task(trigger=tr.manual_only), Success())
@@ -334,7 +332,9 @@ class TestTimeout:
         def blocked():
             release.wait(5)
 
-        assert type(TaskRunner(blocked).run()) is TimedOut
+        new = TaskRunner(blocked).run()
+        assert type(new) is TimedOut
+        assert isinstance(new.result, TaskTimeoutSignal)  # as in Prefect 1.4
         threads = [t for t in threading.enumerate() if t.name == "prefectlite-timeout"]
         assert threads and all(t.daemon for t in threads)
         release.set()
@@ -580,6 +580,16 @@ class TestStateHandlers:
         assert TaskRunner(make_task(state_handlers=[recording_handler(log)])).run()
         assert log == [("Pending", "Running"), ("Running", "Success")]
 
+    def test_every_state_a_handler_sees_carries_the_task_tags(self) -> None:
+        seen: list[State] = []
+
+        def keep(t: Task, old: State, new: State) -> None:
+            seen.extend((old, new))
+
+        TaskRunner(make_task(state_handlers=[keep], tags=["alice", "bob"])).run()
+        assert len(seen) == 4
+        assert all(sorted(s.context["tags"]) == ["alice", "bob"] for s in seen)
+
     def test_called_on_failure(self) -> None:
         log: list[tuple[str, str]] = []
         t = make_task(Recorder(ValueError()), state_handlers=[recording_handler(log)])
@@ -701,8 +711,8 @@ class TestStateHandlers:
         seen = []
         runner = TaskRunner(make_task(),
                             state_handlers=[lambda r, old, new: seen.append((r, type(new)))])
-        runner.run()
-        assert seen == [(runner, Success)]
+        runner.run()  # on every change of state, as in Prefect 1
+        assert seen == [(runner, Running), (runner, Success)]
 
 
 # -- log_stdout ---------------------------------------------------------------------------

@@ -257,7 +257,7 @@ class TestMapped:
         assert walk.ready.pop() == (first, 1)
         walk.finish_child(first, 1, S(result=3))
         done_first = Mapped(message="Mapped tasks finished.",
-                            map_states=[S(result=2), S(result=3)])
+                            map_states=[S(result=2), S(result=3)], result=[2, 3])
         assert snapshot(walk) == expect(
             walk,
             waiting=base["waiting"],
@@ -273,7 +273,8 @@ class TestMapped:
         assert walk.ready == [(tot, None)]
         assert walk.waiting[tot] == 0
         assert walk.states[second] == Mapped(message="Mapped tasks finished.",
-                                             map_states=[S(result=3), S(result=4)])
+                                             map_states=[S(result=3), S(result=4)],
+                                             result=[3, 4])
         [edge] = walk.plan.in_edges[tot]
         assert walk.upstream_state(edge, None).result == [3, 4]
 
@@ -426,3 +427,24 @@ class TestMapWidth:
         assert map_width(walk, m, given=3) == 3
         edge = walk.plan.in_edges[m][0]
         assert walk.upstream_state(edge, 2) == S()
+
+
+class TestZip:
+    def test_a_longer_pipelined_upstream_releases_only_the_zipped_children(self) -> None:
+        with Flow("zip") as flow:
+            short = numbers(2)
+            long = inc.map(numbers(3))
+            out = add.map(long, short)
+        walk = new_walk(flow)
+        nums = next(e.upstream_task for e in walk.plan.in_edges[long])
+        walk.start({short: S(result=[10, 20]), nums: S(result=[1, 2, 3])})
+        walk.ready.clear()
+        walk.expand(long, 3)
+        assert map_width(walk, out) == 2
+        walk.ready.clear()
+        walk.expand(out, 2)
+        assert walk.ready == []  # every child waits for its lane upstream
+        walk.finish_child(long, 2, S(result=4))  # a lane past the zip's end
+        assert walk.ready == [] and walk.child_wait[out] == [1, 1]
+        walk.finish_child(long, 0, S(result=2))
+        assert walk.ready == [(out, 0)]

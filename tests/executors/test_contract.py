@@ -297,3 +297,12 @@ class TestDaskExecutor(ExecutorContract):
         from prefectlite.executors import DaskExecutor
 
         yield DaskExecutor(address=dask_address)
+
+
+def test_the_base_executor_implements_neither_submit_nor_wait() -> None:
+    base = Executor()
+    with base.start():  # start does nothing
+        with pytest.raises(NotImplementedError, match="Executor must implement submit"):
+            base.submit(print)
+        with pytest.raises(NotImplementedError, match="Executor must implement wait"):
+            base.wait([1])

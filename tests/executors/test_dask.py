@@ -393,3 +393,53 @@ def test_in_process_workers_log_once(caplog: pytest.LogCaptureFixture) -> None:
     time.sleep(0.3)  # room for an echo, had one been sent
     assert len(forwarded(caplog)) == 1
     assert isinstance(state, Success)
+
+
+# -- Prefect 1's attributes and functions ------------------------------------------------
+
+
+@pytest.mark.parametrize(("alias", "name"), [
+    ("THREADS", "threads"), ("threading", "threads"), ("multiprocessing", "processes"),
+    ("processes", "processes"), ("sync", "synchronous"), ("single-threaded", "synchronous"),
+])
+def test_scheduler_aliases_normalize_to_dasks_names(alias: str, name: str) -> None:
+    assert LocalDaskExecutor._normalize_scheduler(alias) == name
+    assert LocalDaskExecutor(alias).scheduler == name
+
+
+def test_an_unknown_scheduler_is_refused() -> None:
+    with pytest.raises(ValueError, match="Unknown scheduler 'gpu'"):
+        LocalDaskExecutor._normalize_scheduler("gpu")
+
+
+def test_a_cluster_address_leaves_no_cluster_class_or_kwargs() -> None:
+    executor = DaskExecutor(address="tcp://127.0.0.1:8786")
+    assert executor.cluster_class is None and executor.cluster_kwargs is None
+    assert executor.client_kwargs == {"set_as_default": False}
+
+
+@pytest.mark.parametrize(("debug", "level"), [(False, logging.CRITICAL),
+                                              (True, logging.WARNING)])
+def test_a_temporary_local_cluster_is_explicit(debug: bool, level: int) -> None:
+    executor = DaskExecutor(cluster_kwargs={"n_workers": 1}, debug=debug)
+    assert executor.cluster_class is distributed.LocalCluster
+    assert executor.cluster_kwargs == {"n_workers": 1, "silence_logs": level}
+
+
+def test_another_cluster_class_gets_no_silence_logs() -> None:
+    executor = DaskExecutor(cluster_class="distributed.SpecCluster")
+    assert executor.cluster_class is distributed.SpecCluster
+    assert executor.cluster_kwargs == {}
+
+
+def test_dask_kwargs_name_the_key_and_ask_for_resources() -> None:
+    executor = DaskExecutor(address="tcp://127.0.0.1:8786")
+    kwargs = executor._prep_dask_kwargs({"task_name": "fit", "task_tags": ["dask-resource:GPU=1"]})
+    assert kwargs["key"].startswith("fit-") and kwargs["resources"] == {"GPU": 1.0}
+    indexed = executor._prep_dask_kwargs({"task_name": "fit", "task_index": 2})
+    assert indexed["key"].startswith("fit-2-") and "resources" not in indexed
+
+
+def test_task_index_names_a_key_like_map_index() -> None:
+    assert task_key({"task_name": "inc", "task_index": 1}).startswith("inc-1-")
+    assert task_key({"task_name": "inc", "map_index": 0, "task_index": 5}).startswith("inc-0-")

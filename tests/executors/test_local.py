@@ -15,14 +15,12 @@ import pytest
 from prefectlite import Flow, context, task
 from prefectlite.engine.state import Failed, Success, TimedOut
 from prefectlite.executors import Executor, LocalExecutor
-from prefectlite.executors.local import LocalFuture
 
 
 def test_is_an_executor_with_a_readable_repr() -> None:
     ex = LocalExecutor()
     assert isinstance(ex, Executor)
     assert repr(ex) == "<Executor: LocalExecutor>"
-    assert repr(LocalFuture(3)) == "<LocalFuture: 3>"
 
 
 def test_one_run_at_a_time_and_no_futures_passed_to_workers() -> None:
@@ -37,6 +35,7 @@ def test_submit_runs_at_once_in_the_calling_thread() -> None:
     with ex.start():
         future = ex.submit(lambda: calls.append(threading.current_thread()) or "done")
         assert calls == [threading.current_thread()]  # before anyone waits
+        assert future == "done"  # as in Prefect 1: the "future" is the value itself
         assert ex.result(future) == "done"
 
 
@@ -56,12 +55,14 @@ def test_an_exception_in_fn_propagates_from_submit() -> None:
         ex.submit(lambda: 1 / 0)
 
 
-def test_wait_resolves_local_futures_and_leaves_other_values() -> None:
+def test_wait_returns_values_unchanged() -> None:
     ex = LocalExecutor()
     with ex.start():
         a = ex.submit(pow, 2, 3)
         assert ex.wait({"a": [a, "x"], "b": {a}}) == {"a": [8, "x"], "b": {8}}
         assert ex.wait(5) == 5
+        values = [1, 2]
+        assert ex.wait(values) is values
 
 
 def test_prepare_task_is_the_task_itself() -> None:
@@ -75,8 +76,7 @@ def test_prepare_task_is_the_task_itself() -> None:
 def test_extra_context_is_not_passed_to_fn() -> None:
     ex = LocalExecutor()
     with ex.start():
-        future = ex.submit(dict, a=1, extra_context={"task_full_name": "x"})
-        assert ex.result(future) == {"a": 1}
+        assert ex.submit(dict, a=1, extra_context={"task_full_name": "x"}) == {"a": 1}
 
 
 def test_a_flow_runs_in_the_calling_thread_depth_first() -> None:

@@ -82,8 +82,8 @@ class TestSecretResults:
         with pytest.raises(ValueError, match="Can't pass a serializer"):
             SecretResult(PrefectSecret("A"), serializer=None)
 
-    def test_a_journaled_run_stores_no_secret(self, tmp_path, monkeypatch) -> None:
-        monkeypatch.setenv("PREFECTLITE_HOME", str(tmp_path))
+    def test_a_journaled_run_stores_no_secret(self, tmp_path, config_env) -> None:
+        config_env("PREFECTLITE_HOME", str(tmp_path))
         with Flow("journaled") as flow:
             out = length(PrefectSecret("PASSWORD"))
         with context(secrets={"PASSWORD": "hunter2-very-secret"}):
