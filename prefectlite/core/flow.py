@@ -891,6 +891,8 @@ class Flow:
                 "The `return_tasks` keyword cannot be provided to `flow.run()`; all task "
                 "states are always returned (flow_state.result maps each task to its state)."
             )
+        if "flow_run_name" in kwargs:  # Prefect 1: a keyword of run() that names the run
+            context = {**(context or {}), "flow_run_name": kwargs.pop("flow_run_name")}
         if kwargs:
             names = {p.name for p in self.parameters()}
             unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
