@@ -32,12 +32,10 @@ class Edge:
     flattened
         Whether the upstream result (a list of lists) is concatenated before it is used.
     flow
-        The flow in which a collection of tasks given as ``upstream_task`` is bound (default:
-        the active flow).
+        Accepted for Prefect 1's signature; ``Flow.add_edge`` turns values into tasks.
 
     Either task may be wrapped in ``mapped``, ``unmapped`` or ``flatten``: the marker wins over
-    the ``mapped`` / ``flattened`` arguments. A value that is not a task becomes one (a
-    ``Constant``, or a collection task). A task cannot be connected to itself.
+    the ``mapped`` / ``flattened`` arguments. A task cannot be connected to itself.
 
     Examples
     --------
@@ -74,9 +72,9 @@ class Edge:
                 f"the downstream task's run() (edge from {upstream_task!r} to "
                 f"{downstream_task!r})."
             )
-        if not (isinstance(upstream_task, Task) and isinstance(downstream_task, Task)):
-            upstream_task, downstream_task, mapped, flattened = _resolve(
-                upstream_task, downstream_task, mapped, flattened, flow
+        if isinstance(upstream_task, EdgeAnnotation) or isinstance(downstream_task, EdgeAnnotation):
+            upstream_task, downstream_task, mapped, flattened = _unmark(
+                upstream_task, downstream_task, mapped, flattened
             )
         mapped, flattened = bool(mapped), bool(flattened)
         self.upstream_task = upstream_task
@@ -86,17 +84,6 @@ class Edge:
         self.flattened = flattened
         # edges key dicts on the engine's per-task path (the tuple of _key(), written out)
         self._hash = hash((upstream_task, downstream_task, key, mapped, flattened))
-
-    @classmethod
-    def _between(cls, upstream: Any, downstream: Any, key: str | None, mapped: bool,
-                 flattened: bool) -> Edge:
-        """An edge between two already-resolved ends, skipping every check and conversion:
-        for the engine, which re-wires a validated flow's edges onto task stand-ins."""
-        edge = cls.__new__(cls)
-        edge.upstream_task, edge.downstream_task, edge.key = upstream, downstream, key
-        edge.mapped, edge.flattened = mapped, flattened
-        edge._hash = hash((upstream, downstream, key, mapped, flattened))
-        return edge
 
     @property
     def tasks(self) -> set[Task]:
@@ -132,15 +119,14 @@ class Edge:
         self._hash = hash(self._key())
 
 
-def _resolve(
-    upstream: Any, downstream: Any, mapped: bool | None, flattened: bool | None,
-    flow: Flow | None,
-) -> tuple[Task, Task, bool | None, bool | None]:
-    """Apply edge markers on either task and turn values into tasks (the uncommon path)."""
-    from prefectlite.utilities.tasks import as_task
-
+def _unmark(
+    upstream: Any, downstream: Any, mapped: bool | None, flattened: bool | None
+) -> tuple[Any, Any, bool | None, bool | None]:
+    """Take the edge markers off either end; their flags win over the arguments."""
+    ends = []
     for value in (upstream, downstream):
         if isinstance(value, EdgeAnnotation):
-            _, mapped, is_flat = unwrap(value, mapped=bool(mapped))
+            value, mapped, is_flat = unwrap(value, mapped=bool(mapped))
             flattened = flattened or is_flat
-    return as_task(upstream, flow=flow), as_task(downstream, flow=flow), mapped, flattened
+        ends.append(value)
+    return ends[0], ends[1], mapped, flattened

@@ -330,12 +330,15 @@ class Flow:
         """
         if self._reference_tasks:
             return set(self._reference_tasks)
+        return set(self._cached(("_default_reference_tasks", ()), self._default_reference_tasks))
+
+    def _default_reference_tasks(self) -> set[Task]:
         succ = self._graph._succ
-        return set(self._cached(("reference_tasks", ()), lambda: {
+        return {
             t for t in self._graph
             if not t._reference_passthrough
             and all(d._reference_passthrough for d in succ[t])
-        }))
+        }
 
     def set_reference_tasks(self, tasks: Iterable[Task]) -> None:
         """Choose the tasks whose states decide the flow's state (empty: terminal tasks)."""
@@ -392,18 +395,18 @@ class Flow:
 
         Raises ``ValueError`` (a :class:`~prefectlite.exceptions.CycleError` for a cycle).
         """
-        # The cache is not cleared first (Prefect 1 clears it): every change to the graph goes
-        # through _changed(), which clears it, so what it holds is always current, and a run
-        # (which validates) keeps the order it computed for the next run.
+        # Prefect 1 clears the cache first; here every change to the graph clears it already
+        # (_changed), so a run, which validates, keeps the order computed for the last one.
         tasks = self.tasks
-        if any(e.upstream_task not in tasks or e.downstream_task not in tasks
-               for e in self.edges):
+        if len(tasks) != len(self._graph) and any(  # (only a changed flow.tasks differs)
+            e.upstream_task not in tasks or e.downstream_task not in tasks for e in self.edges
+        ):
             raise ValueError(
                 "Some edges refer to tasks not contained in this flow; add tasks with "
                 "flow.add_task() rather than changing flow.tasks."
             )
         self.sorted_tasks()
-        if any(t not in tasks for t in self.reference_tasks()):
+        if any(t not in tasks for t in self._reference_tasks):
             raise ValueError(
                 "Some reference tasks are not contained in this flow; set them again with "
                 "flow.set_reference_tasks()."
@@ -537,9 +540,16 @@ class Flow:
                 "Parameters must be root tasks and can not have upstream dependencies "
                 f"({upstream_task!r} -> {downstream_task!r})."
             )
-        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened,
-                    flow=self)
+        edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         upstream_task, downstream_task = edge.upstream_task, edge.downstream_task
+        if not isinstance(upstream_task, Task) or not isinstance(downstream_task, Task):
+            from prefectlite.utilities.tasks import as_task  # values become Constant tasks
+
+            upstream_task, downstream_task = as_task(upstream_task, flow=self), as_task(
+                downstream_task, flow=self
+            )
+            edge = Edge(upstream_task, downstream_task, key=key, mapped=edge.mapped,
+                        flattened=edge.flattened)
         graph = self._graph
         nodes = graph._node
         if key is not None:
@@ -899,6 +909,8 @@ class Flow:
                 "The `return_tasks` keyword cannot be provided to `flow.run()`; all task "
                 "states are always returned (flow_state.result maps each task to its state)."
             )
+        if "flow_run_name" in kwargs:  # Prefect 1: a keyword of run() that names the run
+            context = {**(context or {}), "flow_run_name": kwargs.pop("flow_run_name")}
         if kwargs:
             names = {p.name for p in self.parameters()}
             unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)

@@ -86,7 +86,7 @@ def _make_plan(flow: Flow) -> Plan:
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
     refs = {t: TaskRef(t.name, flow.slugs[t]) for t in tasks}
-    wire = {t: tuple(Edge._between(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
+    wire = {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
                      for e in in_edges[t]) for t in tasks}
     return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
                 mapped, constants, dict(flow.slugs), wire)

@@ -6,7 +6,8 @@ Wrap an argument of a task call or ``.map`` call::
     inc.map(flatten(list_of_lists))        # map over the concatenation of the lists
     total(x=mapped(numbers))               # map only this argument of a plain call
 
-Markers nest; an outer marker wins over an inner one (``unmapped(mapped(x))`` is unmapped).
+Markers nest and combine; where two set the same flag, the inner one wins, as in Prefect 1
+(``unmapped(mapped(x))`` is mapped).
 """
 
 from __future__ import annotations
@@ -14,31 +15,35 @@ from __future__ import annotations
 from typing import Any
 
 
+class _Annotations:
+    """``marker.annotations``: the merged flags of a marker; on the class, its own flags."""
+
+    def __get__(self, instance: Any, owner: type | None = None) -> dict[str, bool]:
+        if instance is None:
+            return dict(owner.flags) if owner is not None else {}  # type: ignore[attr-defined]
+        return instance._flags  # type: ignore[no-any-return]
+
+
 class EdgeAnnotation:
-    """Base of the edge markers: the wrapped ``task`` (or value) and the flags it sets."""
+    """Base of the edge markers: the wrapped ``task`` (or value) and the flags it sets.
 
-    __slots__ = ("task",)
-    _flags: dict[str, bool] = {}  # what this marker itself sets
+    A marker wrapping another takes over its flags (the inner one's win where both set one)
+    and its value, so ``mapped(flatten(t)).annotations`` is
+    ``{"mapped": True, "flattened": True}`` and its ``task`` is ``t``.
+    """
 
-    @property
-    def annotations(self) -> dict[str, bool]:
-        """The flags of this marker and the ones it wraps (an outer marker wins).
-
-        Examples
-        --------
-        >>> mapped(flatten(unmapped(3))).annotations
-        {'mapped': True, 'flattened': True}
-        """
-        flags: dict[str, bool] = {}
-        value: Any = self
-        while isinstance(value, EdgeAnnotation):
-            for name, flag in value._flags.items():
-                flags.setdefault(name, flag)
-            value = value.task
-        return flags
+    __slots__ = ("task", "_flags", "_given")
+    flags: dict[str, bool] = {}  # what this kind of marker sets
+    annotations = _Annotations()
 
     def __init__(self, task: Any) -> None:
+        flags = dict(self.flags)
+        self._given = task  # (for repr)
+        if isinstance(task, EdgeAnnotation):
+            flags.update(task._flags)
+            task = task.task
         self.task = task
+        self._flags = flags
 
     @property
     def value(self) -> Any:
@@ -46,28 +51,28 @@ class EdgeAnnotation:
         return self.task
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.task!r})"
+        return f"{type(self).__name__}({self._given!r})"
 
 
 class mapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Map over this argument even in a plain (not ``.map``) call."""
 
     __slots__ = ()
-    _flags = {"mapped": True}
+    flags = {"mapped": True}
 
 
 class unmapped(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Pass this argument whole to every mapped child instead of mapping over it."""
 
     __slots__ = ()
-    _flags = {"mapped": False}
+    flags = {"mapped": False}
 
 
 class flatten(EdgeAnnotation):  # noqa: N801 - Prefect 1 name
     """Concatenate this argument (a list of iterables) into one list before using it."""
 
     __slots__ = ()
-    _flags = {"flattened": True}
+    flags = {"flattened": True}
 
 
 def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
@@ -84,9 +89,5 @@ def unwrap(value: Any, mapped: bool = False) -> tuple[Any, bool, bool]:
     """
     if not isinstance(value, EdgeAnnotation):  # the common case: no dict per call
         return value, mapped, False
-    flags: dict[str, bool] = {}
-    while isinstance(value, EdgeAnnotation):
-        for name, flag in value._flags.items():
-            flags.setdefault(name, flag)
-        value = value.task
-    return value, flags.get("mapped", mapped), flags.get("flattened", False)
+    flags = value._flags  # (nested markers were merged when made)
+    return value.task, flags.get("mapped", mapped), flags.get("flattened", False)

@@ -314,3 +314,12 @@ def test_run_inside_the_flow_block_is_refused() -> None:
         double(1)
         flow.run()
     assert flow.run().is_successful()  # after the block it runs
+
+
+def test_flow_run_name_reaches_the_context() -> None:
+    from prefectlite import context
+
+    read = task(lambda: context.get("flow_run_name"), name="read")
+    with Flow("f") as flow:
+        out = read()
+    assert flow.run(flow_run_name="nightly").result[out].result == "nightly"

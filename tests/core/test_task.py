@@ -460,12 +460,12 @@ class TestMap:
             t = add(mapped(xs), y=y)
         assert flow.edges == {Edge(xs, t, key="x", mapped=True), Edge(y, t, key="y")}
 
-    def test_markers_nest_and_the_outer_one_wins(self, add: Task) -> None:
+    def test_markers_nest_and_the_inner_one_wins(self, add: Task) -> None:
         with Flow("f") as flow:
             xs, y = Task(name="xs")(), Task(name="y")()
             m = add.map(unmapped(mapped(xs)), y=mapped(unmapped(flatten(y))))
         assert flow.edges == {
-            Edge(xs, m, key="x"), Edge(y, m, key="y", mapped=True, flattened=True),
+            Edge(xs, m, key="x", mapped=True), Edge(y, m, key="y", flattened=True),
         }
 
     def test_mapped_flag_of_bind(self, add: Task) -> None:

@@ -19,9 +19,10 @@ from prefectlite.utilities.edges import EdgeAnnotation, unwrap
         (flatten(5), True, (5, True, True)),
         (unmapped(flatten(5)), True, (5, False, True)),
         (flatten(unmapped(5)), True, (5, False, True)),
-        (unmapped(mapped(5)), False, (5, False, False)),
-        (mapped(unmapped(5)), False, (5, True, False)),
+        (unmapped(mapped(5)), False, (5, True, False)),  # the inner marker wins
+        (mapped(unmapped(5)), False, (5, False, False)),
         (mapped(unmapped(mapped(5))), False, (5, True, False)),
+        (unmapped(mapped(unmapped(5))), True, (5, False, False)),
     ],
 )
 def test_unwrap(value: object, default: bool, expected: tuple) -> None:
@@ -68,11 +69,9 @@ def test_imported_from_the_top_level_package() -> None:
     assert prefectlite.mapped is edges.mapped and prefectlite.flatten is edges.flatten
 
 
-def test_annotations_merge_the_wrapped_markers_outer_first() -> None:
-    from prefectlite import Task
-    from prefectlite.utilities.edges import flatten as flat
-    from prefectlite.utilities.edges import mapped as mp
-    from prefectlite.utilities.edges import unmapped as um
-
-    assert mp(flat(um(mp(Task())))).annotations == {"mapped": True, "flattened": True}
-    assert um(3).annotations == {"mapped": False} and flat(3).annotations == {"flattened": True}
+def test_nested_markers_merge_their_flags() -> None:
+    t = Task(name="t")
+    both = mapped(flatten(t))
+    assert both.annotations == {"mapped": True, "flattened": True} and both.task is t
+    assert unmapped(mapped(t)).annotations == {"mapped": True}  # the inner one wins
+    assert mapped.annotations == {"mapped": True} and both.value is t
