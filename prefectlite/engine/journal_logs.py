@@ -3,7 +3,7 @@
 While a journaled flow run is going, :class:`LogCapture` (one ``logging.Handler`` on the
 ``prefectlite`` logger, shared by every journaled run of the process) turns each record of
 that run into a ``logs`` row: the engine's lines (``prefectlite.TaskRunner``, ...), the
-task loggers (``prefectlite.Task: name``, which is ``prefectlite.context.logger``), and,
+task loggers (``prefectlite.<task name>``, which is ``prefectlite.context.logger``), and,
 for ``log_stdout=True`` tasks, their prints. A record belongs to the run and task run named
 by the ``prefectlite.context`` of the thread that logged it; a record made outside any
 task's context (the flow runner's own lines, or a record forwarded from a Dask worker

@@ -51,7 +51,7 @@ def _run(invoke, write_flow) -> str:
 def test_all_records_of_a_run(invoke, write_flow) -> None:
     run_id = _run(invoke, write_flow)
     lines = invoke("runs", "logs", run_id[:8]).stdout.splitlines()
-    assert any(line.endswith("INFO - greet-1[1] - prefectlite.Task: greet | hello bob")
+    assert any(line.endswith("INFO - greet-1[1] - prefectlite.greet | hello bob")
                for line in lines)
     assert any("ERROR - fail-1 - prefectlite.TaskRunner | Task 'fail': " in line
                for line in lines)
@@ -64,7 +64,7 @@ def test_one_task_and_one_child(invoke, write_flow) -> None:
     assert "hello ann" in child and "hello bob" not in child
     assert "greet-1" not in child  # the task is given: lines do not repeat it
     by_slug = invoke("runs", "logs", "latest", "greet-1", "--level", "warning").stdout
-    assert by_slug.splitlines()[0].endswith("WARNING - prefectlite.Task: greet | greeted ann")
+    assert by_slug.splitlines()[0].endswith("WARNING - prefectlite.greet | greeted ann")
     assert "hello" not in by_slug
 
 

@@ -16,9 +16,12 @@ WAIT = 30  # seconds a condition may take before the test fails (normally well u
 
 
 def wait_for(browser: Any, condition: Any) -> Any:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, WAIT, poll_frequency=0.1).until(condition)
+    # a live page re-renders while it is read: an element found a moment ago may be gone
+    return WebDriverWait(browser, WAIT, poll_frequency=0.1,
+                         ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
 
 def by_css(browser: Any, selector: str) -> Any:
@@ -28,8 +31,17 @@ def by_css(browser: Any, selector: str) -> Any:
 
 
 def node_state(browser: Any, slug: str) -> str:
-    return str(by_css(browser, f'#graph g.node[data-slug="{slug}"]').get_attribute(
-        "data-state"))
+    # read in one script call, so a re-render between finding and reading cannot intervene
+    return str(browser.execute_script(
+        "const n = document.querySelector(arguments[0]);"
+        " return n ? n.getAttribute('data-state') : null;",
+        f'#graph g.node[data-slug="{slug}"]'))
+
+
+def text_of(browser: Any, selector: str) -> str:
+    return str(browser.execute_script(
+        "const n = document.querySelector(arguments[0]); return n ? n.textContent.trim() : null;",
+        selector))
 
 
 @task(name="fetch")
@@ -120,17 +132,17 @@ def test_a_running_run_updates_live(server: Any, browser: Any, screenshot: Any) 
         assert by_css(browser, "#run").get_attribute("data-running") == "yes"
         wait_for(browser, lambda b: node_state(b, "quick-1") == "Success")
         assert node_state(browser, "slow-1") == "Pending"
-        assert by_css(browser, "#run-state .badge").text == "Running"
+        assert text_of(browser, "#run-state .badge") == "Running"
         wait_for(browser, lambda b: b.find_elements(
             "css selector", '#timeline-svg g.bar[data-label="quick-1"]'))
         assert by_css(browser, "#timeline").is_displayed()
-        assert by_css(browser, "#run-duration").text.endswith("(running)")
+        wait_for(browser, lambda b: text_of(b, "#run-duration").endswith("(running)"))
         screenshot("run-live")
     finally:
         release.set()
         runner.join()
     assert states and states[0].is_successful()
-    wait_for(browser, lambda b: by_css(b, "#run-state .badge").text == "Success")
+    wait_for(browser, lambda b: text_of(b, "#run-state .badge") == "Success")
     wait_for(browser, lambda b: node_state(b, "slow-1") == "Success")
     assert by_css(browser, "#run").get_attribute("data-running") == "no"  # reloaded
     screenshot("run-finished")
