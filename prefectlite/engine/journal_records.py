@@ -127,11 +127,18 @@ def _tables(conn: sqlite3.Connection) -> list[str]:
 
 def check_application(conn: sqlite3.Connection, path: Any) -> None:
     """Refuse an SQLite file that belongs to another application."""
-    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and _tables(conn)):
+    # One read transaction, so both reads see the same file: another process may be creating
+    # the journal right now (tables and application id appear together when it commits).
+    conn.execute("BEGIN")
+    try:
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        tables = _tables(conn)
+    finally:
+        conn.execute("COMMIT")
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and tables):
         raise JournalError(
             f"{path} is an SQLite database, but not a prefectlite run journal (it holds the "
-            f"tables {', '.join(_tables(conn))}). Point PREFECTLITE_HOME (or journal=) at "
+            f"tables {', '.join(tables)}). Point PREFECTLITE_HOME (or journal=) at "
             "another place."
         )
 
