@@ -114,6 +114,14 @@ def read_graph(store: RunStore, run_id: str) -> dict[str, Any] | None:
     return json.loads(rows[0][0]) if rows else None
 
 
+def logged_tasks(store: RunStore, run_id: str) -> set[str]:
+    """The slugs of the tasks of run ``run_id`` that have logged anything (a task that has
+    logged but has no finished row yet is running)."""
+    rows = store._query("SELECT DISTINCT task_slug FROM logs WHERE flow_run_id = ? AND "
+                        "task_slug IS NOT NULL", [run_id])
+    return {row[0] for row in rows}
+
+
 def read_logs(store: RunStore, run_id: str, task_slug: str | None = None,
               map_index: int | None = None, after: int = -1,
               limit: int | None = None) -> list[LogRecord]:

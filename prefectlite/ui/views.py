@@ -18,7 +18,7 @@ from typing import Any
 
 from prefectlite.engine import state as _states
 from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_logs import read_graph, read_logs
+from prefectlite.engine.journal_logs import logged_tasks, read_graph, read_logs
 from prefectlite.engine.journal_records import FlowRunRecord, TaskRunRecord
 
 PAGE_SIZE = 50
@@ -104,10 +104,14 @@ def runs_page(store: RunStore, flow: str | None, state: str | None, page: int,
                        "TimedOut", "Skipped"]}
 
 
-def node_states(task_runs: tuple[TaskRunRecord, ...] | list[TaskRunRecord]
+def node_states(task_runs: tuple[TaskRunRecord, ...] | list[TaskRunRecord],
+                started: set[str] = frozenset()  # type: ignore[assignment]
                 ) -> dict[str, dict[str, Any]]:
-    """Each task's state (by slug), with its mapped children's counts per state."""
-    nodes: dict[str, dict[str, Any]] = {}
+    """Each task's state (by slug), with its mapped children's counts per state; a task of
+    ``started`` (it has logged: "Starting task run...") without a row yet is Running."""
+    nodes: dict[str, dict[str, Any]] = {
+        slug: {"state": "Running", "color": color("Running"), "message": ""}
+        for slug in started}
     children: dict[str, Counter[str]] = defaultdict(Counter)
     for t in task_runs:
         if t.map_index is None:
@@ -190,7 +194,7 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
     """The run page: summary, parameters, graph with states, timeline, resume command."""
     run = store.get_run(run_id)
     graph = read_graph(store, run.id) or _graph_from_rows(run.task_runs)
-    nodes = node_states(run.task_runs)
+    nodes = node_states(run.task_runs, _started(store, run))
     drawn = layout(graph)
     for node in drawn["nodes"]:
         node.update(nodes.get(node["slug"], {"state": NOT_RUN, "color": color(NOT_RUN),
@@ -228,8 +232,13 @@ def run_status(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str
     run = store.get_run(run_id)
     return {"run": {k: (v.isoformat() if isinstance(v, datetime.datetime) else v)
                     for k, v in run_summary(run, now).items()},
-            "nodes": node_states(run.task_runs),
+            "nodes": node_states(run.task_runs, _started(store, run)),
             "timeline": timeline(run.task_runs, run.started, run.ended or now)}
+
+
+def _started(store: RunStore, run: FlowRunRecord) -> set[str]:
+    """Tasks of a run still going that have begun (logged) but not finished."""
+    return logged_tasks(store, run.id) if run.ended is None else set()
 
 
 def _graph_from_rows(task_runs: tuple[TaskRunRecord, ...]) -> dict[str, Any]:

@@ -57,6 +57,13 @@ def test_children_without_their_parent_row_show_as_running() -> None:
     assert nodes["m-1"]["state"] == "Running" and nodes["m-1"]["children"][0]["count"] == 1
 
 
+def test_a_task_that_has_started_but_not_finished_shows_as_running() -> None:
+    nodes = views.node_states([row("done-1", "Success")], started={"done-1", "busy-1"})
+    assert nodes["busy-1"]["state"] == "Running"
+    assert nodes["done-1"]["state"] == "Success"  # its finished row wins
+    assert "quiet-1" not in nodes  # never logged, no row: the page shows it Pending
+
+
 def test_the_layout_puts_each_task_right_of_its_upstreams() -> None:
     graph = {"tasks": [{"slug": s, "name": s, "type": "", "mapped": False}
                        for s in ("c", "a", "b", "d")],
