@@ -47,6 +47,21 @@ def config_env(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return apply
 
 
+@pytest.fixture(scope="module")
+def engine_info_lines() -> Iterator[None]:
+    """For modules that read the engine's INFO lines back (from the journal, the CLI or the
+    dashboard): make sure they are made (an earlier test or example may have quieted a
+    logger), and restore the levels afterwards."""
+    names = ("prefectlite", "prefectlite.TaskRunner", "prefectlite.FlowRunner")
+    saved = {name: logging.getLogger(name).level for name in names}
+    logging.getLogger("prefectlite").setLevel(logging.INFO)
+    for name in names[1:]:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+    yield
+    for name, level in saved.items():
+        logging.getLogger(name).setLevel(level)
+
+
 @pytest.fixture(scope="session")
 def dask_cluster() -> Iterator[Any]:
     """A ``LocalCluster(n_workers=2, threads_per_worker=1, processes=True)`` for the session."""

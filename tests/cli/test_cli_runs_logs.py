@@ -4,9 +4,7 @@ dashboard itself is tested in tests/ui)."""
 from __future__ import annotations
 
 import json
-import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,18 +26,7 @@ with Flow("greetings") as flow:
 """
 
 
-@pytest.fixture(scope="module", autouse=True)
-def engine_lines() -> Iterator[None]:
-    """These tests read the engine's INFO lines back from the journal: make sure they are
-    made (an earlier test or example may have quieted a logger), and restore the levels."""
-    names = ("prefectlite", "prefectlite.TaskRunner", "prefectlite.FlowRunner")
-    saved = {name: logging.getLogger(name).level for name in names}
-    logging.getLogger("prefectlite").setLevel(logging.INFO)
-    for name in names[1:]:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    yield
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
+pytestmark = pytest.mark.usefixtures("engine_info_lines")
 
 
 def _run(invoke, write_flow) -> str:

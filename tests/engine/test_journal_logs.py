@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,19 +14,7 @@ from prefectlite.engine.journal_logs import CAPTURE, read_graph, read_logs
 from prefectlite.engine.journal_recorder import JournalRecorder
 from prefectlite.executors import LocalDaskExecutor
 
-
-@pytest.fixture(scope="module", autouse=True)
-def engine_lines() -> Iterator[None]:
-    """These tests read the engine's INFO lines back from the journal: make sure they are
-    made (an earlier test or example may have quieted a logger), and restore the levels."""
-    names = ("prefectlite", "prefectlite.TaskRunner", "prefectlite.FlowRunner")
-    saved = {name: logging.getLogger(name).level for name in names}
-    logging.getLogger("prefectlite").setLevel(logging.INFO)
-    for name in names[1:]:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    yield
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
+pytestmark = pytest.mark.usefixtures("engine_info_lines")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ without a Chromium the browser tests skip and say so. Screenshots of the pages g
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import subprocess
@@ -38,17 +37,8 @@ CHROME_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 
 
 @pytest.fixture(scope="module", autouse=True)
-def engine_lines() -> Iterator[None]:
-    """These tests read the engine's INFO lines back from the journal: make sure they are
-    made (an earlier test or example may have quieted a logger), and restore the levels."""
-    names = ("prefectlite", "prefectlite.TaskRunner", "prefectlite.FlowRunner")
-    saved = {name: logging.getLogger(name).level for name in names}
-    logging.getLogger("prefectlite").setLevel(logging.INFO)
-    for name in names[1:]:
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    yield
-    for name, level in saved.items():
-        logging.getLogger(name).setLevel(level)
+def _engine_lines(engine_info_lines: None) -> None:
+    """Every dashboard test reads the engine's INFO lines back (see the root conftest)."""
 
 
 @dataclass
