@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from prefectlite.core.task import Task
+from prefectlite.engine.signals import FAIL
 from prefectlite.utilities.context import context
 
 if TYPE_CHECKING:
@@ -85,8 +86,8 @@ class Parameter(Task):
         values = context.get("parameters") or {}
         if self.name in values:
             return values[self.name]
-        if self.required:
-            raise ValueError(f"Parameter {self.name!r} is required but no value was given.")
+        if self.required:  # Prefect 1: the run of this Parameter fails, with this message
+            raise FAIL(f'Parameter "{self.name}" was required but not provided.')
         return self.default
 
 

@@ -9,6 +9,8 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, context, tags, task
 from prefectlite.core.parameter import DateTimeParameter
+from prefectlite.engine import TaskRunner
+from prefectlite.engine.signals import FAIL
 from prefectlite.exceptions import DuplicateSlugError, FlowContextError
 
 
@@ -104,8 +106,14 @@ class TestParameter:
             assert Parameter("x").run() == 5
             assert Parameter("y", default=2).run() == 2
         assert Parameter("y", default=2).run() == 2
-        with pytest.raises(ValueError, match="Parameter 'x' is required but no value was given"):
+        with pytest.raises(FAIL, match='Parameter "x" was required but not provided.'):
             Parameter("x").run()
+
+    def test_a_required_parameter_without_a_value_fails_its_run(self) -> None:
+        p = Parameter("x")
+        state = TaskRunner(p).run(context={"parameters": {}})
+        assert state.is_failed() and state.message == 'Parameter "x" was required but not provided.'
+
 
 
 class TestDateTimeParameter:
