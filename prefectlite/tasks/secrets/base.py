@@ -109,8 +109,11 @@ class PrefectSecret(SecretBase):
 
     def run(self, name: str | None = None) -> Any:
         """Return the value of the secret ``name`` (default: the one given at creation)."""
-        if name is None:
-            name = self.secret_name
+        return get_secret(self._name_to_read(name))
+
+    def _name_to_read(self, name: str | None) -> str:
+        """The secret a run reads: ``name`` if given, else the one given at creation."""
+        name = self.secret_name if name is None else name
         if name is None:
             raise ValueError("A secret name must be provided.")
-        return get_secret(name)
+        return name

@@ -46,10 +46,7 @@ class EnvVarSecret(PrefectSecret):
 
     def run(self, name: str | None = None) -> Any:
         """Return the (cast) value of the variable ``name``, or ``None`` when unset."""
-        if name is None:
-            name = self.secret_name
-        if name is None:
-            raise ValueError("A secret name must be provided.")
+        name = self._name_to_read(name)
         if self.raise_if_missing and name not in os.environ:
             raise ValueError(f"Environment variable not set: {name}")
         value = os.getenv(name)
