@@ -96,6 +96,10 @@ class TestSecretResults:
 
 
 class TestEnvVarSecret:
+    def test_a_name_is_needed_at_creation_or_call_time(self) -> None:
+        with pytest.raises(ValueError, match="A secret name must be provided"):
+            EnvVarSecret().run()
+
     def test_reads_casts_and_defaults_to_none(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("PORT_FOR_TEST", "8080")
         monkeypatch.delenv("UNSET_FOR_TEST", raising=False)
