@@ -54,8 +54,8 @@ def timed(flow: Flow, base: Path, journal: bool) -> tuple[float, float]:
         elapsed = time.perf_counter() - start, time.process_time() - cpu
         assert state.is_successful(), state
         if journal:
-            from prefectlite.engine.journal import RunStore
-            from prefectlite.engine.journal_logs import read_logs
+            from prefectlite.persistence.journal import RunStore
+            from prefectlite.persistence.journal_logs import read_logs
 
             with RunStore() as store:
                 stored = len(read_logs(store, store.list_runs()[0].id))

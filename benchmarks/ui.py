@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from prefectlite import Flow, task
-from prefectlite.engine.journal import RunStore
+from prefectlite.persistence.journal import RunStore
 
 
 def fill(path: Path, n: int) -> None:

@@ -19,7 +19,7 @@ import os
 import tempfile
 
 from prefectlite import Flow, Parameter, task
-from prefectlite.engine.journal import RunStore
+from prefectlite.persistence.journal import RunStore
 from prefectlite.utilities.configuration import set_temporary_config
 
 WORK: collections.Counter[str] = collections.Counter()  # what actually ran, per task

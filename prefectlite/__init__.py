@@ -20,8 +20,8 @@ from typing import Any as _Any
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
 from prefectlite.eager.annotations import allow_failure, quote
+from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
-from prefectlite.flows import flow
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.context import context

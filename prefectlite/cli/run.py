@@ -3,7 +3,7 @@
 Everything the command line says is checked before anything runs (parameters, executor,
 schedule options, the scheduler's address); a mistake is one ``Error:`` line and exit 2.
 The run itself goes through ``FlowRunner.run(observers=[...])``: a progress observer (live on
-a terminal, plain lines otherwise, see :mod:`prefectlite.utilities.progress`) records each
+a terminal, plain lines otherwise, see :mod:`prefectlite.cli.progress`) records each
 task's state, duration and retries, and the summary table is made from it. Exit 0 when the
 flow succeeded, 1 when not (for ``--schedule``: when any run did not succeed).
 """
@@ -24,17 +24,17 @@ from prefectlite.cli._errors import FLOW_FAILED, CliError, CommandFailed
 from prefectlite.cli._logging import LEVELS, cli_logging
 from prefectlite.cli.executors import DEFAULT_CONNECT_TIMEOUT, make_executor
 from prefectlite.cli.loading import load_flow
-from prefectlite.cli.summary import plain_table, rich_table, rows_json
-from prefectlite.core.flow import Flow
-from prefectlite.engine.state import Cancelled, State
-from prefectlite.executors.base import Executor
-from prefectlite.utilities.progress import (
+from prefectlite.cli.progress import (
     LiveProgress,
     RunRecorder,
     format_duration,
     make_progress,
     rich_available,
 )
+from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.core.flow import Flow
+from prefectlite.engine.state import Cancelled, State
+from prefectlite.executors.base import Executor
 
 
 @dataclass
@@ -158,8 +158,8 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
     if scheduled:
         raise CliError("--resume runs the flow once; it cannot be combined with a schedule.")
     from prefectlite.cli.runs import open_store
-    from prefectlite.engine.journal import JournalError
-    from prefectlite.engine.resume import find_run
+    from prefectlite.persistence.journal import JournalError
+    from prefectlite.persistence.resume import find_run
 
     try:
         with open_store() as store:
@@ -191,7 +191,7 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
     Does what ``flow.run(journal=..., resume=...)`` does, with the observer added.
     """
     from prefectlite.engine.flow_runner import FlowRunner
-    from prefectlite.engine.journal import JournalError
+    from prefectlite.persistence.journal import JournalError
 
     sequential = getattr(executor, "max_in_flight", None) == 1
     recorder = make_progress(display.progress and not display.quiet, display.live, sequential)
@@ -218,10 +218,10 @@ def _persistence(flow: Flow, run_kwargs: dict[str, Any], journal: bool,
                  resume: str | None) -> dict[str, Any]:
     """``run_kwargs`` for a journaled (and maybe resumed) run, or a plain one (as run_flow)."""
     if journal or resume is not None:
-        from prefectlite.engine.resume import journaled_run
+        from prefectlite.persistence.resume import journaled_run
 
         return journaled_run(flow, run_kwargs, True, resume)
-    from prefectlite.engine.checkpoint import run_context
+    from prefectlite.persistence.checkpoint import run_context
 
     return {**run_kwargs, "context": run_context(flow, run_kwargs["context"])}
 

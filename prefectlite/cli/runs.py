@@ -1,6 +1,6 @@
 """``prefectlite runs list|show|logs|delete``: read and prune the run journal.
 
-The journal is ``$PREFECTLITE_HOME/prefectlite.db`` (:mod:`prefectlite.engine.journal`);
+The journal is ``$PREFECTLITE_HOME/prefectlite.db`` (:mod:`prefectlite.persistence.journal`);
 ``prefectlite run`` writes it unless ``--no-journal``. A run id may be shortened to any
 unique prefix (as with git). Reading commands never create the journal: with no journal
 yet, they say so.
@@ -18,10 +18,10 @@ from typing import Any
 import click
 
 from prefectlite.cli._errors import CliError, CommandFailed
+from prefectlite.cli.progress import Row, format_duration
 from prefectlite.cli.summary import plain_table
 from prefectlite.core.flow import Flow
 from prefectlite.engine.state import State
-from prefectlite.utilities.progress import Row, format_duration
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
@@ -46,7 +46,7 @@ def parse_age(text: str) -> datetime.timedelta:
 def open_store(create: bool = False) -> Iterator[Any]:
     """The run journal; a one-line error when it is missing (unless ``create``) or broken."""
     from prefectlite import settings
-    from prefectlite.engine.journal import JournalError, RunStore
+    from prefectlite.persistence.journal import JournalError, RunStore
 
     path = settings.journal_path()
     if not create and not path.exists():
@@ -74,8 +74,8 @@ def _seconds(start: datetime.datetime | None, end: datetime.datetime | None) -> 
 
 def flow_state_of_run(flow: Flow, run_id: str) -> State:
     """A flow state whose ``result`` maps ``flow``'s tasks to their states in run ``run_id``."""
-    from prefectlite.engine.journal import JournalError
-    from prefectlite.engine.resume import find_run, run_states
+    from prefectlite.persistence.journal import JournalError
+    from prefectlite.persistence.resume import find_run, run_states
 
     with open_store() as store:
         try:
@@ -187,7 +187,7 @@ def show_command(run_id: str, children: bool, as_json: bool) -> None:
 def resolve(store: Any, run_id: str) -> str:
     """The full id of the run ``run_id`` names (``latest``: the newest run); a one-line usage
     error when it names none or several."""
-    from prefectlite.engine.journal import JournalError
+    from prefectlite.persistence.journal import JournalError
 
     if run_id == "latest":
         newest = store.list_runs(limit=1)
@@ -251,7 +251,7 @@ def _task_key(store: Any, run_id: str, task: str) -> tuple[str, int | None]:
     match = _re.fullmatch(r"(.*)\[(\d+)\]", task)
     if match:
         task, index = match.group(1), int(match.group(2))
-    from prefectlite.engine.journal_logs import read_graph
+    from prefectlite.persistence.journal_logs import read_graph
 
     graph = read_graph(store, run_id) or {"tasks": []}  # tasks that have not finished too
     names = {t.task_slug: t.task_name for t in store.task_runs(run_id)}
@@ -280,7 +280,7 @@ def logs_command(run_id: str, task: str | None, level: str, as_json: bool) -> No
     `name[3]` for one mapped child)."""
     import logging
 
-    from prefectlite.engine.journal_logs import read_logs
+    from prefectlite.persistence.journal_logs import read_logs
 
     threshold = logging.getLevelName(level.upper())
     if not isinstance(threshold, int):

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from prefectlite.utilities.progress import Row, format_duration
+from prefectlite.cli.progress import Row, format_duration
 
 HEADERS = ("task", "state", "duration", "retries", "message")
 

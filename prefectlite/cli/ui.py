@@ -67,7 +67,7 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
     except ImportError as exc:
         raise CommandFailed(f"prefectlite ui needs the ui extra ({exc.name} is missing): "
                             f"{INSTALL}") from None
-    from prefectlite.engine.journal import JournalError
+    from prefectlite.persistence.journal import JournalError
 
     path = (journal or settings.journal_path()).expanduser().absolute()
     if not path.exists():

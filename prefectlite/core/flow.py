@@ -894,7 +894,7 @@ class Flow:
         ``$PREFECTLITE_HOME/prefectlite.db``; the run's id is
         ``state.context["flow_run_id"]``. ``resume=RUN_ID`` (or ``"latest"``) runs again
         only what that journaled run did not finish, with its parameters unless given anew
-        (see :mod:`prefectlite.engine.resume`).
+        (see :mod:`prefectlite.persistence.resume`).
         """
         from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
 

@@ -27,9 +27,10 @@ import time
 from typing import Any
 
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint, signals
+from prefectlite.engine import signals
 from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.state import Failed, Retrying, State, Success, TimedOut
+from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
 
 __all__ = ["run_task_async"]

@@ -42,12 +42,10 @@ from prefectlite.eager.exceptions import (
     ParameterTypeError,
     UnawaitedTaskWarning,
 )
+from prefectlite.eager.futures import PrefectFuture, futures_in, resolve_futures_to_states
 from prefectlite.eager.loggers import ENGINE_LOGGER
 from prefectlite.eager.run import FlowRun, current_run
-from prefectlite.eager.timeouts import flow_timeout
-from prefectlite.engine import task_runner as _engine
-from prefectlite.futures import PrefectFuture, futures_in, resolve_futures_to_states
-from prefectlite.states import (
+from prefectlite.eager.states import (
     Completed,
     Crashed,
     Failed,
@@ -55,11 +53,13 @@ from prefectlite.states import (
     StateDetails,
     return_value_to_state,
 )
+from prefectlite.eager.timeouts import flow_timeout
+from prefectlite.engine import task_runner as _engine
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.logging import configure_logging
 
 if TYPE_CHECKING:
-    from prefectlite.flows import EagerFlow
+    from prefectlite.eager.flows import EagerFlow
 
 __all__ = ["call_flow"]
 

@@ -1,6 +1,6 @@
 """Recording eager flow runs in the run journal (``@flow(journal=True)``).
 
-The journal is :class:`prefectlite.engine.journal.RunStore`, the same SQLite file Prefect 1
+The journal is :class:`prefectlite.persistence.journal.RunStore`, the same SQLite file Prefect 1
 style runs write with ``flow.run(journal=True)``. An eager run with ``journal=True`` (or a path,
 or a ``RunStore``; subflows inherit their parent's journal) writes:
 
@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from prefectlite.eager.run import FlowRun
-    from prefectlite.states import State
+    from prefectlite.eager.states import State
 
 __all__ = ["EagerJournal", "open_journal"]
 
@@ -35,7 +35,7 @@ def open_journal(option: Any) -> EagerJournal | None:
     """The journal a ``journal=`` flow option asks for (``None``: none)."""
     if option is None or option is False:
         return None
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
     if isinstance(option, RunStore):
         return EagerJournal(option, owned=False)

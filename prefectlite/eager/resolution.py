@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite.eager.annotations import allow_failure, quote
 from prefectlite.eager.exceptions import ForeignFutureError, UpstreamTaskError
-from prefectlite.futures import PrefectFuture, PrefectFutureList
-from prefectlite.states import Pending, State, StateDetails, StateType
+from prefectlite.eager.futures import PrefectFuture, PrefectFutureList
+from prefectlite.eager.states import Pending, State, StateDetails, StateType
 from prefectlite.utilities.edges import EdgeAnnotation, unwrap
 
 if TYPE_CHECKING:

@@ -30,9 +30,9 @@ from prefectlite.utilities.names import generate_slug
 
 if TYPE_CHECKING:
     from prefectlite.core.task import Task
-    from prefectlite.flows import EagerFlow
-    from prefectlite.futures import PrefectFuture
-    from prefectlite.task_runners import TaskRunner
+    from prefectlite.eager.flows import EagerFlow
+    from prefectlite.eager.futures import PrefectFuture
+    from prefectlite.eager.task_runners import TaskRunner
 
 __all__ = ["FlowRun", "current_run"]
 

@@ -46,6 +46,7 @@ from prefectlite.eager.exceptions import (
     MappingMissingIterable,
     UpstreamTaskError,
 )
+from prefectlite.eager.futures import PrefectFuture, PrefectFutureList
 from prefectlite.eager.resolution import (
     NotReady,
     bind,
@@ -55,11 +56,10 @@ from prefectlite.eager.resolution import (
     prepare,
     resolve,
 )
+from prefectlite.eager.states import State, StateDetails, from_engine
+from prefectlite.eager.task_runners import DoneCell
 from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.task_runner import run_task
-from prefectlite.futures import PrefectFuture, PrefectFutureList
-from prefectlite.states import State, StateDetails, from_engine
-from prefectlite.task_runners import DoneCell
 from prefectlite.utilities.edges import unwrap
 
 if TYPE_CHECKING:

@@ -613,7 +613,7 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     Unlike a bare ``FlowRunner.run``, retries are waited for within the run and every
     task's state is returned. ``journal`` (``True``, a path, or a ``RunStore``) records the
     run in the run journal; ``resume`` (a run id, or ``"latest"``) reruns what a journaled
-    run did not finish, once (see :mod:`prefectlite.engine.resume`).
+    run did not finish, once (see :mod:`prefectlite.persistence.resume`).
     """
     names = {p.name for p in flow.parameters()}  # a Parameter's name wins over an option
     options = {k: kwargs.pop(k) for k in _RUN_OPTIONS
@@ -635,13 +635,13 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     on_schedule = options.get("run_on_schedule")
     journal, resume = options.get("journal"), options.get("resume")
     if journal or resume is not None:
-        from prefectlite.engine.resume import journaled_run
+        from prefectlite.persistence.resume import journaled_run
 
         run_kwargs = journaled_run(flow, run_kwargs, journal, resume)
         if resume is not None:
             on_schedule = False  # a resumed run finishes one run; it does not start a schedule
     else:
-        from prefectlite.engine.checkpoint import run_context
+        from prefectlite.persistence.checkpoint import run_context
 
         run_kwargs["context"] = run_context(flow, run_kwargs["context"])
     if on_schedule is None and flow.schedule is not None:

@@ -23,7 +23,7 @@ function returning a final ``State`` or ``None`` ("go on"); state handlers run i
    run's future, the retry is waited for and run here instead).
 7. persist: a successful result is written with its ``Result`` when the task (``target``,
    ``checkpoint``) or the run (``context["_persist"]``) asks; see
-   :mod:`prefectlite.engine.checkpoint`. Plain runs of plain tasks skip steps 4 and 7 after
+   :mod:`prefectlite.persistence.checkpoint`. Plain runs of plain tasks skip steps 4 and 7 after
    one attribute test each.
 
 Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)
@@ -47,7 +47,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint, mapping, signals
+from prefectlite.engine import mapping, signals
 from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.runner import ENDRUN, Runner
 from prefectlite.engine.state import (
@@ -67,6 +67,7 @@ from prefectlite.engine.state import (
     TriggerFailed,
 )
 from prefectlite.exceptions import TaskTimeoutSignal
+from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.executors import call_in_thread_with_timeout
 

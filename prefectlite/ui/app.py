@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from prefectlite.engine.journal import JournalError, RunStore
+from prefectlite.persistence.journal import JournalError, RunStore
 from prefectlite.ui import views
 
 HERE = Path(__file__).parent

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from prefectlite.engine import state as _states
-from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_logs import logged_tasks, read_graph, read_logs
-from prefectlite.engine.journal_records import FlowRunRecord, TaskRunRecord
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.journal_logs import logged_tasks, read_graph, read_logs
+from prefectlite.persistence.records import FlowRunRecord, TaskRunRecord
 
 PAGE_SIZE = 50
 MASK = "********"

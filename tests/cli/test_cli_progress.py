@@ -1,4 +1,4 @@
-"""``prefectlite.utilities.progress``: recording a run, plain lines, the live rich display."""
+"""``prefectlite.cli.progress``: recording a run, plain lines, the live rich display."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import sys
 import pytest
 
 from prefectlite import Flow, Task, task
-from prefectlite.engine.flow_runner import FlowRunner
-from prefectlite.engine.state import Failed, Mapped, Retrying, Success
-from prefectlite.utilities.progress import (
+from prefectlite.cli.progress import (
     LiveProgress,
     PlainProgress,
     RunRecorder,
     make_progress,
 )
+from prefectlite.engine.flow_runner import FlowRunner
+from prefectlite.engine.state import Failed, Mapped, Retrying, Success
 
 
 class Clock:

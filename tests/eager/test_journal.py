@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from prefectlite import flow, task
-from prefectlite.engine.journal import RunStore
+from prefectlite.persistence.journal import RunStore
 
 
 @task

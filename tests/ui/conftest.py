@@ -102,7 +102,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def journal(home: Path) -> Path:
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
     path = home / "prefectlite.db"
     RunStore(path).close()  # the server shows an existing journal

@@ -150,7 +150,7 @@ def test_a_running_run_updates_live(server: Any, browser: Any, screenshot: Any) 
 
 
 def _running_run(journal: Path, flow_name: str) -> str:
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
     with RunStore(journal) as store:
         runs = [r for r in store.list_runs(flow_name=flow_name) if r.ended is None]

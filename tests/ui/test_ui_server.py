@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from prefectlite import Flow, Parameter, context, task
-from prefectlite.engine.journal import RunStore
+from prefectlite.persistence.journal import RunStore
 
 XSS = "<script>alert(1)</script>"
 

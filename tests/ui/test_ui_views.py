@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from prefectlite import Flow, task
-from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_records import TaskRunRecord
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.records import TaskRunRecord
 from prefectlite.ui import views
 from prefectlite.ui.app import open_journal
 

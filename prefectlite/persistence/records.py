@@ -1,6 +1,6 @@
 """The run journal's schema and the records its read API returns.
 
-Kept apart from :mod:`prefectlite.engine.journal` (the ``RunStore`` that opens, writes and
+Kept apart from :mod:`prefectlite.persistence.journal` (the ``RunStore`` that opens, writes and
 reads the file) so that the table layout can be read in one place. Each schema version is
 a list of SQL statements in :data:`MIGRATIONS`; a journal at version *n* is brought to
 :data:`SCHEMA_VERSION` by running the lists *n+1, n+2, ...* in one transaction, and

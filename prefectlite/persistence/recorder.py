@@ -12,11 +12,11 @@ row itself (``JournalResult``), committed in the same transaction. So the journa
 calls a task finished whose result is not durably stored. A kill loses at most the last
 ``flush_interval`` seconds of rows; those tasks simply run again on resume.
 
-The run's log records (:mod:`prefectlite.engine.journal_logs`) wait and are committed with
+The run's log records (:mod:`prefectlite.persistence.journal_logs`) wait and are committed with
 the task-run rows; at most ``max_log_records`` of them per run, then one marker record
 saying how many more were not stored. The flow's graph is stored with the run's row.
 
-A write that fails raises :class:`~prefectlite.engine.journal_records.JournalError` from
+A write that fails raises :class:`~prefectlite.persistence.records.JournalError` from
 the next observer call, which stops the run with a ``Failed`` state that says so; if it
 fails only when the run ends, ``flow.run`` raises it."""
 
@@ -29,13 +29,13 @@ from typing import Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint
 from prefectlite.engine.flow_runner import RunObserver
-from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_logs import CAPTURE, flow_graph
-from prefectlite.engine.journal_records import PYTHON, JournalError
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Retrying, State, Success
+from prefectlite.persistence import checkpoint
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.journal_logs import CAPTURE, flow_graph
+from prefectlite.persistence.records import PYTHON, JournalError
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 

@@ -1,4 +1,4 @@
-"""Log records and flow graphs stored in the run journal (prefectlite.engine.journal_logs)."""
+"""Log records and flow graphs stored in the run journal (prefectlite.persistence.journal_logs)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from prefectlite import Flow, context, task
-from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_logs import CAPTURE, read_graph, read_logs
-from prefectlite.engine.journal_recorder import JournalRecorder
 from prefectlite.executors import LocalDaskExecutor
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.journal_logs import CAPTURE, read_graph, read_logs
+from prefectlite.persistence.recorder import JournalRecorder
 
 pytestmark = pytest.mark.usefixtures("engine_info_lines")
 

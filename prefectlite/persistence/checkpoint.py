@@ -47,9 +47,9 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.core.task import Task
-from prefectlite.engine.journal_records import CACHE_COLUMNS, PYTHON, pickle_or_none
 from prefectlite.engine.result.base import Result, ResultNotImplementedError
 from prefectlite.engine.state import Cached, Failed, State, Success
+from prefectlite.persistence.records import CACHE_COLUMNS, PYTHON, pickle_or_none
 
 logger = logging.getLogger("prefectlite.TaskRunner")
 _UTC = datetime.UTC
@@ -253,7 +253,7 @@ def _close_stores() -> None:
 
 def _store(path: str) -> Any:
     """This process's (read) connection to the journal at ``path``; the last few are kept."""
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
     with _STORES_LOCK:
         store = _STORES.pop(path, None)

@@ -1,8 +1,8 @@
 """Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
 
 :func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
-persistence keys of the context (:mod:`prefectlite.engine.checkpoint`), the
-:class:`~prefectlite.engine.journal_recorder.JournalRecorder` that writes the journal, and,
+persistence keys of the context (:mod:`prefectlite.persistence.checkpoint`), the
+:class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the journal, and,
 when resuming, the restored ``task_states``.
 
 :func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
@@ -34,19 +34,19 @@ from typing import Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine import checkpoint
 from prefectlite.engine import walk as _walk
-from prefectlite.engine.journal import RunStore
-from prefectlite.engine.journal_recorder import JournalRecorder
-from prefectlite.engine.journal_records import (
+from prefectlite.engine.result.base import values_equal
+from prefectlite.engine.results.journal_result import JournalResult
+from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
+from prefectlite.persistence import checkpoint
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.recorder import JournalRecorder
+from prefectlite.persistence.records import (
     PYTHON,
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
 )
-from prefectlite.engine.result.base import values_equal
-from prefectlite.engine.results.journal_result import JournalResult
-from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}

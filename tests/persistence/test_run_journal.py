@@ -1,4 +1,4 @@
-"""Tests for prefectlite.engine.journal: the SQLite run journal and its read API.
+"""Tests for prefectlite.persistence.journal: the SQLite run journal and its read API.
 
 Faults are real: a file that is not a database, a journal from a newer schema, several
 processes writing at once, a disk that fills up during a run (SQLite's own "database or
@@ -24,12 +24,12 @@ from typing import Any
 import pytest
 
 from prefectlite import Flow, Parameter, task, unmapped
-from prefectlite.engine import journal_records
 from prefectlite.engine.flow_runner import FlowRunner
-from prefectlite.engine.journal import SCHEMA_VERSION, JournalError, RunStore
-from prefectlite.engine.journal_recorder import JournalRecorder
 from prefectlite.engine.results import LocalResult
 from prefectlite.engine.state import Failed, Success
+from prefectlite.persistence import records as journal_records
+from prefectlite.persistence.journal import SCHEMA_VERSION, JournalError, RunStore
+from prefectlite.persistence.recorder import JournalRecorder
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -121,8 +121,8 @@ class TestOpening:
         new = SCHEMA_VERSION + 1
         monkeypatch.setitem(journal_records.MIGRATIONS, new,
                             ("ALTER TABLE flow_runs ADD COLUMN note TEXT",))
-        monkeypatch.setattr("prefectlite.engine.journal.SCHEMA_VERSION", new)
-        monkeypatch.setattr("prefectlite.engine.journal_records.SCHEMA_VERSION", new)
+        monkeypatch.setattr("prefectlite.persistence.journal.SCHEMA_VERSION", new)
+        monkeypatch.setattr("prefectlite.persistence.records.SCHEMA_VERSION", new)
         with RunStore() as s:
             assert s.get_run(run_id).state == "Success"
         conn = sqlite3.connect(home / "prefectlite.db")
@@ -334,7 +334,7 @@ class TestReadAPI:
 CONCURRENT = textwrap.dedent("""
     import sys
     from prefectlite import Flow, task
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
     @task
     def inc(x):
@@ -426,7 +426,7 @@ class TestWriteFailures:
         script = textwrap.dedent("""
             from prefectlite import Flow, task
             from prefectlite.engine.results import LocalResult
-            from prefectlite.engine.journal import RunStore
+            from prefectlite.persistence.journal import RunStore
 
             @task(result=LocalResult())
             def make():

@@ -9,7 +9,7 @@ by the ``prefectlite.context`` of the thread that logged it; a record made outsi
 task's context (the flow runner's own lines, or a record forwarded from a Dask worker
 process without its context) goes to the flow run when only one journaled run is going.
 
-The rows wait in the :class:`~prefectlite.engine.journal_recorder.JournalRecorder` with the
+The rows wait in the :class:`~prefectlite.persistence.recorder.JournalRecorder` with the
 task-run rows and are committed in the same transactions. A run keeps at most
 ``max_log_records`` records; the ones after that are counted, and one last WARNING record
 from ``prefectlite.journal`` says how many were not stored.
@@ -26,12 +26,12 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from prefectlite.engine.journal_records import LOG_COLUMNS, LogRecord
+from prefectlite.persistence.records import LOG_COLUMNS, LogRecord
 from prefectlite.utilities import context as _context
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
-    from prefectlite.engine.journal import RunStore
+    from prefectlite.persistence.journal import RunStore
 
 __all__ = ["LogCapture", "flow_graph", "read_graph", "read_logs", "CAPTURE"]
 

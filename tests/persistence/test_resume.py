@@ -1,4 +1,4 @@
-"""Tests for prefectlite.engine.resume: ``flow.run(resume=...)`` reruns only what is needed.
+"""Tests for prefectlite.persistence.resume: ``flow.run(resume=...)`` reruns only what is needed.
 
 The fault tests are real: a process is killed with SIGKILL in the middle of a journaled map
 over 1,000 items, result files are damaged on disk, and the journal is edited to look as if
@@ -23,10 +23,10 @@ from typing import Any
 import pytest
 
 from prefectlite import Flow, Parameter, task, unmapped
-from prefectlite.engine.journal import JournalError, RunStore
 from prefectlite.engine.results import LocalResult, PrefectResult
-from prefectlite.engine.resume import restore, run_states
 from prefectlite.engine.state import Cached, Failed, Mapped, Pending, Skipped, Success
+from prefectlite.persistence.journal import JournalError, RunStore
+from prefectlite.persistence.resume import restore, run_states
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS: collections.Counter[str] = collections.Counter()

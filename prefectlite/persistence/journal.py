@@ -1,16 +1,16 @@
 """The run journal: one SQLite file recording flow runs and the final state of each task run.
 
 ``RunStore(path)`` opens (creating it if needed) ``$PREFECTLITE_HOME/prefectlite.db``. The
-engine writes it through :class:`~prefectlite.engine.journal_recorder.JournalRecorder`
-during ``flow.run(journal=True)``; :mod:`prefectlite.engine.resume` reads it back for
+engine writes it through :class:`~prefectlite.persistence.recorder.JournalRecorder`
+during ``flow.run(journal=True)``; :mod:`prefectlite.persistence.resume` reads it back for
 ``flow.run(resume=...)``; users and the CLI read it with :meth:`RunStore.list_runs`,
 :meth:`RunStore.get_run` and :meth:`RunStore.read_result`, and prune it with
 :meth:`RunStore.delete_runs`. The tables are described in
-:mod:`prefectlite.engine.journal_records`: ``flow_runs``, ``task_runs`` (one row per task
+:mod:`prefectlite.persistence.records`: ``flow_runs``, ``task_runs`` (one row per task
 or mapped child: state, times, run count, result location, checksum, serializer, Python
 version, code hash, and the result's bytes when small), ``result_kinds`` (how to read a
 location back), ``cache`` (persisted ``cache_for`` entries), ``flow_graphs`` and ``logs``
-(each run's graph and log records, :mod:`prefectlite.engine.journal_logs`).
+(each run's graph and log records, :mod:`prefectlite.persistence.journal_logs`).
 
 Opening checks that the file is a prefectlite journal (the SQLite header's
 ``application_id``), that its schema version is not newer than this prefectlite's, and
@@ -38,7 +38,7 @@ from typing import Any
 import cloudpickle
 
 from prefectlite import settings
-from prefectlite.engine.journal_records import (
+from prefectlite.persistence.records import (
     CACHE_COLUMNS,
     LOG_COLUMNS,
     PYTHON,
@@ -180,7 +180,7 @@ class RunStore:
 
         ``resumed_from`` links a resumed run to the run it resumes, ``parent_run_id`` a
         subflow's run to its parent's; ``graph`` is the flow's tasks and edges as JSON
-        (:func:`prefectlite.engine.journal_logs.flow_graph`).
+        (:func:`prefectlite.persistence.journal_logs.flow_graph`).
         """
         import prefectlite
 

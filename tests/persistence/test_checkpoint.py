@@ -1,4 +1,4 @@
-"""Tests for prefectlite.engine.checkpoint: targets, result writing, the persisted cache.
+"""Tests for prefectlite.persistence.checkpoint: targets, result writing, the persisted cache.
 
 Each class is one step the task runner takes through that module. Flows run for real; the
 cross-process cache tests run their flows in fresh interpreters.
@@ -21,11 +21,12 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, task, unmapped
 from prefectlite.engine import cache_validators as cv
-from prefectlite.engine import checkpoint, task_runner
-from prefectlite.engine.journal import RunStore
+from prefectlite.engine import task_runner
 from prefectlite.engine.result.base import Result
 from prefectlite.engine.results import JournalResult, LocalResult, PrefectResult
 from prefectlite.engine.state import Cached, Failed, Success
+from prefectlite.persistence import checkpoint
+from prefectlite.persistence.journal import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
 
