@@ -236,6 +236,8 @@ def describe(state: State, width: int = 80) -> str:
     '3 mapped runs: 2 Success, 1 Failed'
     >>> describe(Failed("boom\\nand more"))
     'boom and more'
+    >>> describe(Failed("connection refused by the upstream server"), width=30)
+    'connection refused by the…'
     """
     if isinstance(state, Mapped):
         kinds = collections.Counter(type(s).__name__ for s in state.map_states)
@@ -243,7 +245,28 @@ def describe(state: State, width: int = 80) -> str:
         text = f"{len(state.map_states)} mapped runs" + (f": {parts}" if parts else "")
     else:
         text = " ".join(str(state.message or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(text, width)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, ending in "…" when cut.
+
+    A word longer than half the width is cut inside (a path or a URL, say).
+
+    Examples
+    --------
+    >>> shorten("short", 10), shorten("retry in 5 seconds please", 14)
+    ('short', 'retry in 5…')
+    >>> shorten("/a/very/long/path/without/spaces", 12)
+    '/a/very/lon…'
+    """
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def format_duration(seconds: float | None) -> str:
