@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from prefectlite.core.flow import Flow
+from prefectlite.core.parameter import coerce_parameters
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.run_context import fill_flow_context
@@ -138,7 +139,11 @@ class FlowRunner(Runner):
     ) -> FlowRunnerInitializeResult:
         """Fill the run's context (see :mod:`prefectlite.engine.run_context`) and give every
         task its ``task_name`` and ``task_slug``; no state means ``Pending()``."""
-        fill_flow_context(self.flow, context, parameters, self.logger)
+        try:
+            fill_flow_context(self.flow, context, parameters, self.logger)
+        except ParameterError as exc:  # a typed Parameter's value does not fit: run nothing
+            self.logger.error("Flow run FAILED: %s", exc)
+            raise ENDRUN(Failed(message=str(exc), result=exc)) from None
         slugs = self.flow.slugs
         given = dict(task_contexts)
         task_contexts.clear()
@@ -620,6 +625,7 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
                if k in kwargs and (k == "parameters" or k not in names)}
     parameters = {**(options.get("parameters") or {}), **kwargs}
     check_parameters(flow, parameters)
+    parameters = coerce_parameters(flow.parameters(), parameters)  # a misfit raises here
     configure_logging()
     state = options.get("state") or Scheduled(
         message="Flow run scheduled.", start_time=datetime.datetime.now(datetime.UTC))
