@@ -446,11 +446,11 @@ class _Walker:
         """Call ``task``'s state handlers for its parent run, as Prefect 1 does before any
         child runs: ``Pending -> Mapped`` (or the state it ends in without mapping). A
         handler that returns another state than ``Mapped`` ends the task in it, unmapped."""
-        from prefectlite.engine.task_runner import _transition
+        from prefectlite.engine.task_steps import transition
 
         new = width if isinstance(width, State) else Mapped(
             message="Ready to proceed with mapping.", n_map_states=width)
-        new = _transition(task, Pending(), new)
+        new = transition(task, Pending(), new)
         return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
     def _submit(self, run: _walk.Run, state: State | None) -> None:

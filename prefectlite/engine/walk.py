@@ -329,7 +329,7 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
     if not all(s.is_finished() for s in seen):
         return Pending(message="Not all upstream states are finished; waiting.")
     if task.skip_on_upstream_skip and any(s.is_skipped() for s in seen):
-        from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
+        from prefectlite.engine.task_steps import UPSTREAM_SKIPPED
 
         return Skipped(message=UPSTREAM_SKIPPED)
     if given is not None and (bad is not None or not succeeded):
