@@ -54,8 +54,8 @@ from prefectlite.utilities import context as _context
 
 __all__ = [
     "ATTEMPT_ERRORS", "CACHE", "RUN", "UPSTREAM_SKIPPED", "WAIT", "attempt_error", "cache_key",
-    "check_cache", "check_trigger", "check_upstream", "finish", "full_name", "gather_inputs", "logger",
-    "named_context", "remember_cache", "retry_or_final", "run_steps", "transition",
+    "check_cache", "check_trigger", "check_upstream", "finish", "full_name", "gather_inputs",
+    "logger", "named_context", "remember_cache", "retry_or_final", "run_steps", "transition",
 ]
 
 logger = logging.getLogger("prefectlite.TaskRunner")

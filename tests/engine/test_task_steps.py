@@ -25,6 +25,7 @@ from prefectlite.engine.state import (
     TimedOut,
 )
 
+
 @pytest.fixture(autouse=True)
 def _fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(task_steps, "CACHE", {})
