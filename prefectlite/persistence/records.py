@@ -50,6 +50,7 @@ import datetime
 import json
 import os
 import pickle
+import re
 import socket
 import sqlite3
 import sys
@@ -68,6 +69,9 @@ PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 FINISHED_TASK = ("Success", "Cached", "Skipped", "Mapped")  # states a resume may keep
 #: final states of a flow run that succeeded (``Completed``: an eager run)
 MASK = "********"  # what a secret value is shown (and stored) as
+#: parameter (and task) names whose values are never shown
+SECRET = re.compile(r"secret|passw(or)?d|passwd|token|api[_-]?key|credential|private[_-]?key|"
+                    r"auth", re.IGNORECASE)
 SUCCEEDED = ("Success", "Cached", "Skipped", "Mapped", "Completed")
 HEARTBEAT_INTERVAL = 5.0  # seconds between two heartbeats of a running run
 STALE_AFTER = 60.0  # a heartbeat older than this: the run's process is gone (or hung)
@@ -394,6 +398,33 @@ def encode_parameters(parameters: dict[str, Any], secret: Sequence[str] = ()
         pickled[name] = value
         shown[name] = _short_repr(value)
     return json.dumps(shown, sort_keys=True), cloudpickle.dumps(pickled) if pickled else None
+
+
+def masked(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the values of secret-looking names (:data:`SECRET`) masked.
+
+    Examples
+    --------
+    >>> masked({"n": 3, "db_password": "hunter2"})
+    {'n': 3, 'db_password': '********'}
+    """
+    return {k: MASK if SECRET.search(str(k)) else v for k, v in parameters.items()}
+
+
+def resume_command(flow_file: str | None, run_id: str) -> str:
+    """The command that resumes run ``run_id`` of the flow in ``flow_file``.
+
+    Examples
+    --------
+    >>> resume_command("/srv/my flows/etl.py:etl", "1a2b3c4d")
+    "prefectlite run '/srv/my flows/etl.py:etl' --resume 1a2b3c4d"
+    >>> resume_command(None, "1a2b3c4d")
+    'prefectlite run FLOW_FILE --resume 1a2b3c4d'
+    """
+    import shlex
+
+    where = shlex.quote(flow_file) if flow_file else "FLOW_FILE"
+    return f"prefectlite run {where} --resume {run_id}"
 
 
 def _short_repr(value: Any) -> str:
