@@ -17,6 +17,8 @@ use, so ``import prefectlite`` itself stays light.
 
 from typing import Any as _Any
 
+# imported for its effect: the run journal registers itself with the engine's run setup
+import prefectlite.persistence as _persistence  # noqa: F401
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
 from prefectlite.eager.annotations import allow_failure, quote

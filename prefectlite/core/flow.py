@@ -883,7 +883,7 @@ class Flow:
         resume: str | None = None,
         **kwargs: Any,
     ) -> State:
-        """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
+        """Run the flow and return its final state (see :mod:`prefectlite.engine.run_setup`).
 
         A keyword argument named after one of the flow's Parameters is its value:
         ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``; any other
@@ -896,7 +896,7 @@ class Flow:
         only what that journaled run did not finish, with its parameters unless given anew
         (see :mod:`prefectlite.persistence.resume`).
         """
-        from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
+        from prefectlite.engine.run_setup import RUN_OPTIONS, run_flow
 
         if self._tokens:
             raise RuntimeError(
@@ -913,7 +913,7 @@ class Flow:
             context = {**(context or {}), "flow_run_name": kwargs.pop("flow_run_name")}
         if kwargs:
             names = {p.name for p in self.parameters()}
-            unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
+            unknown = sorted(k for k in kwargs if k not in names and k not in RUN_OPTIONS)
             if unknown:
                 raise TypeError(
                     f"Flow.run() got unexpected keyword argument(s) {', '.join(unknown)}: "

@@ -27,10 +27,9 @@ import time
 from typing import Any
 
 from prefectlite.core.task import Task
-from prefectlite.engine import signals
+from prefectlite.engine import checkpointing, signals
 from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.state import Failed, Retrying, State, Success, TimedOut
-from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
 
 __all__ = ["run_task_async"]
@@ -40,7 +39,7 @@ async def run_task_async(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]
     """Run the async ``task`` once (retries waited for) and return its engine state."""
     token = _context.install(ctx)
     try:
-        new = checkpoint.check_target(task, inputs, ctx) if task.target is not None else None
+        new = checkpointing.check_target(task, inputs, ctx) if task.target is not None else None
         new = new or _engine._check_cache(task, inputs, ctx)
         if new is not None:
             return _engine._finish(task, None, new, ctx)
@@ -56,7 +55,7 @@ async def run_task_async(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]
             _context.install(ctx)
             new = _engine._retry_or_final(task, await _attempt(task, inputs, ctx), ctx)
         if started is not None or task.checkpoint or task.target is not None:
-            new = checkpoint.persist(task, new, inputs, ctx, started)
+            new = checkpointing.persist(task, new, inputs, ctx, started)
         _engine._remember_cache(task, new, inputs, ctx)
         return _engine._finish(task, None, new, ctx)
     finally:

@@ -23,7 +23,7 @@ function returning a final ``State`` or ``None`` ("go on"); state handlers run i
    run's future, the retry is waited for and run here instead).
 7. persist: a successful result is written with its ``Result`` when the task (``target``,
    ``checkpoint``) or the run (``context["_persist"]``) asks; see
-   :mod:`prefectlite.persistence.checkpoint`. Plain runs of plain tasks skip steps 4 and 7 after
+   :mod:`prefectlite.engine.checkpointing`. Plain runs of plain tasks skip steps 4 and 7 after
    one attribute test each.
 
 Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)
@@ -47,7 +47,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import mapping, signals
+from prefectlite.engine import checkpointing, mapping, signals
 from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.runner import ENDRUN, Runner
 from prefectlite.engine.state import (
@@ -67,11 +67,10 @@ from prefectlite.engine.state import (
     TriggerFailed,
 )
 from prefectlite.exceptions import TaskTimeoutSignal
-from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.executors import call_in_thread_with_timeout
 
-__all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "run_task", "run_task_with_runner"]
+__all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "cache_key", "run_task", "run_task_with_runner"]
 logger = logging.getLogger("prefectlite.TaskRunner")
 MAX_LOOPS = 10_000
 UPSTREAM_SKIPPED = ("Upstream task was skipped; set skip_on_upstream_skip=False on this task to "
@@ -110,7 +109,7 @@ def run_task(
             return _finish(task, state, Failed(message=str(exc), result=exc), context)
         target = task.target
         if target is not None:  # a stored target stands in for the run
-            new = checkpoint.check_target(task, inputs, context)
+            new = checkpointing.check_target(task, inputs, context)
             if new is not None:
                 return _finish(task, state, new, context)
         new = _check_cache(task, inputs, context)
@@ -130,7 +129,7 @@ def run_task(
             context = _wait_for_retry(task, new, context)
             new = _retry_or_final(task, _run_with_loops(task, inputs, context, new), context)
         if started is not None or target is not None or task.checkpoint:
-            new = checkpoint.persist(task, new, inputs, context, started)
+            new = checkpointing.persist(task, new, inputs, context, started)
         _remember_cache(task, new, inputs, context)
         return _finish(task, running, new, context)
     finally:
@@ -230,7 +229,8 @@ def _inputs(upstream_states: dict[Edge, State], constants: dict[str, Any]) -> di
     return inputs
 
 
-def _cache_key(task: Task, ctx: dict[str, Any]) -> str:
+def cache_key(task: Task, ctx: dict[str, Any]) -> str:
+    """The key of ``task``'s cache entries: its ``cache_key``, else flow name and slug."""
     return task.cache_key or f"{ctx.get('flow_name')}:{ctx.get('task_slug') or task.name}"
 
 
@@ -241,17 +241,19 @@ def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Sta
 
     validator = task.cache_validator or cache_validators.duration_only
     parameters = ctx.get("parameters") or {}
-    for candidate in reversed(_CACHE.get(_cache_key(task, ctx), ())):
+    for candidate in reversed(_CACHE.get(cache_key(task, ctx), ())):
         try:
             if validator(candidate, inputs, parameters):
                 return candidate.copy(message="Task run used a cached result.")
         except Exception as exc:
             return Failed(message=f"Cache validator {_name(validator)} raised {exc!r}.",
                           result=exc)
-    if ctx.get("journal"):  # journaled runs share caches across processes (checkpoint)
-        return checkpoint.check_persisted_cache(task, _cache_key(task, ctx), inputs, ctx,
-                                                validator)
-    return None
+    journal_cache = ctx.get("_journal_cache")  # journaled runs: a cache across processes
+    if journal_cache is None:
+        return None
+    found: State | None = journal_cache.lookup(task, cache_key(task, ctx), inputs, ctx,
+                                               validator)
+    return found
 
 
 def _remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any]) -> None:
@@ -262,7 +264,7 @@ def _remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[
         cached_parameters=dict(ctx.get("parameters") or {}),
         cached_result_expiration=datetime.datetime.now(_UTC) + task.cache_for,
     )
-    _CACHE.setdefault(_cache_key(task, ctx), []).append(cached)
+    _CACHE.setdefault(cache_key(task, ctx), []).append(cached)
 
 
 def _run_with_loops(

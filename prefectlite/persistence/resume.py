@@ -1,9 +1,4 @@
-"""Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
-
-:func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
-persistence keys of the context (:mod:`prefectlite.persistence.checkpoint`), the
-:class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the journal, and,
-when resuming, the restored ``task_states``.
+"""Resuming a journaled run (``flow.run(resume=...)``): which of its task runs are kept.
 
 :func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
 new run, reading every stored result back at once (eagerly: a damaged file is found, and
@@ -28,7 +23,6 @@ that really ran each), so any run can itself be resumed or inspected alone.
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +30,9 @@ from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
-from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
-from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import (
     PYTHON,
     FlowRunRecord,
@@ -50,9 +42,6 @@ from prefectlite.persistence.records import (
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}
-
-
-# -- resuming ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -107,7 +96,7 @@ class _Restorer:
                 continue
             slug = self.plan.slugs[task]
             whole = self.rows.get((slug, None))
-            if whole is not None and whole.code_hash != checkpoint.code_hash(task):
+            if whole is not None and whole.code_hash != code_hash(task):
                 continue
             if whole is not None and whole.state != "Mapped":
                 self._whole(task, slug, whole)
@@ -144,7 +133,7 @@ class _Restorer:
         children = [pending] * width
         for i in range(width):
             row = self.rows.get((slug, i))
-            if row is None or not row.is_finished or row.code_hash != checkpoint.code_hash(task):
+            if row is None or not row.is_finished or row.code_hash != code_hash(task):
                 continue
             if not all(self._child_upstream_kept(e, i) for e in self.plan.in_edges[task]):
                 continue
@@ -195,85 +184,3 @@ class _Restorer:
 
 def _portable(serializer: str | None) -> bool:
     return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
-
-
-# -- what run_flow calls ------------------------------------------------------------------
-
-
-def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None) -> dict[str, Any]:
-    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run."""
-    own = not isinstance(journal, RunStore)
-    store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
-        else journal
-    ctx = checkpoint.run_context(flow, run_kwargs.get("context"), journaled=True) or {}
-    if ctx.get("default_result") is None:
-        ctx["default_result"] = JournalResult(dir=store.results_dir)
-    ctx["journal"] = str(store.path)
-    parameters = dict(run_kwargs.get("parameters") or {})
-    task_states = dict(run_kwargs.get("task_states") or {})
-    recorder = JournalRecorder(store, close_store=own)
-    if resume is not None:
-        try:
-            restored = restore(store, flow, resume, parameters)
-        except BaseException:
-            if own:
-                store.close()
-            raise
-        parameters = restored.parameters
-        task_states = {**restored.task_states, **task_states}
-        recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   close_store=own)
-        logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
-                    len(restored.kept))
-    observers = [*run_kwargs.get("observers", ()), recorder]
-    return {**run_kwargs, "parameters": parameters, "task_states": task_states,
-            "context": ctx, "observers": observers}
-
-
-def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
-               results: bool = False) -> dict[Task, State]:
-    """The states the journal recorded for run ``run_id`` of ``flow``, by task.
-
-    Task runs the journal does not have are ``Pending``; with ``results``, stored results
-    are read back (unreadable ones are left out).
-    """
-    from prefectlite.engine import state as _state
-
-    if store is None:  # our own connection: close it when done
-        with RunStore() as own:
-            return run_states(flow, run_id, own, results)
-    run = find_run(store, flow, run_id)
-    rows = store.task_runs(run.id)
-    by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}
-    for row in rows:
-        by_slug.setdefault(row.task_slug, {})[row.map_index] = row
-
-    def make(row: TaskRunRecord) -> State:
-        cls = getattr(_state, row.state, None)
-        if not (isinstance(cls, type) and issubclass(cls, State)):
-            cls = State
-        value = None
-        if results and row.result_location is not None:
-            try:
-                value = store.load_result(row)
-            except Exception:
-                value = None
-        return cls(message=row.message) if value is None else cls(message=row.message,
-                                                                  result=value)
-
-    states: dict[Task, State] = {}
-    for task in flow.sorted_tasks():
-        found = by_slug.get(flow.slugs[task], {})
-        kids = sorted(i for i in found if i is not None)
-        if kids:
-            width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
-            kids_states = [make(found[i]) if i in found else Pending() for i in range(width)]
-            states[task] = Mapped(message=found[None].message if None in found else None,
-                                  map_states=kids_states,
-                                  result=[child.result for child in kids_states])
-        elif None in found:
-            states[task] = make(found[None])
-        else:
-            states[task] = Pending(message="Task run did not start.")
-    return states
