@@ -21,6 +21,7 @@ from typing import Any as _Any
 import prefectlite.persistence as _persistence  # noqa: F401
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
+from prefectlite.core.decorator import task
 from prefectlite.eager.annotations import allow_failure, quote
 from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
@@ -28,7 +29,7 @@ from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
-from prefectlite.utilities.tasks import apply_map, tags, task
+from prefectlite.utilities.tasks import apply_map, tags
 
 __version__ = "0.1.0"
 
