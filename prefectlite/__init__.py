@@ -30,8 +30,7 @@ from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
 from prefectlite.utilities.tasks import apply_map, tags
-
-__version__ = "0.1.0"
+from prefectlite.version import __version__
 
 __all__ = [
     "config",

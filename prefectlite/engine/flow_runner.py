@@ -100,6 +100,7 @@ class FlowRunner(Runner):
         super().__init__(state_handlers=state_handlers)
         self._observers: list[RunObserver] = []
         self._wait_for_retries = False
+        self._reached: State | None = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}: {getattr(self.flow, 'name', None)}>"
@@ -157,36 +158,45 @@ class FlowRunner(Runner):
         scheduled tasks in this run, as ``flow.run()`` does, instead of returning
         ``Running``.
         """
-        run_context = {k: v for k, v in _context.snapshot().items() if k not in _PER_RUN_KEYS}
-        run_context.update(context or {})
-        if executor is None:
-            executor = getattr(self.flow, "executor", None) or _local_executor()
         self._observers = list(observers)
         self._wait_for_retries = wait_for_retries
         task_states = check_task_states(self.flow, task_states)  # mistakes raise at once
         self.flow.validate()
+        run_context = {k: v for k, v in _context.snapshot().items() if k not in _PER_RUN_KEYS}
+        run_context.update(context or {})
+        executor, self._reached = _executor(self.flow, executor), state
         try:
-            state, task_states, run_context, task_contexts = self.initialize_run(
-                state=state, task_states=task_states, context=run_context,
-                task_contexts=dict(task_contexts or {}), parameters=dict(parameters or {}),
-            )
-            with _context.context(**run_context):
-                self._begin(task_states)
-                state = self.check_flow_is_pending_or_running(state)
-                state = self.check_flow_reached_start_time(state)
-                state = self.set_flow_to_running(state)
-                state = self.get_flow_run_state(
-                    state, task_states=task_states, task_contexts=task_contexts,
-                    return_tasks=return_tasks,
-                    task_runner_state_handlers=task_runner_state_handlers, executor=executor,
-                )
+            state = self._one_pass(state, task_states, run_context, dict(task_contexts or {}),
+                                   dict(parameters or {}), return_tasks, executor,
+                                   task_runner_state_handlers)
         except ENDRUN as end:
             state = end.state
         except Exception as exc:
-            state = self._unexpected(state, exc, run_context)
+            state = self._unexpected(self._reached, exc, run_context)
         for observer in self._observers:
             observer.flow_run_finished(self.flow, state)
         return state
+
+    def _one_pass(
+        self, state: State | None, task_states: dict[Task, State], context: dict[str, Any],
+        task_contexts: dict[Task, dict[str, Any]], parameters: dict[str, Any],
+        return_tasks: Iterable[Task] | None, executor: Executor,
+        task_runner_state_handlers: Iterable[Callable[..., Any]] | None,
+    ) -> State:
+        """Prefect 1's steps of a flow run, inside the run's context (``_reached``: the
+        state an unexpected error fails from)."""
+        state, task_states, context, task_contexts = self.initialize_run(
+            state=state, task_states=task_states, context=context,
+            task_contexts=task_contexts, parameters=parameters)
+        with _context.context(**context):
+            self._begin(task_states)
+            state = self.check_flow_is_pending_or_running(state)
+            state = self.check_flow_reached_start_time(state)
+            state = self._reached = self.set_flow_to_running(state)
+            return self.get_flow_run_state(
+                state, task_states=task_states, task_contexts=task_contexts,
+                return_tasks=return_tasks, executor=executor,
+                task_runner_state_handlers=task_runner_state_handlers)
 
     def _begin(self, task_states: dict[Task, State]) -> None:
         """Tell the observers the run starts, then log its first line (after them, so that
@@ -278,7 +288,8 @@ class FlowRunner(Runner):
     def _walker(self, executor: Executor, ctx: dict[str, Any],
                 task_contexts: dict[Task, dict[str, Any]],
                 runner_handlers: Iterable[Callable[..., Any]] | None) -> Walker:
-        walker = Walker(_walk.Walk(_walk.make_plan(self.flow), eager=executor.resolves_futures),
+        walker = Walker(_walk.Walk(_walk.make_plan(self.flow),
+                                   resolves_futures=executor.resolves_futures),
                         executor, ctx, self._observers)
         walker.retry_in_walk = self._wait_for_retries
         walker.task_contexts = task_contexts
@@ -315,10 +326,13 @@ class FlowRunner(Runner):
         return state
 
 
-def _local_executor() -> Executor:
+def _executor(flow: Flow, given: Executor | None) -> Executor:
+    """The executor of a run: the one given, else the flow's, else the default one."""
+    if given is not None:
+        return given
     from prefectlite.engine.defaults import get_default_executor_class
 
-    executor: Executor = get_default_executor_class()()  # LocalExecutor unless configured
+    executor: Executor = getattr(flow, "executor", None) or get_default_executor_class()()
     return executor
 
 

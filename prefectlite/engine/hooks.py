@@ -17,9 +17,11 @@ from typing import Any
 
 __all__ = ["JournalSetup", "prepare_journaled_run", "register_journal_setup"]
 
-#: ``setup(flow, run_kwargs, journal, resume) -> run_kwargs``: the ``FlowRunner.run``
-#: arguments of a journaled (and maybe resumed) run, with the journal's observer added
-JournalSetup = Callable[[Any, dict[str, Any], Any, "str | None"], dict[str, Any]]
+#: ``setup(flow, run_kwargs, journal, resume, **options) -> run_kwargs``: the
+#: ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run, with the journal's
+#: observer added (options: ``wait``, ``flow_file``; see
+#: :func:`prefectlite.persistence.runs.journaled_run`)
+JournalSetup = Callable[..., dict[str, Any]]
 
 _setup: list[JournalSetup] = []
 
@@ -30,11 +32,11 @@ def register_journal_setup(setup: JournalSetup) -> None:
 
 
 def prepare_journaled_run(flow: Any, run_kwargs: dict[str, Any], journal: Any,
-                          resume: str | None) -> dict[str, Any]:
+                          resume: str | None, **options: Any) -> dict[str, Any]:
     """``run_kwargs`` for a run with ``journal=``/``resume=``, by the registered setup."""
     if not _setup:
         raise RuntimeError(
             "journal= and resume= need the run journal (prefectlite.persistence), which "
             "registers itself when imported; `import prefectlite.persistence` first."
         )
-    return _setup[0](flow, run_kwargs, journal, resume)
+    return _setup[0](flow, run_kwargs, journal, resume, **options)

@@ -43,8 +43,8 @@ logger = logging.getLogger("prefectlite.FlowRunner")
 
 #: the keyword arguments of ``flow.run()`` that are options, not parameter values
 RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
-               "journal", "resume", "task_contexts", "task_runner_state_handlers", "state",
-               "observers")
+               "journal", "resume", "resume_wait", "task_contexts",
+               "task_runner_state_handlers", "state", "observers")
 
 
 def run_flow(flow: Flow, **kwargs: Any) -> State:
@@ -53,8 +53,10 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     Unlike a bare ``FlowRunner.run``, retries are waited for within the run and every
     task's state is returned. ``journal`` (``True``, a path, or a ``RunStore``) records the
     run in the run journal; ``resume`` (a run id, or ``"latest"``) reruns what a journaled
-    run did not finish, once (see :mod:`prefectlite.persistence.resume`); ``observers``
-    (:class:`~prefectlite.engine.observers.RunObserver`) are told of each run's progress.
+    run did not finish, once (see :mod:`prefectlite.persistence.resume`); a run another
+    process is resuming is refused, or waited for with ``resume_wait=True`` (or seconds);
+    ``observers`` (:class:`~prefectlite.engine.observers.RunObserver`) are told of each
+    run's progress.
     """
     names = {p.name for p in flow.parameters()}  # a Parameter's name wins over an option
     options = {k: kwargs.pop(k) for k in RUN_OPTIONS
@@ -72,10 +74,12 @@ def run_with(
     task_contexts: dict[Task, dict[str, Any]] | None = None,
     task_runner_state_handlers: Iterable[Callable[..., Any]] | None = None,
     state: State | None = None, journal: Any = None, resume: str | None = None,
+    resume_wait: bool | float = False, flow_file: str | None = None,
     observers: Iterable[RunObserver] = (), run_on_schedule: bool | None = None,
 ) -> State:
     """Run ``flow`` as :func:`run_flow` does, with the options given by name (see the
-    module docstring); ``parameters`` are not checked here."""
+    module docstring); ``parameters`` are not checked here. ``flow_file`` is what the
+    journal records as the flow's source, for the resume command."""
     state = state or Scheduled(message="Flow run scheduled.",
                                start_time=datetime.datetime.now(datetime.UTC))
     start = getattr(state, "start_time", None) or datetime.datetime.now(datetime.UTC)
@@ -86,7 +90,8 @@ def run_with(
         state=state, return_tasks=flow.tasks, wait_for_retries=True,
         observers=list(observers))
     if journal or resume is not None:
-        run_kwargs = prepare_journaled_run(flow, run_kwargs, journal, resume)
+        run_kwargs = prepare_journaled_run(flow, run_kwargs, journal, resume,
+                                           wait=resume_wait or False, flow_file=flow_file)
     else:
         run_kwargs["context"] = run_context(flow, run_kwargs["context"])
     runner = FlowRunner(flow)

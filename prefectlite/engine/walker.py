@@ -28,7 +28,8 @@ from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.state import Mapped, Paused, Pending, Resume, Retrying, Scheduled, State
-from prefectlite.engine.task_runner import _transition, run_task, run_task_with_runner
+from prefectlite.engine.task_runner import run_task, run_task_with_runner
+from prefectlite.engine.task_steps import transition
 from prefectlite.executors.base import Executor
 
 __all__ = ["Walker", "not_ready"]
@@ -123,7 +124,7 @@ class Walker:
         if task in self.walk.states:  # nothing left to run: zero width, or all given
             self._tell(task, None, self.walk.states[task])
         available = self.walk.available.get(task)
-        if self.walk.eager and available and all(available):
+        if self.walk.resolves_futures and available and all(available):
             self.walk.task_submitted(task)
 
     @staticmethod
@@ -133,7 +134,7 @@ class Walker:
         handler that returns another state than ``Mapped`` ends the task in it, unmapped."""
         new = width if isinstance(width, State) else Mapped(
             message="Ready to proceed with mapping.", n_map_states=width)
-        new = _transition(task, Pending(), new)
+        new = transition(task, Pending(), new)
         return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
     def _submit(self, run: _walk.Run, state: State | None) -> None:
@@ -155,7 +156,7 @@ class Walker:
                 extra_context=ctx,
             )
         self.in_flight[future] = run
-        if walk.eager:
+        if walk.resolves_futures:
             walk.futures[run] = future
             if index is None:
                 walk.task_submitted(task)
@@ -171,10 +172,10 @@ class Walker:
                 "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
                 **self.task_contexts.get(task, {}),
             }
-        if index is None and state is None and not self.walk.eager:
+        if index is None and state is None and not self.walk.resolves_futures:
             return base
         ctx = dict(base)
-        if self.walk.eager and self.retry_in_walk:  # dependents hold this run's future
+        if self.walk.resolves_futures and self.retry_in_walk:  # dependents hold this run's future
             ctx["_retry_inline"] = True
         if index is not None:
             ctx["map_index"], ctx["task_full_name"] = index, f"{task.name}[{index}]"
@@ -184,7 +185,7 @@ class Walker:
 
     def _record(self, run: _walk.Run, state: State, submitted: bool = True) -> None:
         task, index = run
-        if self.walk.eager and submitted:
+        if self.walk.resolves_futures and submitted:
             del self.walk.futures[run]
         if self.retry_in_walk and isinstance(state, Scheduled) and _waitable(state):
             start = state.start_time or datetime.datetime.now(datetime.UTC)

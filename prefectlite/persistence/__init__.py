@@ -17,10 +17,10 @@ from prefectlite.engine.hooks import register_journal_setup
 
 
 def _journaled_run(flow: Any, run_kwargs: dict[str, Any], journal: Any,
-                   resume: str | None) -> dict[str, Any]:
+                   resume: str | None, **options: Any) -> dict[str, Any]:
     from prefectlite.persistence.runs import journaled_run  # the journal, loaded when used
 
-    return journaled_run(flow, run_kwargs, journal, resume)
+    return journaled_run(flow, run_kwargs, journal, resume, **options)
 
 
 register_journal_setup(_journaled_run)

@@ -1,9 +1,10 @@
 """Resuming a journaled run (``flow.run(resume=...)``): which of its task runs are kept.
 
-:func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
-new run, reading every stored result back at once (eagerly: a damaged file is found, and
-its task rerun, before anything depends on it). Walking the flow in topological order, a
-task (or mapped child) is kept when
+:func:`claimed_restore` claims the run to resume for the new run
+(:mod:`prefectlite.persistence.claims`), then :func:`restore` reads the old run's rows and
+rebuilds ``task_states`` for the new run, reading every stored result back at once
+(eagerly: a damaged file is found, and its task rerun, before anything depends on it).
+Walking the flow in topological order, a task (or mapped child) is kept when
 
 * its row is finished (Success, Cached, Skipped; a Mapped parent through its children),
 * its result reads back (the checksum matches; a pickle written by another Python minor
@@ -22,6 +23,7 @@ that really ran each), so any run can itself be resumed or inspected alone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +33,7 @@ from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
+from prefectlite.persistence import claims
 from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.records import (
@@ -38,6 +41,7 @@ from prefectlite.persistence.records import (
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
+    clean_text,
 )
 
 logger = logging.getLogger("prefectlite.FlowRunner")
@@ -55,15 +59,18 @@ class Restored:
 
 
 def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
-    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed)."""
+    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed and
+    was not resumed to success)."""
+    name = clean_text(flow.name)  # as the journal holds it
     if run_id == "latest":
-        run = store.latest_run(flow.name)
+        run = store.latest_run(name)
         if run is None:
             raise JournalError(f"The run journal {store.path} has no unfinished or failed run "
-                               f"of flow {flow.name!r} to resume.")
+                               f"of flow {flow.name!r} to resume (runs resumed to success "
+                               "do not count).")
         return run
     run = store.get_run(run_id, tasks=False)
-    if run.flow_name != flow.name:
+    if run.flow_name != name:
         raise JournalError(f"Flow run {run.id} is a run of flow {run.flow_name!r}, not of "
                            f"{flow.name!r}; resume it with that flow.")
     return run
@@ -74,10 +81,15 @@ def restore(store: RunStore, flow: Flow, run_id: str,
     """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
     run = find_run(store, flow, run_id)
     given = dict(parameters or {})
+    stored = store.run_parameters(run.id)
+    for p in flow.parameters():
+        if getattr(p, "secret", False) and p.required and p.name not in given:
+            raise JournalError(f"Parameter {p.name!r} is secret: its value was not stored "
+                               f"with run {run.id}. Give it again to resume the run.")
     changed = {n for n, v in given.items()
-               if n not in run.parameters or not values_equal(v, run.parameters[n])}
+               if n not in stored or not values_equal(v, stored[n])}
     rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
-    restored = Restored(run, {**run.parameters, **given})
+    restored = Restored(run, {**stored, **given})
     _Restorer(store, flow, rows, changed, restored).walk()
     return restored
 
@@ -94,7 +106,7 @@ class _Restorer:
         for task in self.plan.tasks:
             if task in self.params:
                 continue
-            slug = self.plan.slugs[task]
+            slug = clean_text(self.plan.slugs[task])  # as the journal holds it
             whole = self.rows.get((slug, None))
             if whole is not None and whole.code_hash != code_hash(task):
                 continue
@@ -184,3 +196,20 @@ class _Restorer:
 
 def _portable(serializer: str | None) -> bool:
     return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
+
+
+def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
+                     parameters: dict[str, Any], wait: bool | float) -> Restored:
+    """Claim the run to resume for the new run ``run_id``, then restore it; a failure
+    ends the new run's row as ``Failed`` (its claim goes with it)."""
+    asked = find_run(store, flow, resume)
+    tip = claims.claim(store, asked.id, run_id, clean_text(flow.name), wait)
+    try:
+        if tip.id != asked.id:
+            logger.info("Flow run %s was resumed by run %s already; resuming that one.",
+                        asked.id, tip.id)
+        return restore(store, flow, tip.id, parameters)
+    except BaseException as exc:
+        with contextlib.suppress(JournalError):
+            store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")
+        raise

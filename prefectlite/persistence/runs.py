@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 from typing import Any
 
 from prefectlite.core.flow import Flow
@@ -28,30 +29,37 @@ from prefectlite.engine.state import Mapped, Pending, State
 from prefectlite.persistence.cache import JournalCache
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.recorder import JournalRecorder
-from prefectlite.persistence.records import TaskRunRecord
-from prefectlite.persistence.resume import find_run, restore
+from prefectlite.persistence.records import TaskRunRecord, clean_text
+from prefectlite.persistence.resume import claimed_restore, find_run
 
-__all__ = ["journaled_run", "run_states"]
+__all__ = ["flow_source", "journaled_run", "run_states"]
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 
 
 def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None) -> dict[str, Any]:
+                  resume: str | None, wait: bool | float = False,
+                  flow_file: str | None = None) -> dict[str, Any]:
     """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run.
 
     ``journal`` is ``True`` (the default journal), a path, or an open ``RunStore`` (which
-    the run leaves open); ``resume`` a run id or ``"latest"``.
+    the run leaves open); ``resume`` a run id or ``"latest"``. Resuming claims the run
+    first (:func:`~prefectlite.persistence.resume.claimed_restore`; ``wait`` says whether to
+    wait for a run in progress); ``flow_file`` is recorded for the resume command (default:
+    :func:`flow_source`).
     """
     own = not isinstance(journal, RunStore)
     store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
         else journal
+    ctx = _journal_context(flow, run_kwargs.get("context"), store)
     parameters = dict(run_kwargs.get("parameters") or {})
     task_states = dict(run_kwargs.get("task_states") or {})
-    recorder = JournalRecorder(store, close_store=own)
+    options = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
+    recorder = JournalRecorder(store, **options)
     if resume is not None:
+        run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it
         try:
-            restored = restore(store, flow, resume, parameters)
+            restored = claimed_restore(store, flow, resume, run_id, parameters, wait)
         except BaseException:
             if own:
                 store.close()
@@ -59,13 +67,12 @@ def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
         parameters = restored.parameters
         task_states = {**restored.task_states, **task_states}
         recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   close_store=own)
+                                   **options)
         logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
                     len(restored.kept))
     observers = [*run_kwargs.get("observers", ()), recorder]
     return {**run_kwargs, "parameters": parameters, "task_states": task_states,
-            "context": _journal_context(flow, run_kwargs.get("context"), store),
-            "observers": observers}
+            "context": ctx, "observers": observers}
 
 
 def _journal_context(flow: Flow, context: dict[str, Any] | None,
@@ -76,6 +83,20 @@ def _journal_context(flow: Flow, context: dict[str, Any] | None,
     ctx["journal"] = str(store.path)
     ctx["_journal_cache"] = JournalCache(str(store.path))
     return ctx
+
+
+def flow_source(flow: Flow) -> str | None:
+    """Where ``flow`` comes from, as ``prefectlite run`` takes it (``path/to/flow.py:NAME``):
+    the file defining its first task written in Python (``None`` when unknown)."""
+    for task in flow.sorted_tasks():
+        code = getattr(getattr(task, "run", None), "__code__", None)
+        module = getattr(getattr(task, "run", None), "__module__", "") or ""
+        if code is None or module.startswith("prefectlite.") or module == "prefectlite":
+            continue
+        path = code.co_filename
+        if path.endswith(".py") and os.path.isfile(path):
+            return f"{os.path.abspath(path)}:{flow.name}"
+    return None
 
 
 def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
@@ -95,7 +116,7 @@ def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
         by_slug.setdefault(row.task_slug, {})[row.map_index] = row
     states: dict[Task, State] = {}
     for task in flow.sorted_tasks():
-        found = by_slug.get(flow.slugs[task], {})
+        found = by_slug.get(clean_text(flow.slugs[task]), {})
         kids = sorted(i for i in found if i is not None)
         if kids:
             width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
