@@ -18,9 +18,10 @@ do not persist results, so they cannot be resumed).
 from __future__ import annotations
 
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from prefectlite.persistence.records import task_run_row
 
 if TYPE_CHECKING:
     from prefectlite.eager.run import FlowRun
@@ -64,9 +65,8 @@ class EagerJournal:
 
     def task_run_finished(self, run: FlowRun, task_name: str, run_name: str,
                           map_index: int | None, state: State) -> None:
-        row = (str(run.id), run_name, -1 if map_index is None else map_index, task_name,
-               state._engine_name or state.name, state.message, None, time.time(), None, None,
-               None, None, None, None, None, None, 0, None, None)
+        row = task_run_row(str(run.id), run_name, map_index, task_name,
+                           state._engine_name or state.name, state.message)
         with self._lock:
             self._rows.append(row)
             full = len(self._rows) >= BATCH
