@@ -78,6 +78,7 @@ import cloudpickle
 
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor, resolve
+from prefectlite.executors.futures import DoneFuture, call_now
 from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "dask_resources", "task_key"]
@@ -427,16 +428,6 @@ async def _watch(futures: list[Any], finished: Callable[[Any], None]) -> None:
     await asyncio.gather(*waits, return_exceptions=True)
 
 
-def _done_future(value: Any, failed: bool = False) -> cf.Future[Any]:
-    """A finished ``concurrent.futures.Future`` holding ``value`` (or raising it)."""
-    future: cf.Future[Any] = cf.Future()
-    if failed:
-        future.set_exception(value)
-    else:
-        future.set_result(value)
-    return future
-
-
 def _lost(name: str, where: str, exc: BaseException) -> Failed:
     return Failed(message=f"Task {name!r}: {where} ({_describe(exc)}).", result=exc)
 
@@ -567,15 +558,12 @@ class LocalDaskExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> cf.Future[Any]:
+    ) -> cf.Future[Any] | DoneFuture:
         if self._book is None:
             raise _not_started(self)
         name = _task_name(extra_context, fn)
         if self._pool is None:
-            try:
-                future = _done_future(fn(*args, **kwargs))
-            except Exception as exc:
-                future = _done_future(exc, failed=True)
+            future = call_now(fn, *args, **kwargs)
         elif self.scheduler == "threads":
             future = self._pool.submit(fn, *args, **kwargs)
         else:
@@ -584,10 +572,10 @@ class LocalDaskExecutor(Executor):
         return future
 
     def _submit_pickled(self, name: str, fn: Callable[..., Any], args: tuple,
-                        kwargs: dict[str, Any]) -> cf.Future[Any]:
+                        kwargs: dict[str, Any]) -> cf.Future[Any] | DoneFuture:
         payload = _pickle_call(name, fn, args, kwargs)
         if isinstance(payload, Failed):
-            return _done_future(payload)
+            return DoneFuture(payload)
         assert self._pool is not None
         try:
             return self._pool.submit(_run_payload, name, payload)
@@ -613,7 +601,7 @@ class LocalDaskExecutor(Executor):
         return cloudpickle.loads(value) if type(value) is _Pickled else value
 
     def _is_future(self, obj: Any) -> bool:
-        return isinstance(obj, cf.Future)
+        return isinstance(obj, cf.Future | DoneFuture)
 
 
 """``DaskExecutor``"""
@@ -859,6 +847,13 @@ class DaskExecutor(Executor):
                 book.fetched[future] = future.result()
             except Exception as exc:
                 book.fetched[future] = _lost(name, "its Dask future failed", exc)
+
+    def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
+        """``fn(future)`` at once if ``future`` is done, else in a thread of the client."""
+        if future.done():
+            fn(future)
+        else:
+            future.add_done_callback(fn)
 
     def wait(self, futures: Any) -> Any:
         """Resolve (nested collections of) futures to their values in one gather."""
