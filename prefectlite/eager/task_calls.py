@@ -56,9 +56,9 @@ from prefectlite.eager.resolution import (
     resolve,
 )
 from prefectlite.eager.states import State, StateDetails, from_engine
-from prefectlite.eager.task_runners import DoneCell
 from prefectlite.engine.task_runner import run_task
 from prefectlite.engine.task_stdout import capturing_prints, prints_as_is
+from prefectlite.executors.futures import DoneFuture
 from prefectlite.utilities.edges import unwrap
 
 if TYPE_CHECKING:
@@ -217,7 +217,7 @@ def submit_bound(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any
         try:
             ready = prepare(run, task, inputs, wait_for)
         except NotReady as exc:
-            return DoneCell(not_ready(exc.args[0], details))
+            return DoneFuture(not_ready(exc.args[0], details))
         ctx = run.task_context(task, name, task_run_id, map_index)
         return run.task_runner.submit(execute, run.effective_task(task), ready, ctx)
 
