@@ -124,6 +124,7 @@ class DaskExecutor(Executor):
         self._forwarding: str | None = None
         self._batch: Any = None
         self._send_error: BaseException | None = None
+        self._receiver: Any = None
 
     def __repr__(self) -> str:
         where = self.address or "temporary cluster"
@@ -131,7 +132,8 @@ class DaskExecutor(Executor):
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "client": None, "_book": None, "_log_level": None,
-                "_forwarding": None, "_batch": None, "_send_error": None}
+                "_forwarding": None, "_batch": None, "_send_error": None,
+                "_receiver": None}
 
     @contextmanager
     def start(self) -> Iterator[None]:
@@ -145,7 +147,8 @@ class DaskExecutor(Executor):
             self._send_error = None
             in_process = self.address is None and (self.cluster_kwargs or {}).get(
                 "processes") is False
-            self._forwarding = worker_logs.start_forwarding(client, in_process)
+            self._receiver = worker_logs.Receiver()
+            self._forwarding = worker_logs.start_forwarding(client, in_process, self._receiver)
             if self._forwarding is not None:
                 self._log_level = logging.getLogger("prefectlite").getEffectiveLevel()
             try:
@@ -153,7 +156,7 @@ class DaskExecutor(Executor):
             finally:
                 worker_logs.stop_forwarding(client, self._forwarding)
                 self.client, self._book, self._batch = None, None, None
-                self._log_level = self._forwarding = None
+                self._log_level = self._forwarding = self._receiver = None
 
     @contextmanager
     def _cluster(self) -> Iterator[Any]:
@@ -200,6 +203,8 @@ class DaskExecutor(Executor):
             raise _not_started(self)
         ctx = extra_context or {}
         name = task_name(ctx, fn)
+        if self._receiver is not None:  # its workers' records are for this driver
+            self._receiver.runs.add(ctx.get("flow_run_id"))
         item = self._item(book, name, fn, args, kwargs, ctx)
         # The future exists before its key reaches the scheduler (with the next batch):
         # the caller holds it, and later submissions depend on it, right away.

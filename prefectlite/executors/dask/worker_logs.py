@@ -20,9 +20,9 @@ from typing import Any
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-from prefectlite.utilities.log_records import stamp_task_run
+from prefectlite.utilities.log_records import stamp_task_run, task_run_of
 
-__all__ = ["ForwardRecords"]
+__all__ = ["ForwardRecords", "Receiver", "start_forwarding", "stop_forwarding"]
 
 logger = logging.getLogger("prefectlite.executors.dask")
 LOGGER = "prefectlite"
@@ -76,20 +76,30 @@ def _redispatch(record: logging.LogRecord) -> None:
         logging.getLogger(record.name).handle(record)
 
 
-def _received(event: Any) -> None:
-    """(driver, client's event loop) Turn a published record back into a record, and hand
-    it to the driver's logger of the same name."""
-    _, attributes = event
-    _redispatch(logging.makeLogRecord(attributes))
+class Receiver:
+    """(driver, on the client's event loop) Records published by the workers: each is made
+    a record again and handed to the driver's logger of the same name, unless it is stamped
+    with a flow run that is not one of ``runs`` (the runs this executor submitted: another
+    driver, or another client of this process, receives it too and handles it there)."""
+
+    def __init__(self) -> None:
+        self.runs: set[Any] = set()
+
+    def __call__(self, event: Any) -> None:
+        _, attributes = event
+        record = logging.makeLogRecord(attributes)
+        run = task_run_of(record)
+        if run is None or run.get("flow_run_id") in self.runs:
+            _redispatch(record)
 
 
-def start_forwarding(client: Any, in_process: bool) -> str | None:
-    """Forward the workers' records to this process; the plugin's name (``None``: the
+def start_forwarding(client: Any, in_process: bool, receiver: Receiver) -> str | None:
+    """Forward the workers' records to ``receiver``; the plugin's name (``None``: the
     workers live in this process, their records are local already)."""
     if in_process or os.getpid() in client.run(os.getpid).values():
         return None
-    name = f"prefectlite-logs-{client.id}"  # one per driver: ending a run ends only its own
-    client.subscribe_topic(name, _received)
+    name = f"prefectlite-logs-{client.id}"  # one per client: ending a run ends only its own
+    client.subscribe_topic(name, receiver)
     level = logging.getLogger(LOGGER).getEffectiveLevel()
     client.register_plugin(ForwardRecords(name, level), name=name)
     return name
