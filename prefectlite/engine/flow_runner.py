@@ -62,7 +62,8 @@ from prefectlite.utilities.logging import configure_logging
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
-                "journal", "resume", "task_contexts", "task_runner_state_handlers", "state")
+                "journal", "resume", "resume_wait", "task_contexts",
+                "task_runner_state_handlers", "state")
 _NOT_EVALUATED = "Task not evaluated by FlowRunner."
 
 
@@ -613,7 +614,8 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     Unlike a bare ``FlowRunner.run``, retries are waited for within the run and every
     task's state is returned. ``journal`` (``True``, a path, or a ``RunStore``) records the
     run in the run journal; ``resume`` (a run id, or ``"latest"``) reruns what a journaled
-    run did not finish, once (see :mod:`prefectlite.persistence.resume`).
+    run did not finish, once (see :mod:`prefectlite.persistence.resume`); a run another
+    process is resuming is refused, or waited for with ``resume_wait=True`` (or seconds).
     """
     names = {p.name for p in flow.parameters()}  # a Parameter's name wins over an option
     options = {k: kwargs.pop(k) for k in _RUN_OPTIONS
@@ -637,7 +639,8 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     if journal or resume is not None:
         from prefectlite.persistence.resume import journaled_run
 
-        run_kwargs = journaled_run(flow, run_kwargs, journal, resume)
+        run_kwargs = journaled_run(flow, run_kwargs, journal, resume,
+                                   wait=options.get("resume_wait") or False)
         if resume is not None:
             on_schedule = False  # a resumed run finishes one run; it does not start a schedule
     else:

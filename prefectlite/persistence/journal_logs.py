@@ -5,9 +5,10 @@ While a journaled flow run is going, :class:`LogCapture` (one ``logging.Handler`
 that run into a ``logs`` row: the engine's lines (``prefectlite.TaskRunner``, ...), the
 task loggers (``prefectlite.<task name>``, which is ``prefectlite.context.logger``), and,
 for ``log_stdout=True`` tasks, their prints. A record belongs to the run and task run named
-by the ``prefectlite.context`` of the thread that logged it; a record made outside any
-task's context (the flow runner's own lines, or a record forwarded from a Dask worker
-process without its context) goes to the flow run when only one journaled run is going.
+by the ``prefectlite.context`` of the thread that logged it, or, for a record made in a Dask
+worker or pool process, by the identity that process stamped on it
+(:mod:`prefectlite.utilities.log_records`); a record made outside any task's context (the
+flow runner's own lines) goes to the flow run when only one journaled run is going.
 
 The rows wait in the :class:`~prefectlite.persistence.recorder.JournalRecorder` with the
 task-run rows and are committed in the same transactions. A run keeps at most
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite.persistence.records import LOG_COLUMNS, LogRecord
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.log_records import task_run_of
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
@@ -65,7 +67,7 @@ class LogCapture(logging.Handler):
                 logging.getLogger("prefectlite").removeHandler(self)
 
     def handle(self, record: logging.LogRecord) -> bool:  # no handler lock: sinks lock
-        ctx = _context._current.get()
+        ctx = task_run_of(record) or _context._current.get()  # stamped: from another process
         sinks = self.sinks
         sink = sinks.get(ctx.get("flow_run_id"))  # type: ignore[arg-type]
         if sink is None:
