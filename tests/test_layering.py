@@ -60,8 +60,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("engine/flow_runner.py", None),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.get_flow_run_state"),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.run"),  # arch-layout
-    ("engine/task_runner.py", None),  # arch-pipeline
-    ("engine/task_runner.py", "run_task"),  # arch-pipeline
     ("engine/walk.py", "map_width"),  # speed-local
     ("executors/dask.py", None),  # speed-dask
     ("persistence/resume.py", "run_states"),  # arch-layout
@@ -80,12 +78,12 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ("prefectlite.core.task", "prefectlite.tasks.core.operators"),  # arch-core
     ("prefectlite.core.task", "prefectlite.utilities.tasks"),  # arch-core
     ("prefectlite.engine.flow_runner", "prefectlite.persistence.resume"),  # arch-layout
-    ("prefectlite.engine.task_runner", "prefectlite.persistence.checkpoint"),  # arch-layout
+    ("prefectlite.engine.task_steps", "prefectlite.persistence.checkpoint"),  # arch-layout
     ("prefectlite.persistence.journal", "prefectlite"),  # arch-layout
 }
 
 #: Private names used across packages: (user module, "module.name"). Owner in the comment.
-_CTX, _TR = "prefectlite.utilities.context", "prefectlite.engine.task_runner"
+_CTX = "prefectlite.utilities.context"
 KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("prefectlite.core.apply_map", "prefectlite.utilities.tasks._contains_task"),  # arch-core
     ("prefectlite.core.flow", "prefectlite.engine.flow_runner._RUN_OPTIONS"),  # arch-core
@@ -98,19 +96,6 @@ KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("prefectlite.tasks.core.function", "prefectlite.core.task._check_run_signature"),  # arch-core
     ("prefectlite.tasks.core.resource_manager", "prefectlite.core.task._SIGNATURE_ATTR"),  # "
     ("prefectlite.tasks.core.resource_manager", "prefectlite.core.task._check_run_signature"),  # "
-    ("prefectlite.persistence.recorder", f"{_TR}._cache_key"),  # arch-layout
-    # arch-pipeline (one task pipeline):
-    ("prefectlite.eager.async_tasks", f"{_TR}._LogWriter"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._STDOUT"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._check_cache"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._finish"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._full_name"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._remember_cache"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._retry_or_final"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._run_name"),
-    ("prefectlite.eager.flow_engine", f"{_TR}._LogWriter"),
-    ("prefectlite.eager.flow_engine", f"{_TR}._STDOUT"),
-    ("prefectlite.eager.task_calls", f"{_TR}._STDOUT"),
 }
 
 

@@ -9,7 +9,7 @@ Every runner here is an adapter over an executor of :mod:`prefectlite.executors`
 ones ``flow.run`` uses): entering the runner starts its ``executor``, ``submit(fn, task,
 inputs, context)`` submits ``fn(task, inputs, context)`` to it and returns a
 ``concurrent.futures.Future`` (or, for a run already finished, a
-:class:`~prefectlite.executors.futures.DoneFuture`) whose value is the run's final
+:class:`~prefectlite.utilities.futures.DoneFuture`) whose value is the run's final
 :class:`~prefectlite.states.State`, filled through the executor's ``add_done_callback``.
 ``fn`` is a module-level function that never raises for a task's errors (it runs the
 engine's ``run_task``), so it can be shipped to another process. A subclass may instead
@@ -35,13 +35,15 @@ import concurrent.futures as cf
 import copy
 import threading
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from prefectlite.eager.states import Crashed, State, from_engine
 from prefectlite.engine.state import State as EngineState
-from prefectlite.executors.base import Executor
-from prefectlite.executors.futures import DoneFuture
-from prefectlite.executors.local import LocalExecutor, LocalThreadPoolExecutor
+from prefectlite.utilities.futures import DoneFuture
+
+if TYPE_CHECKING:  # imported when a runner is made: `import prefectlite` stays light
+    from prefectlite.executors.base import Executor
+    from prefectlite.executors.local import LocalThreadPoolExecutor
 
 __all__ = [
     "ConcurrentTaskRunner", "DaskTaskRunner", "SequentialTaskRunner", "TaskRunner",
@@ -56,6 +58,7 @@ class TaskRunner:
 
     def __init__(self, executor: Executor | None = None) -> None:
         self.executor = executor
+        self._needs_start = executor is not None and _needs_start(executor)
         self._started: Any = None
         self._prepared: dict[int, tuple[Any, Any]] = {}
 
@@ -94,7 +97,7 @@ class TaskRunner:
         if executor is None:
             raise NotImplementedError(f"{self.name} must implement submit() or run on an "
                                       "executor (TaskRunner(executor=...)).")
-        if self._started is None and type(executor).start is not Executor.start:
+        if self._started is None and self._needs_start:
             raise RuntimeError(f"{self.name} is not started: it is entered by the flow run "
                                "that uses it (or use `with runner:`).")
         found = self._prepared.get(id(task))
@@ -138,6 +141,19 @@ class TaskRunner:
         return cell  # type: ignore[no-any-return]
 
 
+def _is_executor(obj: Any) -> bool:
+    from prefectlite.executors.base import Executor
+
+    return isinstance(obj, Executor)
+
+
+def _needs_start(executor: Executor) -> bool:
+    """Whether ``executor`` sets anything up in ``start()`` (else it may be used unstarted)."""
+    from prefectlite.executors.base import Executor
+
+    return type(executor).start is not Executor.start
+
+
 class SequentialTaskRunner(TaskRunner):
     """Run every submitted task at once, in the submitting thread (a ``LocalExecutor``).
 
@@ -148,6 +164,8 @@ class SequentialTaskRunner(TaskRunner):
     """
 
     def __init__(self) -> None:
+        from prefectlite.executors.local import LocalExecutor
+
         super().__init__(LocalExecutor())
 
 
@@ -164,6 +182,8 @@ class ThreadPoolTaskRunner(TaskRunner):
     executor: LocalThreadPoolExecutor
 
     def __init__(self, max_workers: int | None = None) -> None:
+        from prefectlite.executors.local import LocalThreadPoolExecutor
+
         try:
             executor = LocalThreadPoolExecutor(max_workers)
         except ValueError:
@@ -218,7 +238,7 @@ class DaskTaskRunner(TaskRunner):
                                           client_kwargs)):
             raise ValueError("DaskTaskRunner: give either executor= or the cluster options "
                              "(address, cluster_class, ...), not both.")
-        elif not isinstance(executor, Executor):
+        elif not _is_executor(executor):
             raise TypeError(f"DaskTaskRunner(executor={executor!r}): give an executor of "
                             "prefectlite.executors, e.g. LocalDaskExecutor().")
         super().__init__(executor)

@@ -24,7 +24,7 @@ arguments, and asks which submitted futures are done. Its methods:
     must be quick and must not raise; it reads the value with ``result(future)``. This is
     what the eager task runners (:mod:`prefectlite.task_runners`) build on. The default
     calls the future's own ``add_done_callback`` (``concurrent.futures``, dask's and
-    :class:`~prefectlite.executors.futures.DoneFuture` have one).
+    :class:`~prefectlite.utilities.futures.DoneFuture` have one).
 ``wait(futures)``
     Prefect 1's call: resolve a (nested) collection of futures to values (the base class
     raises ``NotImplementedError`` for ``submit`` and ``wait``, as Prefect 1's does).

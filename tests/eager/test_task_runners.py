@@ -224,7 +224,7 @@ class TestAdaptersOverExecutors:
             DaskTaskRunner(executor="threads")
 
     def test_sequential_futures_are_finished_futures(self) -> None:
-        from prefectlite.executors.futures import DoneFuture
+        from prefectlite.utilities.futures import DoneFuture
 
         future = SequentialTaskRunner().submit(lambda t, i, c: i["x"], None, {"x": 1}, {})
         assert isinstance(future, DoneFuture) and future.result() == 1

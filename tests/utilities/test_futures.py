@@ -6,7 +6,7 @@ import concurrent.futures as cf
 
 import pytest
 
-from prefectlite.executors.futures import DoneFuture, call_now
+from prefectlite.utilities.futures import DoneFuture, call_now
 
 
 def test_holds_a_value() -> None:

@@ -4,7 +4,9 @@ Executors that run a call inline (``LocalDaskExecutor("synchronous")``, a submis
 before it ran) and the eager task runners (a sequential run, an upstream that did not
 complete) hand back a :class:`DoneFuture`. It answers what ``concurrent.futures.Future`` users
 call (``done``, ``result``, ``exception``, ``add_done_callback``, ...) without the lock and
-condition a real future builds, so it costs one small object.
+condition a real future builds, so it costs one small object. It lives among the helpers,
+not in :mod:`prefectlite.executors`, because the eager API needs it on ``import prefectlite``,
+which does not load the executors.
 """
 
 from __future__ import annotations
