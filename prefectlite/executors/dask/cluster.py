@@ -296,6 +296,16 @@ class DaskExecutor(Executor):
             except Exception as exc:
                 book.fetched[future] = _lost(name, "its Dask future failed", exc)
 
+    def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
+        """``fn(future)`` at once if ``future`` is done, else in a thread of the client
+        (where ``result(future)`` may be called). The queued round is sent first, as
+        before any wait."""
+        if future.done():
+            fn(future)
+            return
+        self._send()
+        future.add_done_callback(fn)
+
     def wait(self, futures: Any) -> Any:
         """Resolve (nested collections of) futures to their values in one gather."""
         if self.client is None:
