@@ -46,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from prefectlite.core.edge import Edge
@@ -62,13 +63,19 @@ class Plan:
     """What the walk needs to know about a flow, computed once per flow shape."""
 
     tasks: tuple[Task, ...]
-    in_edges: dict[Task, tuple[Edge, ...]]
+    in_edges: dict[Task, tuple[Edge, ...]]  # by key, then upstream slug
     dependents: dict[Task, tuple[tuple[Task, bool], ...]]  # (downstream, pipelined)
     n_links: dict[Task, int]  # distinct upstream tasks
     mapped: frozenset[Task]
     constants: dict[Task, dict[str, Any]]
     slugs: dict[Task, str]
-    wire_edges: dict[Task, tuple[Edge, ...]]  # in_edges with TaskRef ends, for shipping
+
+    @cached_property
+    def wire_edges(self) -> dict[Task, tuple[Edge, ...]]:
+        """``in_edges`` with :class:`TaskRef` ends, for shipping (made when first asked)."""
+        refs = {t: TaskRef(t.name, self.slugs[t]) for t in self.tasks}
+        return {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
+                         for e in edges) for t, edges in self.in_edges.items()}
 
 
 def make_plan(flow: Flow) -> Plan:
@@ -78,29 +85,24 @@ def make_plan(flow: Flow) -> Plan:
 
 def _make_plan(flow: Flow) -> Plan:
     tasks = flow.sorted_tasks()
-    def order(edge: Edge) -> tuple[str, str]:
-        return (edge.key or "", flow.slugs[edge.upstream_task])
-
-    in_edges = {t: tuple(sorted(flow.edges_to(t), key=order)) for t in tasks}
-    mapped = frozenset(t for t in tasks if any(e.mapped for e in in_edges[t]))
-    dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
-    n_links: dict[Task, int] = {}
+    pred, slugs = flow._graph._pred, flow.slugs
+    in_edges: dict[Task, tuple[Edge, ...]] = {}
     for t in tasks:
-        by_upstream: dict[Task, list[Edge]] = {}
-        for e in in_edges[t]:
-            by_upstream.setdefault(e.upstream_task, []).append(e)
-        n_links[t] = len(by_upstream)
-        for up, edges in by_upstream.items():
+        edges = [e for keyed in pred[t].values() for e in keyed]
+        if len(edges) > 1:
+            edges.sort(key=lambda e: (e.key or "", slugs[e.upstream_task]))
+        in_edges[t] = tuple(edges)
+    mapped = frozenset(t for t, edges in in_edges.items() if any(e.mapped for e in edges))
+    dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
+    for t in tasks:
+        for up, keyed in pred[t].items():
             pipelined = up in mapped and t in mapped and all(
-                e.mapped and not e.flattened for e in edges
+                e.mapped and not e.flattened for e in keyed
             )
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
-    refs = {t: TaskRef(t.name, flow.slugs[t]) for t in tasks}
-    wire = {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
-                     for e in in_edges[t]) for t in tasks}
-    return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
-                mapped, constants, dict(flow.slugs), wire)
+    return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()},
+                {t: len(pred[t]) for t in tasks}, mapped, constants, dict(slugs))
 
 
 class TaskRef:

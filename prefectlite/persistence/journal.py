@@ -5,13 +5,7 @@ engine writes it through :class:`~prefectlite.persistence.recorder.JournalRecord
 during ``flow.run(journal=True)``; :mod:`prefectlite.persistence.resume` reads it back for
 ``flow.run(resume=...)``; users and the CLI read it with :meth:`RunStore.list_runs`,
 :meth:`RunStore.get_run` and :meth:`RunStore.read_result`, and prune it with
-:meth:`RunStore.delete_runs`. The tables are described in
-:mod:`prefectlite.persistence.records`: ``flow_runs``, ``task_runs`` (one row per task
-or mapped child: state, times, run count, result location, checksum, serializer, Python
-version, code hash, and the result's bytes when small), ``result_kinds`` (how to read a
-location back), ``cache`` (persisted ``cache_for`` entries), ``flow_graphs`` and ``logs``
-(each run's graph and log records, :mod:`prefectlite.persistence.journal_logs`).
-
+:meth:`RunStore.delete_runs`. The tables: :mod:`prefectlite.persistence.records`.
 Opening (:mod:`prefectlite.persistence.opening`) makes the file private, checks it and
 migrates it. Who runs (and may resume) a run: :mod:`prefectlite.persistence.claims`.
 
@@ -53,7 +47,9 @@ from prefectlite.persistence.records import (
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
+    clean_text,
     encode_parameters,
+    insert_rows,
 )
 from prefectlite.utilities.files import check_private
 
@@ -145,9 +141,9 @@ class RunStore:
 
         text, blob = encode_parameters(parameters, secret)
         now = time.time()
-        values = (run_id, flow_name, "Running", "Running flow.", text, blob, now, None,
-                  resumed_from, PYTHON, prefectlite.__version__, HOST, os.getpid(),
-                  parent_run_id, now, flow_file)
+        values = tuple(clean_text(v) for v in (
+            run_id, flow_name, "Running", "Running flow.", text, blob, now, None, resumed_from,
+            PYTHON, prefectlite.__version__, HOST, os.getpid(), parent_run_id, now, flow_file))
         with self.writing() as conn:
             conn.execute(
                 f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "
@@ -176,18 +172,13 @@ class RunStore:
         """Insert (or replace) ``task_runs`` rows, ``cache`` and ``logs`` rows, in one
         transaction."""
         with self.writing() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) VALUES "
-                f"({', '.join('?' * len(ROW_COLUMNS))})",
-                rows)
-            if cache_rows:
-                conn.executemany(
-                    f"INSERT INTO cache ({', '.join(CACHE_COLUMNS)}) VALUES "
-                    f"({', '.join('?' * len(CACHE_COLUMNS))})", cache_rows)
-            if log_rows:
-                conn.executemany(
-                    f"INSERT INTO logs ({', '.join(LOG_COLUMNS)}) VALUES "
-                    f"({', '.join('?' * len(LOG_COLUMNS))})", log_rows)
+            for table, columns, batch in (("task_runs", ROW_COLUMNS, rows),
+                                          ("cache", CACHE_COLUMNS, cache_rows),
+                                          ("logs", LOG_COLUMNS, log_rows)):
+                if batch:
+                    insert_rows(conn, f"INSERT {'OR REPLACE ' * (table == 'task_runs')}INTO "
+                                f"{table} ({', '.join(columns)}) VALUES "
+                                f"({', '.join('?' * len(columns))})", batch)
 
     def finish_run(self, run_id: str, state: str, message: str | None) -> None:
         """Record the final state of flow run ``run_id``."""
@@ -195,7 +186,7 @@ class RunStore:
             with self.writing() as conn:
                 conn.execute("UPDATE flow_runs SET state = ?, message = ?, ended = ?, "
                              "heartbeat = ended WHERE id = ?",
-                             (state, message, time.time(), run_id))
+                             (state, clean_text(message), time.time(), run_id))
         finally:
             self.heartbeat.remove(run_id)
 

@@ -427,6 +427,32 @@ def resume_command(flow_file: str | None, run_id: str) -> str:
     return f"prefectlite run {where} --resume {run_id}"
 
 
+def clean_text(value: Any) -> Any:
+    """``value``, with the lone surrogates of a string (which UTF-8, and so SQLite, cannot
+    hold) written as ``\\udcff`` escapes.
+
+    Examples
+    --------
+    >>> clean_text("bad\\udcff é"), clean_text(3)
+    ('bad\\\\udcff é', 3)
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def insert_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``conn.executemany(sql, rows)``; rows holding text UTF-8 cannot encode (a name with a
+    lone surrogate) are written with :func:`clean_text` (only then: no cost otherwise)."""
+    conn.execute("SAVEPOINT insert_rows")  # one per batch of rows, inside the transaction
+    try:
+        conn.executemany(sql, rows)
+    except UnicodeEncodeError:
+        conn.execute("ROLLBACK TO insert_rows")  # the rows before the bad one, written again
+        conn.executemany(sql, [tuple(clean_text(v) for v in row) for row in rows])
+    conn.execute("RELEASE insert_rows")
+
+
 def _short_repr(value: Any) -> str:
     try:
         text = repr(value)

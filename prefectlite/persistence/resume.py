@@ -48,6 +48,7 @@ from prefectlite.persistence.records import (
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
+    clean_text,
 )
 
 logger = logging.getLogger("prefectlite.FlowRunner")
@@ -70,15 +71,16 @@ class Restored:
 def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
     """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed and
     was not resumed to success)."""
+    name = clean_text(flow.name)  # as the journal holds it
     if run_id == "latest":
-        run = store.latest_run(flow.name)
+        run = store.latest_run(name)
         if run is None:
             raise JournalError(f"The run journal {store.path} has no unfinished or failed run "
                                f"of flow {flow.name!r} to resume (runs resumed to success "
                                "do not count).")
         return run
     run = store.get_run(run_id, tasks=False)
-    if run.flow_name != flow.name:
+    if run.flow_name != name:
         raise JournalError(f"Flow run {run.id} is a run of flow {run.flow_name!r}, not of "
                            f"{flow.name!r}; resume it with that flow.")
     return run
@@ -114,7 +116,7 @@ class _Restorer:
         for task in self.plan.tasks:
             if task in self.params:
                 continue
-            slug = self.plan.slugs[task]
+            slug = clean_text(self.plan.slugs[task])  # as the journal holds it
             whole = self.rows.get((slug, None))
             if whole is not None and whole.code_hash != checkpoint.code_hash(task):
                 continue
@@ -253,7 +255,7 @@ def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
     """Claim the run to resume for the new run ``run_id``, then restore it; a failure
     ends the new run's row as ``Failed`` (its claim goes with it)."""
     asked = find_run(store, flow, resume)
-    tip = claims.claim(store, asked.id, run_id, flow.name, wait)
+    tip = claims.claim(store, asked.id, run_id, clean_text(flow.name), wait)
     try:
         if tip.id != asked.id:
             logger.info("Flow run %s was resumed by run %s already; resuming that one.",
@@ -312,7 +314,7 @@ def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
 
     states: dict[Task, State] = {}
     for task in flow.sorted_tasks():
-        found = by_slug.get(flow.slugs[task], {})
+        found = by_slug.get(clean_text(flow.slugs[task]), {})
         kids = sorted(i for i in found if i is not None)
         if kids:
             width = (found[None].n_map_states if None in found else None) or kids[-1] + 1

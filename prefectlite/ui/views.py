@@ -204,7 +204,7 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
     resume = None
     if run.ended is None or run.state not in ("Success", "Cached", "Skipped"):
         resume = resume_command(run.flow_file, run.id)
-    return {"run": summary, "parameters": mask_parameters(_parameters(store, run, graph)),
+    return {"run": summary, "parameters": mask_parameters(run.parameters),
             "graph": drawn, "timeline": timeline(run.task_runs, run.started, run.ended or now),
             "resume": resume, "host": run.host, "pid": run.pid, "python": run.python,
             "version": run.prefectlite_version, "parent": run.parent_run_id,
@@ -212,20 +212,6 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
 
 
 _FAILED = ("Failed", "TriggerFailed", "TimedOut")
-
-
-def _parameters(store: RunStore, run: FlowRunRecord, graph: dict[str, Any]) -> dict[str, Any]:
-    """The parameters given to the run, plus the defaults its Parameter tasks returned."""
-    values = dict(run.parameters)
-    rows = {t.task_slug: t for t in run.task_runs if t.map_index is None}
-    for node in graph["tasks"]:
-        row = rows.get(node["slug"])
-        if node["type"] == "Parameter" and node["name"] not in values and row and row.inline:
-            try:
-                values[node["name"]] = store.read_result(row)
-            except Exception:  # a value this process cannot read back: leave it out
-                continue
-    return values
 
 
 def run_status(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, Any]:
