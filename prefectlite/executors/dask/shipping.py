@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import pickle
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -121,11 +122,24 @@ def _out_of_band(buffer: Any) -> None:
     """Pickle buffer callback: returning a false value keeps the buffer out of the stream."""
 
 
-def _result_failure(name: str, value: Any) -> Failed | None:
-    """``None`` if ``value`` pickles, else a ``Failed`` state that says what does not."""
+def _pickles(value: Any) -> bool:
+    """Whether ``value`` pickles: with the standard (C) pickler when it can, which is about
+    twice as fast, else with cloudpickle (functions and classes defined in ``__main__``)."""
+    try:
+        pickle.Pickler(_Discard(), protocol=5, buffer_callback=_out_of_band).dump(value)
+        return True
+    except Exception:
+        pass
     try:
         cloudpickle.CloudPickler(_Discard(), protocol=5, buffer_callback=_out_of_band).dump(value)
+        return True
     except Exception:
+        return False
+
+
+def _result_failure(name: str, value: Any) -> Failed | None:
+    """``None`` if ``value`` pickles, else a ``Failed`` state that says what does not."""
+    if not _pickles(value):
         inner = getattr(value, "result", value)
         bad_result = pickle_error(inner) is not None
         what = _culprit(inner, "the result") if bad_result else _culprit(value, "its state")
