@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prefectlite.eager.exceptions import ParameterTypeError
-from prefectlite.utilities.coercion import Invalid, is_model, coerce
+from prefectlite.utilities.coercion import Invalid, coerce, is_model
 
 __all__ = ["coerce", "parameter_schema", "type_hints", "validate"]
 
