@@ -137,6 +137,20 @@ class LocalDaskExecutor(Executor):
                 self._stop_log_listener()
                 self._pool, self._book = None, None
 
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits: threading semaphores, or a manager's for the process pool."""
+        if self.scheduler != "processes":
+            with super().limiter(limits) as shared:
+                yield shared
+            return
+        import multiprocessing
+
+        from prefectlite.engine.limits import Limiter
+
+        with multiprocessing.get_context("spawn").Manager() as manager:
+            yield Limiter(limits, make=lambda _tag, n: manager.BoundedSemaphore(n))
+
     def _make_pool(self, size: int) -> cf.Executor:
         if self.scheduler == "threads":
             return cf.ThreadPoolExecutor(size, thread_name_prefix="prefectlite-dask")
