@@ -54,6 +54,7 @@ class Display:
     source: str = ""
     wait: bool = False  # --wait: wait for another process resuming the same run
     flow_file: str | None = None  # recorded in the journal for the resume command
+    limits: dict[str, int] | None = None  # --limit TAG=N: tag concurrency limits of the run
 
     @property
     def live(self) -> bool | None:
@@ -94,6 +95,9 @@ def executor_options(fn: Any) -> Any:
                    "(`latest`: its newest run that did not succeed and was not resumed to "
                    "success). Parameters default to that run's. A run another process is "
                    "running or resuming is refused (see --wait).")
+@click.option("--limit", "limit", multiple=True, metavar="TAG=N",
+              help="At most N runs of tasks tagged TAG at once (repeatable; wins over the "
+                   "configuration's [task_concurrency] table).")
 @click.option("--wait", "wait", is_flag=True,
               help="With --resume: if another process is running or resuming that run, wait "
                    "for it to end, then resume what is left (instead of an error).")
@@ -117,7 +121,7 @@ def executor_options(fn: Any) -> Any:
               help="With a schedule: stop after N runs.")
 def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                 executor: str | None, connect_timeout: float, journal: bool,
-                resume: str | None, wait: bool, quiet: bool,
+                resume: str | None, limit: tuple[str, ...], wait: bool, quiet: bool,
                 log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
                 cron: str | None, interval: float | None, timezone: str | None,
                 max_runs: int | None) -> None:
@@ -156,7 +160,8 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
         raise CliError("; ".join(problems) + ".")
     chosen = make_executor(executor, flow, connect_timeout)
     display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
-                      source=target, wait=wait, flow_file=flow_file_of(loaded, target))
+                      source=target, wait=wait, flow_file=flow_file_of(loaded, target),
+                      limits=_limits(limit))
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
             ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
@@ -213,6 +218,20 @@ def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: 
     return done.failed == 0
 
 
+def _limits(texts: tuple[str, ...]) -> dict[str, int]:
+    """``--limit TAG=N`` options as ``{tag: n}`` (a malformed one is bad input)."""
+    from prefectlite.engine.limits import parse_limit
+
+    limits = {}
+    for text in texts:
+        try:
+            tag, n = parse_limit(text)
+        except ValueError as exc:
+            raise CliError(f"--limit: {exc}") from None
+        limits[tag] = n
+    return limits
+
+
 def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Display,
              context: dict[str, Any] | None = None, resume: str | None = None) -> State:
     """Run ``flow`` once with a progress observer and print the summary; its state."""
@@ -224,7 +243,7 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
         state = run_with(flow, values, executor=executor, context=context,
                          journal=display.journal, resume=resume, resume_wait=display.wait,
                          flow_file=display.flow_file, observers=[recorder],
-                         run_on_schedule=False)
+                         run_on_schedule=False, task_concurrency=display.limits)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
         state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
     except JournalError as exc:
