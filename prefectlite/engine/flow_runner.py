@@ -34,6 +34,7 @@ from typing import Any, NamedTuple
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
+from prefectlite.engine.collector import during_run
 from prefectlite.engine.run_context import fill_flow_context
 from prefectlite.engine.runner import ENDRUN, Runner, call_state_handlers
 from prefectlite.engine.state import (
@@ -148,6 +149,7 @@ class FlowRunner(Runner):
         state, context = super().initialize_run(state=state, context=context)
         return FlowRunnerInitializeResult(state, task_states, context, task_contexts)
 
+    @during_run
     def run(
         self,
         state: State | None = None,
