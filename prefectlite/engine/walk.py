@@ -16,14 +16,25 @@ as Prefect 1's mapped parent sees them, how many children it gets (the shortest 
 like ``zip``) or the state it ends in without mapping (``Pending``, ``Skipped``, ``Failed``).
 What each child receives along each edge follows :mod:`prefectlite.engine.mapping`.
 
-Bookkeeping (:class:`Walk`):
+Bookkeeping (:class:`Walk`), every field:
 
-``waiting[t]``      upstream links of ``t`` not yet released
-``ready``           runs that may be submitted now (a list used as a stack)
-``states[t]``       final state of each finished task (``Mapped`` once all children are)
-``children[t]``     child states of an expanded mapped task (``None`` while unfinished)
-``child_wait[t]``   per child, pipelined upstream children it still waits for
-``left[t]``         children of ``t`` not finished yet
+=====================  ==================================================================
+``plan``               the flow's :class:`Plan` (fixed for the walk)
+``resolves_futures``   the executor resolves futures on its workers: a run is available to
+                       dependents once *submitted* (see :class:`Walk`)
+``waiting[t]``         upstream links of ``t`` not yet released
+``ready``              runs that may be submitted now (a list used as a stack)
+``states[t]``          final state of each finished task (``Mapped`` once all children are)
+``children[t]``        child states of an expanded mapped task (``None`` while unfinished)
+``available[t]``       per child of ``t``: may pipelined children downstream use it yet
+                       (finished, or submitted when ``resolves_futures``)
+``child_wait[t]``      per child, pipelined upstream children it still waits for
+``left[t]``            children of ``t`` not finished yet
+``early[t]``           dependents of ``t`` released at its submission (``resolves_futures``),
+                       so its finish does not release them twice
+``futures[run]``       the future of each submitted, unfinished run (``resolves_futures``)
+``flat[t]``            element states of ``flatten(t)``, computed once when first needed
+=====================  ==================================================================
 
 Example: ``a = inc.map([1, 2]); b = inc.map(a)``. ``a`` is ready first. The runner expands it
 (width 2): ``a[0]``, ``a[1]`` become ready and ``b`` is released (pipelined) and expanded with
@@ -119,15 +130,15 @@ class TaskRef:
 class Walk:
     """The changing part of a walk (see the module docstring).
 
-    With ``eager`` (executors that resolve futures on the workers), a run is *available* to
-    its dependents as soon as it is submitted: the runner reports submissions with
-    :meth:`task_submitted` / :meth:`child_submitted`, and only links that need a value on
-    the driver (the width or the elements of a mapped input) wait for the upstream to
-    finish. ``futures`` then maps submitted runs to their futures.
+    With ``resolves_futures`` (executors that resolve futures on the workers), a run is
+    *available* to its dependents as soon as it is submitted: the runner reports
+    submissions with :meth:`task_submitted` / :meth:`child_submitted`, and only links that
+    need a value on the driver (the width or the elements of a mapped input) wait for the
+    upstream to finish. ``futures`` then maps submitted runs to their futures.
     """
 
     plan: Plan
-    eager: bool = False
+    resolves_futures: bool = False
     waiting: dict[Task, int] = field(default_factory=dict)
     ready: list[Run] = field(default_factory=list)
     states: dict[Task, State] = field(default_factory=dict)
@@ -167,7 +178,8 @@ class Walk:
                 self.release(down)
 
     def task_submitted(self, task: Task) -> None:
-        """(eager) ``task``, or every child of it, was submitted: release what needs no value."""
+        """(``resolves_futures``) ``task``, or every child of it, was submitted: release
+        what needs no value."""
         early = self.early.setdefault(task, set())
         for down, pipelined in self.plan.dependents[task]:
             if pipelined or down in early or self._needs_value(task, down):
@@ -217,7 +229,7 @@ class Walk:
                     self.ready.append((down, index))
 
     def child_submitted(self, task: Task, index: int) -> None:
-        """(eager) Child ``index`` of ``task`` was submitted."""
+        """(``resolves_futures``) Child ``index`` of ``task`` was submitted."""
         self.child_available(task, index)
         if all(self.available[task]):
             self.task_submitted(task)
@@ -226,7 +238,7 @@ class Walk:
         """Record the final state of child ``index`` of ``task``."""
         self.children[task][index] = state
         self.left[task] -= 1
-        if not self.eager:
+        if not self.resolves_futures:
             self.child_available(task, index)
         if self.left[task] == 0:
             self._finish_parent(task)
@@ -238,7 +250,8 @@ class Walk:
 
     def upstream_state(self, edge: Edge, index: int | None) -> Any:
         """What child ``index`` (or the whole task, ``None``) gets along ``edge``: a state,
-        or (eager) a future, or a list of child states/futures for a mapped upstream."""
+        or (``resolves_futures``) a future, or a list of child states/futures for a mapped
+        upstream."""
         up = edge.upstream_task
         if index is not None and edge.mapped:
             if edge.flattened:
@@ -318,7 +331,7 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
     if not all(s.is_finished() for s in seen):
         return Pending(message="Not all upstream states are finished; waiting.")
     if task.skip_on_upstream_skip and any(s.is_skipped() for s in seen):
-        from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
+        from prefectlite.engine.task_steps import UPSTREAM_SKIPPED
 
         return Skipped(message=UPSTREAM_SKIPPED)
     if given is not None and (bad is not None or not succeeded):
