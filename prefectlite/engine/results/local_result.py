@@ -272,6 +272,8 @@ be an absolute path.
                     f"put the file outside the result directory {directory}; a value used "
                     "in a location may not contain '..' or be an absolute path.")
         return location
+    if not _escapes(location):  # relative, no '..': inside whatever the directory (fast)
+        return location
     root = os.path.abspath(directory)
     if os.path.commonpath([root, os.path.abspath(os.path.join(root, location))]) != root:
         raise ValueError(f"Result location {location!r} (from {template!r}) is outside the "
