@@ -57,7 +57,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("core/task.py", None),  # arch-core
     ("core/task.py", "Task.__init__"),  # arch-core
     ("engine/walk.py", "map_width"),  # speed-local
-    ("executors/dask.py", None),  # speed-dask
 }
 
 #: Imports that close a cross-package cycle by pointing up a layer: (importer, imported
@@ -73,7 +72,7 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
 }
 
 #: Private names used across packages: (user module, "module.name"). Owner in the comment.
-_CTX, _TR = "prefectlite.utilities.context", "prefectlite.engine.task_runner"
+_CTX = "prefectlite.utilities.context"
 KNOWN_PRIVATE: set[tuple[str, str]] = {
     ("prefectlite.core.task", f"{_CTX}._current"),  # arch-core
     ("prefectlite.engine.state", f"{_CTX}._current"),  # arch-core
