@@ -178,7 +178,7 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
     try:
         with open_store() as store:
-            return store.run_parameters(find_run(store, flow, resume).id)
+            return dict(store.run_parameters(find_run(store, flow, resume).id))
     except (JournalError, click.ClickException) as exc:
         raise CliError(f"cannot resume {resume!r}: "
                        f"{exc.message if isinstance(exc, click.ClickException) else exc}"
