@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
+from prefectlite.engine import interrupts
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.run_context import fill_flow_context
 from prefectlite.engine.runner import ENDRUN, Runner, call_state_handlers
@@ -58,6 +59,7 @@ from prefectlite.engine.task_runner import (
 from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.errors import safe_repr
 from prefectlite.utilities.logging import configure_logging
 
 logger = logging.getLogger("prefectlite.FlowRunner")
@@ -198,10 +200,10 @@ class FlowRunner(Runner):
         except ENDRUN as end:
             state = end.state
         except Exception as exc:
-            self.logger.exception("Unexpected error while running flow: %r", exc)
+            self.logger.exception("Unexpected error while running flow: %s", safe_repr(exc))
             if run_context.get("raise_on_exception"):
                 raise
-            failed = Failed(message=f"Unexpected error while running flow: {exc!r}",
+            failed = Failed(message=f"Unexpected error while running flow: {safe_repr(exc)}",
                             result=exc)
             state = self.handle_state_change(state or Pending(), failed)
         for observer in self._observers:
@@ -267,7 +269,7 @@ class FlowRunner(Runner):
         if self.task_runner_cls is not TaskRunner:  # the plain engine call is faster
             walker.runner_cls = self.task_runner_cls
         try:
-            with executor.start():
+            with interrupts.marking_sigint(), executor.start():
                 walker.run(task_states)
         except KeyboardInterrupt:
             self.logger.warning("Flow run %r interrupted; returning a Cancelled state.",

@@ -48,6 +48,7 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
 from prefectlite.engine import mapping, signals
+from prefectlite.engine.interrupts import is_driver_interrupt
 from prefectlite.engine.result.base import NoResult
 from prefectlite.engine.runner import ENDRUN, Runner
 from prefectlite.engine.state import (
@@ -69,6 +70,7 @@ from prefectlite.engine.state import (
 from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.errors import safe_repr
 from prefectlite.utilities.executors import call_in_thread_with_timeout
 
 __all__ = ["ENDRUN", "MAX_LOOPS", "TaskRunner", "run_task", "run_task_with_runner"]
@@ -133,8 +135,23 @@ def run_task(
             new = checkpoint.persist(task, new, inputs, context, started)
         _remember_cache(task, new, inputs, context)
         return _finish(task, running, new, context)
+    except BaseException as exc:  # a task never takes the run down (only Ctrl-C does)
+        if is_driver_interrupt(exc) or _context.context.get("raise_on_exception"):
+            raise
+        return _escaped(task, exc, context)
     finally:
         _context.restore(token)
+
+
+def _escaped(task: Task, exc: BaseException, ctx: dict[str, Any]) -> State:
+    """The state of a task whose run raised past every step (a state handler raising
+    ``SystemExit``, say): ``Failed``, naming the task and the error."""
+    if isinstance(exc, signals.PrefectStateSignal):
+        return exc.state
+    message = (f"Task {_full_name(ctx, task)!r} raised {safe_repr(exc)}; the task failed "
+               "and the flow run goes on.")
+    logger.error("%s", message, exc_info=exc)
+    return Failed(message=message, result=exc)
 
 
 def _not_runnable(state: State) -> bool:
@@ -214,7 +231,8 @@ def _check_trigger(task: Task, upstream_states: dict[Edge, State]) -> State | No
         if _context.context.get("raise_on_exception"):
             raise
         return TriggerFailed(
-            message=f"Trigger {_name(trigger)} raised {exc!r}; fix the trigger function.",
+            message=f"Trigger {_name(trigger)} raised {safe_repr(exc)}; fix the trigger "
+            "function.",
             result=exc,
         )
     return None
@@ -246,7 +264,8 @@ def _check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Sta
             if validator(candidate, inputs, parameters):
                 return candidate.copy(message="Task run used a cached result.")
         except Exception as exc:
-            return Failed(message=f"Cache validator {_name(validator)} raised {exc!r}.",
+            return Failed(message=f"Cache validator {_name(validator)} raised "
+                          f"{safe_repr(exc)}.",
                           result=exc)
     if ctx.get("journal"):  # journaled runs share caches across processes (checkpoint)
         return checkpoint.check_persisted_cache(task, _cache_key(task, ctx), inputs, ctx,
@@ -301,7 +320,12 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     except Exception as exc:
         if ctx.get("raise_on_exception"):
             raise
-        return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
+        return Failed(message=f"Error during execution of task: {safe_repr(exc)}", result=exc)
+    except BaseException as exc:  # SystemExit, GeneratorExit, KeyboardInterrupt, ...
+        if is_driver_interrupt(exc) or ctx.get("raise_on_exception"):
+            raise
+        return Failed(message=f"Task {_full_name(ctx, task)!r} raised {safe_repr(exc)}; the "
+                      "task failed and the flow run goes on.", result=exc)
 
 
 def _call(task: Task, inputs: dict[str, Any]) -> Callable[[], Any]:
@@ -447,7 +471,7 @@ def _transition(task: Task, old: State | None, new: State) -> State:
                 raise
             return Failed(
                 message=f"Exception raised while calling state handler {_name(handler)}: "
-                f"{exc!r}",
+                f"{safe_repr(exc)}",
                 result=exc,
             )
     return new
@@ -466,7 +490,7 @@ def _finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> S
         logger.info("Task %r: Finished task run for task with final state: %r",
                     _full_name(ctx, task), type(new).__name__)
     error = new.result if isinstance(new, Failed) else None
-    if isinstance(error, Exception) and logger.isEnabledFor(logging.ERROR):
+    if isinstance(error, BaseException) and logger.isEnabledFor(logging.ERROR):
         logger.error("Task %r: %s", _full_name(ctx, task), new.message, exc_info=error)
     return new
 

@@ -78,6 +78,7 @@ import cloudpickle
 
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor, resolve
+from prefectlite.utilities.errors import safe_str
 from prefectlite.utilities.pickling import find_unpicklable, pickle_error
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "dask_resources", "task_key"]
@@ -198,7 +199,7 @@ def _ship(task: Any) -> ShippedTask | _Unshippable:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {safe_str(exc)}"
 
 
 def _culprit(obj: Any, path: str, depth: int = 4) -> str:

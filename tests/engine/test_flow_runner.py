@@ -12,6 +12,7 @@ import datetime
 import logging
 import os
 import re
+import signal
 import subprocess
 import sys
 import textwrap
@@ -528,6 +529,7 @@ class TestFlowStateHandlers:
 
 
 class TestKeyboardInterrupt:
+    @pytest.mark.usefixtures("sigint_raises")
     def test_ctrl_c_cancels_and_keeps_finished_states(
         self, caplog: pytest.LogCaptureFixture
     ) -> None:
@@ -535,7 +537,7 @@ class TestKeyboardInterrupt:
 
         @task
         def interrupted(x):
-            raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, delivered to this (the main) thread
 
         with Flow("ctrl-c") as flow:
             first = add(1)
@@ -549,6 +551,23 @@ class TestKeyboardInterrupt:
         assert type(state.result[stop]) is Pending and type(state.result[later]) is Pending
         assert after.calls == 0
         assert any("interrupted" in r.getMessage() for r in caplog.records)
+
+    def test_a_keyboard_interrupt_raised_by_a_task_fails_only_that_task(self) -> None:
+        @task
+        def raises_it():
+            raise KeyboardInterrupt("the task's own")
+
+        with Flow("own") as flow:
+            bad = raises_it()
+            other = add(1)
+            after = add(bad)
+        state = flow.run()
+        assert type(state) is Failed
+        assert type(state.result[bad]) is Failed
+        assert type(state.result[bad].result) is KeyboardInterrupt
+        assert "'raises_it' raised KeyboardInterrupt" in state.result[bad].message
+        assert type(state.result[after]) is TriggerFailed
+        assert state.result[other].result == 2
 
     def test_ctrl_c_during_a_retry_wait(self, monkeypatch: pytest.MonkeyPatch) -> None:
         @task(max_retries=1, retry_delay=datetime.timedelta(seconds=30))
@@ -833,6 +852,7 @@ class TestSchedule:
         flow.run()
         assert seen == [9]
 
+    @pytest.mark.usefixtures("sigint_raises")
     def test_ctrl_c_during_a_scheduled_run_ends_the_schedule(self) -> None:
         # scheduling.py: Ctrl-C "ends the loop cleanly after the current run and returns the
         # last run's state"; the interrupted run must not be followed by the next one
@@ -841,7 +861,7 @@ class TestSchedule:
         @task
         def interrupted():
             calls()
-            raise KeyboardInterrupt
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C
 
         with Flow("scheduled", schedule=self.soon(0.05, 0.15)) as flow:
             interrupted()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+import signal
 import sys
 import threading
 import time
@@ -20,7 +21,7 @@ from prefectlite import Flow, Parameter, Task, context, task
 from prefectlite import triggers as tr
 from prefectlite.core.edge import Edge
 from prefectlite.engine import cache_validators as cv
-from prefectlite.engine import signals, task_runner
+from prefectlite.engine import interrupts, signals, task_runner
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -1017,6 +1018,42 @@ class TestRunTask:
         run_task(t, {edge: Success(result=5)}, {}, {})
         assert body.calls == [{"xs": 5}]
 
-    def test_keyboard_interrupt_propagates(self) -> None:
-        with pytest.raises(KeyboardInterrupt):
-            run_task(make_task(Recorder(KeyboardInterrupt())), {}, {}, {})
+    @pytest.mark.usefixtures("sigint_raises")
+    def test_ctrl_c_in_the_driver_propagates(self) -> None:
+        def press_ctrl_c(**kwargs: Any) -> None:
+            signal.raise_signal(signal.SIGINT)
+
+        with interrupts.marking_sigint(), pytest.raises(KeyboardInterrupt):
+            run_task(make_task(press_ctrl_c), {}, {}, {})
+
+    @pytest.mark.parametrize("error", [KeyboardInterrupt("own"), SystemExit(3),
+                                       GeneratorExit("g"), type("Custom", (BaseException,), {})()])
+    def test_any_base_exception_a_task_raises_fails_that_task(self, error: BaseException) -> None:
+        t = make_task(Recorder(error))
+        state = run_task(t, {}, {}, {})
+        assert type(state) is Failed and state.result is error
+        assert state.message.startswith(f"Task {t.name!r} raised {type(error).__name__}(")
+        assert "the flow run goes on" in state.message
+
+    def test_an_exception_whose_repr_raises(self) -> None:
+        class Hostile(Exception):
+            def __repr__(self) -> str:
+                raise RuntimeError("no repr")
+
+            __str__ = __repr__
+
+        error = Hostile()
+        state = run_task(make_task(Recorder(error)), {}, {}, {})
+        assert type(state) is Failed and state.result is error
+        assert state.message == ("Error during execution of task: <Hostile object (its repr() "
+                                 "raised RuntimeError('no repr'))>")
+
+    def test_a_state_handler_raising_system_exit_fails_the_task(self) -> None:
+        def handler(task: Task, old: State, new: State) -> None:
+            raise SystemExit("from a handler")
+
+        t = make_task(Recorder(1))
+        t.state_handlers = [handler]
+        state = run_task(t, {}, {}, {})
+        assert type(state) is Failed and type(state.result) is SystemExit
+        assert f"Task {t.name!r} raised SystemExit('from a handler')" in state.message
