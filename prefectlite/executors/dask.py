@@ -314,10 +314,33 @@ def _run_payload(name: str, payload: bytes) -> _Pickled:
 
 
 def _init_process(queue: Any, level: int) -> None:
-    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``."""
+    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``,
+    and exit when the driver dies."""
     log = logging.getLogger(_LOGGER)
     log.setLevel(level)
     log.addHandler(logging.handlers.QueueHandler(queue))
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """(pool process) Watch the driver in a daemon thread and exit as soon as it is gone.
+
+    A driver killed with ``kill -9`` cannot shut its pool down; without this its worker
+    processes would live on, orphaned, finishing (or hanging in) tasks nobody waits for.
+    The watcher blocks on the parent's sentinel, which becomes ready when it exits.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="prefectlite-watch-driver", daemon=True).start()
 
 
 class _Redispatch(logging.Handler):
