@@ -32,6 +32,7 @@ from prefectlite.cli.progress import (
     rich_available,
 )
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine.state import Cancelled, State
 from prefectlite.executors.base import Executor
@@ -174,7 +175,7 @@ def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: 
                    display: Display, max_runs: int | None) -> bool:
     def say(text: str) -> None:
         if not display.quiet:
-            click.echo(text, err=True)
+            echo(text, err=True)
 
     def one(defaults: dict[str, Any], when: datetime.datetime) -> bool:
         context = {"scheduled_start_time": when}
@@ -232,7 +233,7 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
     elapsed = (recorder.ended or recorder.started) - recorder.started
     run_id = state.context.get("flow_run_id")
     if display.as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "flow": flow.name, "flow_run_id": run_id, "state": type(state).__name__,
             "message": state.message, "duration": elapsed,
             "tasks": json.loads(rows_json(rows)),
@@ -246,13 +247,13 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
 
         Console().print(rich_table(rows, title=title))
     else:
-        click.echo(title)
-        click.echo(plain_table(rows))
+        echo(title)
+        echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
-        click.echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")
+        echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")
         from prefectlite import settings
         from prefectlite.cli.ui import dashboard_url
 
         url = dashboard_url(run_id, settings.journal_path())
         if url:
-            click.echo(f"See it in the dashboard: {url}")
+            echo(f"See it in the dashboard: {url}")
