@@ -65,8 +65,9 @@ def read_params_file(path: str) -> dict[str, Given]:
     except OSError as exc:
         raise CliError(f"cannot read --params-file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise CliError(f"--params-file {path} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
-                       f"at offset {exc.start}); save it as UTF-8 JSON.") from None
+        byte = exc.object[exc.start]
+        raise CliError(f"--params-file {path} is not UTF-8 text (byte 0x{byte:02x} at offset "
+                       f"{exc.start}); save it as UTF-8 JSON.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
