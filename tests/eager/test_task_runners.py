@@ -81,19 +81,28 @@ class TestThreadPool:
 
     @pytest.mark.parametrize("workers,concurrent", [(1, False), (3, True)])
     def test_max_workers_bounds_concurrency(self, workers: int, concurrent: bool) -> None:
+        lock, active, peak = threading.Lock(), [0], [0]
+        meeting = threading.Barrier(3, timeout=60)  # passes only when three run at once
+
         @task
         def nap(i):
-            time.sleep(0.1)
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            if concurrent:
+                meeting.wait()
+            else:
+                time.sleep(0.05)  # room for an overlap, had one been allowed
+            with lock:
+                active[0] -= 1
             return i
 
         @flow(task_runner=ThreadPoolTaskRunner(max_workers=workers))
         def naps():
-            started = time.monotonic()
-            assert nap.map(range(3)).result() == [0, 1, 2]
-            return time.monotonic() - started
+            return nap.map(range(3)).result()
 
-        elapsed = naps()
-        assert (elapsed < 0.25) if concurrent else (elapsed >= 0.3)
+        assert naps() == [0, 1, 2]
+        assert peak[0] == (3 if concurrent else 1)
 
     def test_exit_waits_for_running_work(self) -> None:
         done = []

@@ -307,23 +307,22 @@ class TestRun:
 
 class TestTimeout:
     def test_a_task_sleeping_past_its_timeout_is_timed_out_quickly(self) -> None:
-        finished = threading.Event()
+        release, finished = threading.Event(), threading.Event()
 
         @task(timeout_seconds=0.05)
         def sleepy():
-            time.sleep(0.6)
+            release.wait(60)
             finished.set()
             return "late"
 
-        start = time.monotonic()
         new = TaskRunner(sleepy).run()
-        elapsed = time.monotonic() - start
         assert type(new) is TimedOut
         assert new.message == "Task timed out after 0.05 seconds."
-        assert elapsed < 0.5  # did not wait for the function
+        assert not finished.is_set()  # did not wait for the function
         # Documented limit: Python cannot stop a thread. The function keeps running in its
         # daemon thread and finishes on its own; only its result is thrown away.
-        assert not finished.is_set()
+        release.set()
+        assert finished.wait(60)
         assert finished.wait(5)
 
     def test_a_timed_out_thread_is_a_daemon_named_for_prefectlite(self) -> None:
@@ -350,11 +349,14 @@ class TestTimeout:
         assert TaskRunner(quick).run().result == 1
 
     def test_timedelta_timeout(self) -> None:
+        release = threading.Event()
+
         @task(timeout_seconds=datetime.timedelta(milliseconds=30))  # timeout= is whole seconds
         def slow():
-            time.sleep(0.2)
+            release.wait(60)
 
         assert type(TaskRunner(slow).run()) is TimedOut
+        release.set()
 
     def test_errors_and_signals_cross_the_timeout_thread(self) -> None:
         @task(timeout=5)
@@ -377,11 +379,12 @@ class TestTimeout:
         assert TaskRunner(who).run(context={"answer": 42}).result == ("who", 42)
 
     def test_a_timed_out_task_does_not_hold_up_the_flow(self) -> None:
-        release = threading.Event()
+        release, returned = threading.Event(), threading.Event()
 
         @task(timeout_seconds=0.05)
         def stuck():
-            release.wait(5)
+            release.wait(60)
+            returned.set()
 
         @task
         def other():
@@ -390,9 +393,8 @@ class TestTimeout:
         with Flow("timeouts") as flow:
             s = stuck()
             o = other()
-        start = time.monotonic()
         state = flow.run()
-        assert time.monotonic() - start < 2.5  # not the 5 s the function would take
+        assert not returned.is_set()  # the run did not wait for the function
         release.set()
         assert type(state.result[s]) is TimedOut
         assert state.result[o].result == "ran"
@@ -462,20 +464,24 @@ class TestRetries:
 
     def test_timed_out_is_retried(self) -> None:
         attempts = []
+        gate = [threading.Event()]  # the first attempt waits here, past its timeout
 
         @task(timeout_seconds=0.05, max_retries=1, retry_delay=NO_WAIT)
         def slow_once():
             attempts.append(1)
             if len(attempts) == 1:
-                time.sleep(0.3)
+                gate[0].wait(60)
             return len(attempts)
 
         first = TaskRunner(slow_once).run()
+        gate[0].set()
         assert type(first) is Retrying and "timed out" in first.message
         with Flow("timeout retry") as flow:
             s = slow_once()
         attempts.clear()
+        gate[0] = threading.Event()
         state = flow.run()
+        gate[0].set()
         assert state.result[s].result == 2
 
     def test_retry_signal_gives_retrying_even_without_max_retries(self) -> None:
