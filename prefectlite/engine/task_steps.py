@@ -337,7 +337,8 @@ def finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> St
         logger.info("Task %r: Finished task run for task with final state: %r",
                     full_name(ctx, task), type(new).__name__)
     error = new.result if isinstance(new, Failed) else None
-    if isinstance(error, BaseException) and logger.isEnabledFor(logging.ERROR):
+    if (isinstance(error, BaseException) and not isinstance(error, signals.PrefectSignal)
+            and logger.isEnabledFor(logging.ERROR)):
         logger.error("Task %r: %s", full_name(ctx, task), new.message, exc_info=error)
     return new
 
