@@ -63,7 +63,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("engine/task_runner.py", None),  # arch-pipeline
     ("engine/task_runner.py", "run_task"),  # arch-pipeline
     ("engine/walk.py", "map_width"),  # speed-local
-    ("executors/dask.py", None),  # speed-dask
     ("persistence/resume.py", "run_states"),  # arch-layout
     ("ui/app.py", "create_app"),  # arch-layout
 }

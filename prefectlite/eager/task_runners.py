@@ -238,6 +238,9 @@ class DaskTaskRunner(TaskRunner):
         shipped_ctx = context if self._in_process() else {
             k: v for k, v in context.items() if k != "_eager_run"}
         future = self.executor.submit(fn, found[1], inputs, shipped_ctx, extra_context=context)
+        send = getattr(self.executor, "send_queued", None)
+        if send is not None:  # its future is handed to a callback, not waited on here
+            send()
         return self._bridge(future, str(context.get("task_run_name", "?")))
 
     def _bridge(self, future: Any, name: str) -> cf.Future[State]:
