@@ -137,13 +137,13 @@ class RunStore:
         (:func:`prefectlite.persistence.journal_logs.flow_graph`), ``flow_file`` where the
         flow came from; the values of the ``secret`` parameters are not stored.
         """
-        import prefectlite
+        from prefectlite.version import __version__
 
         text, blob = encode_parameters(parameters, secret)
         now = time.time()
         values = tuple(clean_text(v) for v in (
             run_id, flow_name, "Running", "Running flow.", text, blob, now, None, resumed_from,
-            PYTHON, prefectlite.__version__, HOST, os.getpid(), parent_run_id, now, flow_file))
+            PYTHON, __version__, HOST, os.getpid(), parent_run_id, now, flow_file))
         with self.writing() as conn:
             conn.execute(
                 f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "

@@ -8,7 +8,9 @@ for ``log_stdout=True`` tasks, their prints. A record belongs to the run and tas
 by the ``prefectlite.context`` of the thread that logged it, or, for a record made in a Dask
 worker or pool process, by the identity that process stamped on it
 (:mod:`prefectlite.utilities.log_records`); a record made outside any task's context (the
-flow runner's own lines) goes to the flow run when only one journaled run is going.
+flow runner's own lines) goes to the flow run when only one journaled run is going. An eager
+task run is named by ``journal_slug`` in its context (its run name, ``add-0``: each eager
+task run, a ``.map`` child too, has a row of its own).
 
 The rows wait in the :class:`~prefectlite.persistence.recorder.JournalRecorder` with the
 task-run rows and are committed in the same transactions. A run keeps at most
@@ -35,7 +37,7 @@ if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
     from prefectlite.persistence.journal import RunStore
 
-__all__ = ["LogCapture", "flow_graph", "read_graph", "read_logs", "CAPTURE"]
+__all__ = ["LogCapture", "flow_graph", "read_graph", "read_logs", "save_graph", "CAPTURE"]
 
 MAX_MESSAGE = 20_000  # characters kept of one record's message (traceback included)
 _FORMATTER = logging.Formatter()
@@ -85,8 +87,10 @@ class LogCapture(logging.Handler):
                 message = f"{message}\n{record.exc_text}"
             if len(message) > MAX_MESSAGE:
                 message = message[:MAX_MESSAGE] + "... (cut)"
-            index = ctx.get("map_index")
-            sink(ctx.get("task_slug"), -1 if index is None else index, record.created,
+            slug, index = ctx.get("journal_slug"), None  # an eager task run: its run name
+            if slug is None:
+                slug, index = ctx.get("task_slug"), ctx.get("map_index")
+            sink(slug, -1 if index is None else index, record.created,
                  record.levelno, record.name, message)
         except Exception:
             self.handleError(record)
@@ -108,6 +112,12 @@ def flow_graph(flow: Flow, slugs: dict[Any, str]) -> str:
     edges = sorted([slugs[e.upstream_task], slugs[e.downstream_task], e.key, e.mapped]
                    for e in flow.edges)
     return json.dumps({"tasks": tasks, "edges": edges}, default=str)
+
+
+def save_graph(store: RunStore, run_id: str, graph: str) -> None:
+    """Store (or replace) the graph of run ``run_id`` (an eager run's is known at its end)."""
+    with store.writing() as conn:
+        conn.execute("INSERT OR REPLACE INTO flow_graphs VALUES (?, ?)", (run_id, graph))
 
 
 def read_graph(store: RunStore, run_id: str) -> dict[str, Any] | None:

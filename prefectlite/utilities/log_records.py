@@ -33,7 +33,7 @@ __all__ = ["RECORD_ATTRIBUTE", "stamp_task_run", "task_run_of"]
 #: the record attribute that holds the identity (a dict of plain values: it survives pickling
 #: and the msgpack encoding of Dask's event stream)
 RECORD_ATTRIBUTE = "prefectlite_task_run"
-_KEYS = ("flow_run_id", "task_slug", "map_index")
+_KEYS = ("flow_run_id", "task_slug", "map_index", "journal_slug")
 
 
 def stamp_task_run(record: logging.LogRecord) -> bool:

@@ -24,7 +24,6 @@ executor is reusable).
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import itertools
 import threading
 import time
@@ -135,16 +134,6 @@ async def _watch(futures: list[Any], finished: Callable[[Any], None]) -> None:
         else:
             finished(future)
     await asyncio.gather(*waits, return_exceptions=True)
-
-
-def _done_future(value: Any, failed: bool = False) -> cf.Future[Any]:
-    """A finished ``concurrent.futures.Future`` holding ``value`` (or raising it)."""
-    future: cf.Future[Any] = cf.Future()
-    if failed:
-        future.set_exception(value)
-    else:
-        future.set_result(value)
-    return future
 
 
 def _lost(name: str, where: str, exc: BaseException) -> Failed:

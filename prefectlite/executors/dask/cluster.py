@@ -329,13 +329,6 @@ class DaskExecutor(Executor):
         except Exception as exc:
             self._send_error = exc
 
-    def send_queued(self) -> None:
-        """Send the submissions queued so far to the scheduler now (a caller that hands its
-        futures to callbacks, rather than waiting on them here, calls this after submitting)."""
-        if self.client is None:
-            raise _not_started(self)
-        self._send()
-
     def _send(self) -> None:
         """Send the queued round now (before waiting on any of it)."""
         if self._batch is not None:
@@ -378,6 +371,16 @@ class DaskExecutor(Executor):
                 book.fetched[future] = future.result()
             except Exception as exc:
                 book.fetched[future] = _lost(name, "its Dask future failed", exc)
+
+    def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
+        """``fn(future)`` at once if ``future`` is done, else in a thread of the client
+        (where ``result(future)`` may be called). The queued round is sent first, as
+        before any wait."""
+        if future.done():
+            fn(future)
+            return
+        self._send()
+        future.add_done_callback(fn)
 
     def wait(self, futures: Any) -> Any:
         """Resolve (nested collections of) futures to their values in one gather."""

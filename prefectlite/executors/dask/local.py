@@ -22,9 +22,10 @@ import cloudpickle
 
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor, resolve
-from prefectlite.executors.dask.book import RunBook, _done_future, _lost, _not_started
+from prefectlite.executors.dask.book import RunBook, _lost, _not_started
 from prefectlite.executors.dask.naming import task_name
 from prefectlite.executors.dask.shipping import _pickle_call, _Pickled, _run_payload, _ship
+from prefectlite.utilities.futures import DoneFuture, call_now
 from prefectlite.utilities.log_records import stamp_task_run
 
 __all__ = ["LocalDaskExecutor"]
@@ -178,15 +179,12 @@ class LocalDaskExecutor(Executor):
     def submit(
         self, fn: Callable[..., Any], *args: Any, extra_context: dict[str, Any] | None = None,
         **kwargs: Any,
-    ) -> cf.Future[Any]:
+    ) -> cf.Future[Any] | DoneFuture:
         if self._book is None:
             raise _not_started(self)
         name = task_name(extra_context, fn)
         if self._pool is None:
-            try:
-                future = _done_future(fn(*args, **kwargs))
-            except Exception as exc:
-                future = _done_future(exc, failed=True)
+            future = call_now(fn, *args, **kwargs)
         elif self.scheduler == "threads":
             future = self._pool.submit(fn, *args, **kwargs)
         else:
@@ -195,10 +193,10 @@ class LocalDaskExecutor(Executor):
         return future
 
     def _submit_pickled(self, name: str, fn: Callable[..., Any], args: tuple,
-                        kwargs: dict[str, Any]) -> cf.Future[Any]:
+                        kwargs: dict[str, Any]) -> cf.Future[Any] | DoneFuture:
         payload = _pickle_call(name, fn, args, kwargs)
         if isinstance(payload, Failed):
-            return _done_future(payload)
+            return DoneFuture(payload)
         assert self._pool is not None
         try:
             return self._pool.submit(_run_payload, name, payload)
@@ -224,5 +222,5 @@ class LocalDaskExecutor(Executor):
         return cloudpickle.loads(value) if type(value) is _Pickled else value
 
     def _is_future(self, obj: Any) -> bool:
-        return isinstance(obj, cf.Future)
+        return isinstance(obj, cf.Future | DoneFuture)
 

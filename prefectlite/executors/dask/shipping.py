@@ -22,7 +22,8 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.engine.state import Failed
-from prefectlite.utilities.pickling import find_unpicklable, pickle_error
+from prefectlite.utilities.pickling import culprit as _culprit
+from prefectlite.utilities.pickling import pickle_error
 
 __all__ = ["ShippedTask", "run_shipped"]
 
@@ -70,23 +71,6 @@ def _ship(task: Any) -> ShippedTask | _Unshippable:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
-
-
-def _culprit(obj: Any, path: str, depth: int = 4) -> str:
-    """Say which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
-
-    Examples
-    --------
-    >>> import threading
-    >>> class Holder:
-    ...     def __init__(self):
-    ...         self.name, self.lock = "h", threading.Lock()
-    >>> print(_culprit({"ok": 1, "h": Holder()}, "context"))  # doctest: +ELLIPSIS
-    context['h'].lock, of type lock, cannot be pickled (TypeError: cannot pickle ...)
-    """
-    where, part, exc = find_unpicklable(obj, path, depth)
-    why = f" ({_describe(exc)})" if exc is not None else ""
-    return f"{where}, of type {type(part).__name__}, cannot be pickled{why}"
 
 
 def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
