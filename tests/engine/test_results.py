@@ -177,7 +177,10 @@ class TestAtomicWrites:
             proc = subprocess.Popen([sys.executable, "-c", script], env=env,
                                     stdout=subprocess.PIPE)
             assert proc.stdout is not None and proc.stdout.readline() == b"ready\n"
-            time.sleep(delay)
+            while not (tmp_path / "value.bin").exists():  # the first write is complete
+                assert proc.poll() is None
+                time.sleep(0.001)
+            time.sleep(delay)  # a random moment of a later write (not an ordering)
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             proc.stdout.close()
