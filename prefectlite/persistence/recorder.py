@@ -187,9 +187,9 @@ class JournalRecorder(RunObserver):
                                                    _is_journal_result(result)), None, inline)
         cache = None
         if task.cache_for is not None and type(state) is Success and kind is not None:
-            from prefectlite.engine.task_runner import _cache_key
+            from prefectlite.engine.task_steps import cache_key
 
-            key = _cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
+            key = cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
             assert self.run_id is not None
             cache = checkpoint.cache_row(task, key, state, self.run_id, self.parameters, kind)
         return row, cache

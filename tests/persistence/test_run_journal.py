@@ -535,9 +535,9 @@ def test_journaled_runs_on_a_local_dask_executor(scheduler: str, home: Path) -> 
     first = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert first.result[out].result == [bytes([i]) * (40_000 if i % 2 else 10)
                                         for i in range(6)]
-    from prefectlite.engine import task_runner
+    from prefectlite.engine import task_steps
 
-    task_runner._CACHE.clear()
+    task_steps.CACHE.clear()
     second = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert {type(s).__name__ for s in second.result[out].map_states} == {"Cached"}
     with RunStore() as s:
