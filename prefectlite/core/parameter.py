@@ -37,6 +37,11 @@ class Parameter(Task):
         Value used when the run does not supply one.
     required
         Whether a run must supply a value (default: ``True`` exactly when no default is given).
+    secret
+        The value is a secret (a password, a token): it is never stored (not in the run
+        journal, not as a result file) nor shown (``prefectlite runs``, the dashboard). A
+        prefectlite addition (Prefect 1 has no such flag). Resuming a run needs the value
+        again (``flow.run(resume=..., name=value)``), as its default when it has one.
 
     Examples
     --------
@@ -54,6 +59,7 @@ class Parameter(Task):
         default: Any = no_default,
         required: bool | None = None,
         tags: Iterable[str] | None = None,
+        secret: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"A Parameter needs a non-empty string name, got {name!r}.")
@@ -61,7 +67,9 @@ class Parameter(Task):
             required = default is no_default
         self.required = required
         self.default = None if default is no_default else default
-        super().__init__(name=name, slug=name, tags=tags)
+        self.secret = bool(secret)
+        extra = {"checkpoint": False} if secret else {}  # its value is written nowhere
+        super().__init__(name=name, slug=name, tags=tags, **extra)
 
     def __repr__(self) -> str:
         return f"<Parameter: {self.name}>"

@@ -69,12 +69,14 @@ class JournalRecorder(RunObserver):
             self.store = RunStore(self.store.path)
         self.run_id = context["flow_run_id"]
         self.flow_name, self.slugs = flow.name, flow.slugs
-        self.parameters = dict(context.get("parameters") or {})
+        secret = [p.name for p in flow.parameters() if getattr(p, "secret", False)]
+        self.parameters = {k: v for k, v in (context.get("parameters") or {}).items()
+                           if k not in secret}  # secret values are stored nowhere
         self._error, self._raised, self._cached = None, False, False
         self._log_seq = self._log_dropped = 0
         try:
-            secret = [p.name for p in flow.parameters() if getattr(p, "secret", False)]
-            self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from,
+            self.store.start_run(self.run_id, flow.name,
+                                 {**self.parameters, **dict.fromkeys(secret)}, self.resumed_from,
                                  graph=flow_graph(flow, self.slugs), flow_file=self.flow_file,
                                  secret=secret)
             if self.copied and self.resumed_from:
