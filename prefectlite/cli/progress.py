@@ -1,6 +1,6 @@
 """Progress of a flow run, as the flow runner reports it: a live display, plain lines, a summary.
 
-All three are :class:`~prefectlite.engine.flow_runner.RunObserver` objects, given to
+All three are :class:`~prefectlite.engine.observers.RunObserver` objects, given to
 ``FlowRunner(flow).run(observers=[...])``; they see only what the runner reports on the
 driver: one event per final state of a task run (``Retrying`` included; a mapped task's
 children one by one, then its ``Mapped`` state).
@@ -48,7 +48,7 @@ from typing import IO, Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine.flow_runner import RunObserver
+from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.state import Mapped, Retrying, State, Success
 
 
@@ -115,6 +115,10 @@ class RunRecorder(RunObserver):
             for e in flow.edges:
                 pipelined = e.mapped and e.upstream_task in mapped
                 self.upstream[e.downstream_task].append((e.upstream_task, pipelined))
+
+    def task_states_given(self, task_states: dict[Task, State]) -> None:
+        with self.lock:
+            self.given = set(task_states)
 
     def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
         with self.lock:

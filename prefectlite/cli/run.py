@@ -2,9 +2,13 @@
 
 Everything the command line says is checked before anything runs (parameters, executor,
 schedule options, the scheduler's address); a mistake is one ``Error:`` line and exit 2.
-The run itself goes through ``FlowRunner.run(observers=[...])``: a progress observer (live on
-a terminal, plain lines otherwise, see :mod:`prefectlite.cli.progress`) records each
-task's state, duration and retries, and the summary table is made from it. Exit 0 when the
+The run itself is the library's (:func:`prefectlite.engine.run_setup.run_with`, what
+``flow.run()`` does, journal and resume included) with one more observer: a progress
+display (live on a terminal, plain lines otherwise, see :mod:`prefectlite.cli.progress`)
+that records each task's state, duration and retries; the summary table is made from it.
+Scheduled runs go through the library's schedule loop
+(:mod:`prefectlite.engine.scheduling`); only the Ctrl-C handling is the command line's
+(:mod:`prefectlite.cli.scheduling`). Exit 0 when the
 flow succeeded, 1 when not (for ``--schedule``: when any run did not succeed).
 """
 
@@ -33,6 +37,8 @@ from prefectlite.cli.progress import (
 )
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
 from prefectlite.core.flow import Flow
+from prefectlite.engine import scheduling
+from prefectlite.engine.run_setup import run_with
 from prefectlite.engine.state import Cancelled, State
 from prefectlite.executors.base import Executor
 
@@ -153,7 +159,7 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                       source=target, wait=wait, flow_file=flow_file_of(loaded, target))
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
-            ok = run_once(flow, values, chosen, display, resume=resume)
+            ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
         else:
             ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
     if not ok:
@@ -181,36 +187,44 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
 def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: Executor,
                    display: Display, max_runs: int | None) -> bool:
+    """Run on ``schedule`` with the library's loop; Ctrl-C is handled by the Stopper."""
     def say(text: str) -> None:
         if not display.quiet:
             click.echo(text, err=True)
 
-    def one(defaults: dict[str, Any], when: datetime.datetime) -> bool:
-        context = {"scheduled_start_time": when}
-        return run_once(flow, {**defaults, **values}, executor, display, context)
+    def one(event: Any) -> State:
+        context = {"scheduled_start_time": event.start_time}
+        return run_once(flow, {**(event.parameter_defaults or {}), **values}, executor,
+                        display, context)
 
-    runs, failed = _scheduling.loop(schedule, one, say, max_runs)
-    return failed == 0
+    def announce(event: Any) -> None:
+        when = event.start_time
+        say(f"Next run at {when.to_datetime_string()} {when.tzname()}.")
+
+    after = datetime.datetime.now(datetime.UTC) - datetime.timedelta(microseconds=1)
+    with _scheduling.Stopper(say) as stopper:
+        done = scheduling.run_on_schedule(
+            schedule, stopper.around_run(one), max_runs=max_runs,
+            stop=lambda: stopper.stop, announce=announce, after=after)
+    if done.exhausted:
+        say("The schedule has no more runs.")
+    if stopper.stop:
+        say(f"Stopped after {done.runs} run(s).")
+    return done.failed == 0
 
 
 def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Display,
-             context: dict[str, Any] | None = None, resume: str | None = None) -> bool:
-    """Run ``flow`` once with a progress observer, print the summary; whether it succeeded.
-
-    Does what ``flow.run(journal=..., resume=...)`` does, with the observer added.
-    """
-    from prefectlite.engine.flow_runner import FlowRunner
+             context: dict[str, Any] | None = None, resume: str | None = None) -> State:
+    """Run ``flow`` once with a progress observer and print the summary; its state."""
     from prefectlite.persistence.journal import JournalError
 
     sequential = getattr(executor, "max_in_flight", None) == 1
     recorder = make_progress(display.progress and not display.quiet, display.live, sequential)
-    run_kwargs: dict[str, Any] = {"parameters": values, "executor": executor,
-                                  "context": context, "observers": [recorder],
-                                  "return_tasks": flow.tasks, "wait_for_retries": True}
     try:
-        run_kwargs = _persistence(flow, run_kwargs, display, resume)
-        recorder.given = set(run_kwargs.get("task_states") or ())
-        state = FlowRunner(flow).run(**run_kwargs)
+        state = run_with(flow, values, executor=executor, context=context,
+                         journal=display.journal, resume=resume, resume_wait=display.wait,
+                         flow_file=display.flow_file, observers=[recorder],
+                         run_on_schedule=False)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
         state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
     except JournalError as exc:
@@ -220,20 +234,7 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
             recorder.close()
     if not display.quiet:
         show_summary(flow, state, recorder, display)
-    return state.is_successful()
-
-
-def _persistence(flow: Flow, run_kwargs: dict[str, Any], display: Display,
-                 resume: str | None) -> dict[str, Any]:
-    """``run_kwargs`` for a journaled (and maybe resumed) run, or a plain one (as run_flow)."""
-    if display.journal or resume is not None:
-        from prefectlite.persistence.resume import journaled_run
-
-        return journaled_run(flow, run_kwargs, True, resume, wait=display.wait,
-                             flow_file=display.flow_file)
-    from prefectlite.persistence.checkpoint import run_context
-
-    return {**run_kwargs, "context": run_context(flow, run_kwargs["context"])}
+    return state
 
 
 def flow_file_of(loaded: Any, target: str) -> str:

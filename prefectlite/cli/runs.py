@@ -75,7 +75,8 @@ def _seconds(start: datetime.datetime | None, end: datetime.datetime | None) -> 
 def flow_state_of_run(flow: Flow, run_id: str) -> State:
     """A flow state whose ``result`` maps ``flow``'s tasks to their states in run ``run_id``."""
     from prefectlite.persistence.journal import JournalError
-    from prefectlite.persistence.resume import find_run, run_states
+    from prefectlite.persistence.resume import find_run
+    from prefectlite.persistence.runs import run_states
 
     with open_store() as store:
         try:

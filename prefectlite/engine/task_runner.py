@@ -25,7 +25,7 @@ this module calls the task (step 5) in the current thread.
    run's future, the retry is waited for and run here instead).
 7. persist: a successful result is written with its ``Result`` when the task (``target``,
    ``checkpoint``) or the run (``context["_persist"]``) asks; see
-   :mod:`prefectlite.persistence.checkpoint`. Plain runs of plain tasks skip steps 4 and 7 after
+   :mod:`prefectlite.engine.checkpointing`. Plain runs of plain tasks skip steps 4 and 7 after
    one attribute test each.
 
 Timeouts: Python cannot stop a thread, so a timed-out function keeps running in its (daemon)

@@ -33,7 +33,7 @@ from typing import Any
 
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
-from prefectlite.engine import mapping, signals
+from prefectlite.engine import checkpointing, mapping, signals
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -49,7 +49,6 @@ from prefectlite.engine.state import (
     TriggerFailed,
 )
 from prefectlite.exceptions import TaskTimeoutSignal
-from prefectlite.persistence import checkpoint
 from prefectlite.utilities import context as _context
 
 __all__ = [
@@ -147,10 +146,12 @@ def check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Stat
         except Exception as exc:
             return Failed(message=f"Cache validator {name_of(validator)} raised {exc!r}.",
                           result=exc)
-    if ctx.get("journal"):  # journaled runs share caches across processes (checkpoint)
-        return checkpoint.check_persisted_cache(task, cache_key(task, ctx), inputs, ctx,
-                                                validator)
-    return None
+    journal_cache = ctx.get("_journal_cache")  # journaled runs: a cache across processes
+    if journal_cache is None:
+        return None
+    found: State | None = journal_cache.lookup(task, cache_key(task, ctx), inputs, ctx,
+                                               validator)
+    return found
 
 
 def remember_cache(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any]
@@ -178,7 +179,7 @@ def run_steps(task: Task, inputs: dict[str, Any], ctx: dict[str, Any], old: Stat
     else the run ends ``Retrying`` for the flow runner to resubmit.
     """
     target = task.target
-    new = checkpoint.check_target(task, inputs, ctx) if target is not None else None
+    new = checkpointing.check_target(task, inputs, ctx) if target is not None else None
     new = new or check_cache(task, inputs, ctx)
     if new is not None:
         return finish(task, old, new, ctx)
@@ -198,7 +199,7 @@ def run_steps(task: Task, inputs: dict[str, Any], ctx: dict[str, Any], old: Stat
         _context.install(ctx)
         new = retry_or_final(task, (yield from _attempts(task, ctx, new, max_loops)), ctx)
     if started is not None or target is not None or task.checkpoint:
-        new = checkpoint.persist(task, new, inputs, ctx, started)
+        new = checkpointing.persist(task, new, inputs, ctx, started)
     remember_cache(task, new, inputs, ctx)
     return finish(task, running, new, ctx)
 

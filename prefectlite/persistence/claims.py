@@ -34,7 +34,6 @@ from prefectlite.persistence.records import (
     ACTIVE,
     HEARTBEAT_INTERVAL,
     HOST,
-    PYTHON,
     RUN_COLUMNS,
     SUCCEEDED,
     FlowRunRecord,
@@ -142,7 +141,7 @@ def claim(store: Any, run_id: str, new_id: str, flow_name: str,
         with store.writing() as conn:
             tip = newest_resumption(conn, run_id)
             if not tip.in_progress:
-                _insert_claim(conn, tip, new_id, flow_name, store.version)
+                _insert_claim(conn, tip, new_id, flow_name)
                 store.heartbeat.add(new_id)
                 return tip
         if deadline is not None and time.monotonic() >= deadline:
@@ -166,13 +165,15 @@ def _age(run: FlowRunRecord) -> str:
     return f"{max(time.time() - moment.timestamp(), 0):.0f} s ago"
 
 
-def _insert_claim(conn: Any, tip: FlowRunRecord, new_id: str, flow_name: str,
-                  version: str) -> None:
+def _insert_claim(conn: Any, tip: FlowRunRecord, new_id: str, flow_name: str) -> None:
+    from prefectlite.persistence.records import PYTHON
+    from prefectlite.version import __version__
+
     now = time.time()
     values = {"id": new_id, "flow_name": flow_name, "state": "Running",
               "message": f"Resuming flow run {tip.id}.", "started": now, "ended": None,
               "resumed_from": tip.id, "python": PYTHON,
-              "prefectlite_version": version, "host": HOST,
+              "prefectlite_version": __version__, "host": HOST,
               "pid": os.getpid(), "heartbeat": now}
     conn.execute(f"INSERT INTO flow_runs ({', '.join(values)}) VALUES "
                  f"({', '.join('?' * len(values))})", tuple(values.values()))

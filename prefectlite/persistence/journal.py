@@ -89,13 +89,6 @@ class RunStore:
     def __repr__(self) -> str:
         return f"<RunStore: {self.path}>"
 
-    @property
-    def version(self) -> str:
-        """This prefectlite's version (recorded with each run)."""
-        import prefectlite
-
-        return prefectlite.__version__
-
     def __enter__(self) -> RunStore:
         return self
 
@@ -138,11 +131,13 @@ class RunStore:
         (:func:`prefectlite.persistence.journal_logs.flow_graph`), ``flow_file`` where the
         flow came from; the values of the ``secret`` parameters are not stored.
         """
+        from prefectlite.version import __version__
+
         text, blob = encode_parameters(parameters, secret)
         now = time.time()
         values = tuple(clean_text(v) for v in (
             run_id, flow_name, "Running", "Running flow.", text, blob, now, None, resumed_from,
-            PYTHON, self.version, HOST, os.getpid(), parent_run_id, now, flow_file))
+            PYTHON, __version__, HOST, os.getpid(), parent_run_id, now, flow_file))
         with self.writing() as conn:
             conn.execute(
                 f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "

@@ -1,14 +1,10 @@
-"""Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
+"""Resuming a journaled run (``flow.run(resume=...)``): which of its task runs are kept.
 
-:func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
-persistence keys of the context (:mod:`prefectlite.persistence.checkpoint`), the
-:class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the journal, and,
-when resuming, the restored ``task_states``.
-
-:func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
-new run, reading every stored result back at once (eagerly: a damaged file is found, and
-its task rerun, before anything depends on it). Walking the flow in topological order, a
-task (or mapped child) is kept when
+:func:`claimed_restore` claims the run to resume for the new run
+(:mod:`prefectlite.persistence.claims`), then :func:`restore` reads the old run's rows and
+rebuilds ``task_states`` for the new run, reading every stored result back at once
+(eagerly: a damaged file is found, and its task rerun, before anything depends on it).
+Walking the flow in topological order, a task (or mapped child) is kept when
 
 * its row is finished (Success, Cached, Skipped; a Mapped parent through its children),
 * its result reads back (the checksum matches; a pickle written by another Python minor
@@ -30,8 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,11 +33,10 @@ from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
-from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
-from prefectlite.persistence import checkpoint, claims
+from prefectlite.persistence import claims
+from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
-from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import (
     PYTHON,
     FlowRunRecord,
@@ -54,9 +47,6 @@ from prefectlite.persistence.records import (
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}
-
-
-# -- resuming ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -123,7 +113,7 @@ class _Restorer:
                 continue
             if task in self.params:
                 continue
-            if whole is not None and whole.code_hash != checkpoint.code_hash(task):
+            if whole is not None and whole.code_hash != code_hash(task):
                 continue
             if whole is not None and whole.state != "Mapped":
                 self._whole(task, slug, whole)
@@ -160,7 +150,7 @@ class _Restorer:
         children = [pending] * width
         for i in range(width):
             row = self.rows.get((slug, i))
-            if row is None or not row.is_finished or row.code_hash != checkpoint.code_hash(task):
+            if row is None or not row.is_finished or row.code_hash != code_hash(task):
                 continue
             if not all(self._child_upstream_kept(e, i) for e in self.plan.in_edges[task]):
                 continue
@@ -222,49 +212,7 @@ def _portable(serializer: str | None) -> bool:
     return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
 
 
-# -- what run_flow calls ------------------------------------------------------------------
-
-
-def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None, wait: bool | float = False,
-                  flow_file: str | None = None) -> dict[str, Any]:
-    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run.
-
-    Resuming claims the run first (:func:`~prefectlite.persistence.claims.claim`; ``wait``
-    says whether to wait for a run in progress); ``flow_file`` is recorded for the resume
-    command (default: :func:`flow_source`).
-    """
-    own = not isinstance(journal, RunStore)
-    store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
-        else journal
-    ctx = checkpoint.run_context(flow, run_kwargs.get("context"), journaled=True) or {}
-    if ctx.get("default_result") is None:
-        ctx["default_result"] = JournalResult(dir=store.results_dir)
-    ctx["journal"] = str(store.path)
-    parameters = dict(run_kwargs.get("parameters") or {})
-    task_states = dict(run_kwargs.get("task_states") or {})
-    options = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
-    recorder = JournalRecorder(store, **options)
-    if resume is not None:
-        run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it
-        try:
-            restored = _claimed_restore(store, flow, resume, run_id, parameters, wait)
-        except BaseException:
-            if own:
-                store.close()
-            raise
-        parameters = restored.parameters
-        task_states = {**restored.task_states, **task_states}
-        recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   **options)
-        logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
-                    len(restored.kept))
-    observers = [*run_kwargs.get("observers", ()), recorder]
-    return {**run_kwargs, "parameters": parameters, "task_states": task_states,
-            "context": ctx, "observers": observers}
-
-
-def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
+def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
                      parameters: dict[str, Any], wait: bool | float) -> Restored:
     """Claim the run to resume for the new run ``run_id``, then restore it; a failure
     ends the new run's row as ``Failed`` (its claim goes with it)."""
@@ -279,65 +227,3 @@ def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
         with contextlib.suppress(JournalError):
             store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")
         raise
-
-
-def flow_source(flow: Flow) -> str | None:
-    """Where ``flow`` comes from, as ``prefectlite run`` takes it (``path/to/flow.py:NAME``):
-    the file defining its first task written in Python (``None`` when unknown)."""
-    for task in flow.sorted_tasks():
-        code = getattr(getattr(task, "run", None), "__code__", None)
-        module = getattr(getattr(task, "run", None), "__module__", "") or ""
-        if code is None or module.startswith("prefectlite.") or module == "prefectlite":
-            continue
-        path = code.co_filename
-        if path.endswith(".py") and os.path.isfile(path):
-            return f"{os.path.abspath(path)}:{flow.name}"
-    return None
-
-
-def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
-               results: bool = False) -> dict[Task, State]:
-    """The states the journal recorded for run ``run_id`` of ``flow``, by task.
-
-    Task runs the journal does not have are ``Pending``; with ``results``, stored results
-    are read back (unreadable ones are left out).
-    """
-    from prefectlite.engine import state as _state
-
-    if store is None:  # our own connection: close it when done
-        with RunStore() as own:
-            return run_states(flow, run_id, own, results)
-    run = find_run(store, flow, run_id)
-    rows = store.task_runs(run.id)
-    by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}
-    for row in rows:
-        by_slug.setdefault(row.task_slug, {})[row.map_index] = row
-
-    def make(row: TaskRunRecord) -> State:
-        cls = getattr(_state, row.state, None)
-        if not (isinstance(cls, type) and issubclass(cls, State)):
-            cls = State
-        value = None
-        if results and row.result_location is not None:
-            try:
-                value = store.load_result(row)
-            except Exception:
-                value = None
-        return cls(message=row.message) if value is None else cls(message=row.message,
-                                                                  result=value)
-
-    states: dict[Task, State] = {}
-    for task in flow.sorted_tasks():
-        found = by_slug.get(clean_text(flow.slugs[task]), {})
-        kids = sorted(i for i in found if i is not None)
-        if kids:
-            width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
-            kids_states = [make(found[i]) if i in found else Pending() for i in range(width)]
-            states[task] = Mapped(message=found[None].message if None in found else None,
-                                  map_states=kids_states,
-                                  result=[child.result for child in kids_states])
-        elif None in found:
-            states[task] = make(found[None])
-        else:
-            states[task] = Pending(message="Task run did not start.")
-    return states

@@ -234,3 +234,29 @@ def test_resume_of_a_run_in_progress_is_one_line(invoke, flow_file) -> None:
         records.ACTIVE.discard(run_id)
     assert invoke("run", flow_file("simple"), "--wait").stderr.startswith(
         "Error: --wait applies to --resume")
+
+
+@pytest.mark.usefixtures("engine_info_lines")
+def test_the_cli_runs_through_the_librarys_run_setup(invoke, flow_file, monkeypatch) -> None:
+    """`run` adds its progress observer to what flow.run() does (journal included): the
+    journal has the run's first log line, and no setup of its own is made."""
+    from prefectlite.cli import run as cli_run
+    from prefectlite.cli.progress import RunRecorder
+    from prefectlite.engine import run_setup
+
+    calls = []
+
+    def recording(flow, parameters=None, **options):
+        calls.append(options)
+        return run_setup.run_with(flow, parameters, **options)
+
+    monkeypatch.setattr(cli_run, "run_with", recording)
+    result = invoke("run", flow_file("simple"), "--json")
+    assert result.exit_code == 0, result.stderr
+    (options,) = calls
+    assert options["journal"] is True and options["run_on_schedule"] is False
+    (observer,) = options["observers"]
+    assert isinstance(observer, RunRecorder)
+    run_id = json.loads(result.stdout)["flow_run_id"]
+    logs = invoke("runs", "logs", run_id[:8]).stdout
+    assert "Beginning Flow run for 'simple'" in logs

@@ -207,15 +207,15 @@ class TestSchedule:
 
     def test_cron_with_timezone_is_accepted(self, invoke, flow_file, monkeypatch) -> None:
         """Invalid input is caught first; a valid cron waits for its time (one run here)."""
-        from prefectlite.cli import scheduling
+        from prefectlite.engine import scheduling
 
         calls = []
 
-        def fake_loop(schedule, run, say, max_runs):
+        def fake_loop(schedule, run, **options):
             calls.append([str(t) for t in schedule.next(2)])
-            return 1, 0
+            return scheduling.ScheduleRuns(runs=1)
 
-        monkeypatch.setattr(scheduling, "loop", fake_loop)
+        monkeypatch.setattr(scheduling, "run_on_schedule", fake_loop)
         result = invoke("run", flow_file("simple"), "--cron", "30 9 * * *",
                         "--timezone", "Asia/Kolkata")
         assert result.exit_code == 0

@@ -28,7 +28,7 @@ import pendulum
 import pytest
 
 from prefectlite import Flow, Parameter, Task, context, flatten, task
-from prefectlite.engine import flow_runner, signals
+from prefectlite.engine import signals, walker
 from prefectlite.engine.flow_runner import FlowRunner, final_state
 from prefectlite.engine.state import (
     Cancelled,
@@ -558,7 +558,7 @@ class TestKeyboardInterrupt:
         def interrupted_sleep(seconds: float) -> None:
             raise KeyboardInterrupt  # what Ctrl-C does to the runner's wait for the retry
 
-        monkeypatch.setattr(flow_runner, "time",
+        monkeypatch.setattr(walker, "time",
                             types.SimpleNamespace(sleep=interrupted_sleep,
                                                   monotonic=time.monotonic))
         with Flow("wait") as flow:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import pickle
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -231,6 +232,28 @@ class ExecutorContract:
             second = executor.submit(add, first, y=first)
             assert drain(executor, [second]) == [4]
 
+    def test_done_callback_once_finished(self, executor: Executor) -> None:
+        seen: list[Any] = []
+        called = threading.Event()
+
+        def fn(future: Any) -> None:
+            seen.append(executor.result(future))
+            called.set()
+
+        with executor.start():
+            future = executor.submit(add, 2, 3)
+            executor.add_done_callback(future, fn)
+            assert called.wait(30)
+        assert seen == [5]
+
+    def test_done_callback_on_a_done_future_runs_at_once(self, executor: Executor) -> None:
+        seen: list[Any] = []
+        with executor.start():
+            future = executor.submit(add, 1, 1)
+            drain(executor, [future])  # done and reported
+            executor.add_done_callback(future, lambda f: seen.append(threading.get_ident()))
+        assert seen == [threading.get_ident()]
+
     def test_start_again_after_a_run(self, executor: Executor) -> None:
         for n in (1, 2):
             with executor.start():
@@ -258,6 +281,14 @@ class TestLocalExecutor(ExecutorContract):
     @pytest.fixture
     def executor(self) -> Executor:
         return LocalExecutor()
+
+
+class TestLocalThreadPoolExecutor(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        from prefectlite.executors import LocalThreadPoolExecutor
+
+        return LocalThreadPoolExecutor(max_workers=4)
 
 
 @pytest.mark.dask
@@ -306,3 +337,5 @@ def test_the_base_executor_implements_neither_submit_nor_wait() -> None:
             base.submit(print)
         with pytest.raises(NotImplementedError, match="Executor must implement wait"):
             base.wait([1])
+        with pytest.raises(NotImplementedError, match="must implement add_done_callback"):
+            base.add_done_callback(object(), print)

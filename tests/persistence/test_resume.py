@@ -26,7 +26,8 @@ from prefectlite import Flow, Parameter, task, unmapped
 from prefectlite.engine.results import LocalResult, PrefectResult
 from prefectlite.engine.state import Cached, Failed, Mapped, Pending, Skipped, Success
 from prefectlite.persistence.journal import JournalError, RunStore
-from prefectlite.persistence.resume import restore, run_states
+from prefectlite.persistence.resume import restore
+from prefectlite.persistence.runs import run_states
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS: collections.Counter[str] = collections.Counter()
