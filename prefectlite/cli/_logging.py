@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prefectlite import settings
+from prefectlite.cli.terminal import escape
 from prefectlite.utilities.logging import DATEFMT, FORMAT, LineFormatter
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -24,7 +25,7 @@ class StderrHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.write(escape(self.format(record)) + "\n")
             sys.stderr.flush()
         except Exception:
             self.handleError(record)

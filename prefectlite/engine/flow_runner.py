@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
+from prefectlite.engine import interrupts
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.collector import during_run
 from prefectlite.engine.observers import RunObserver
@@ -43,9 +44,10 @@ from prefectlite.engine.state import (
 )
 from prefectlite.engine.task_runner import TaskRunner, fill_mapped_result
 from prefectlite.engine.walker import Walker
-from prefectlite.exceptions import TaskNotInFlowError
+from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.errors import safe_repr
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 __all__ = ["FlowRunner", "FlowRunnerInitializeResult", "check_task_states", "final_state"]
@@ -125,7 +127,11 @@ class FlowRunner(Runner):
     ) -> FlowRunnerInitializeResult:
         """Fill the run's context (see :mod:`prefectlite.engine.run_context`) and give every
         task its ``task_name`` and ``task_slug``; no state means ``Pending()``."""
-        fill_flow_context(self.flow, context, parameters, self.logger)
+        try:
+            fill_flow_context(self.flow, context, parameters, self.logger)
+        except ParameterError as exc:  # a typed Parameter's value does not fit: run nothing
+            self.logger.error("Flow run FAILED: %s", exc)
+            raise ENDRUN(Failed(message=str(exc), result=exc)) from None
         slugs = self.flow.slugs
         given = dict(task_contexts)
         task_contexts.clear()
@@ -211,10 +217,11 @@ class FlowRunner(Runner):
 
     def _unexpected(self, state: State | None, exc: Exception,
                     run_context: dict[str, Any]) -> State:
-        self.logger.exception("Unexpected error while running flow: %r", exc)
+        self.logger.exception("Unexpected error while running flow: %s", safe_repr(exc))
         if run_context.get("raise_on_exception"):
             raise exc
-        failed = Failed(message=f"Unexpected error while running flow: {exc!r}", result=exc)
+        failed = Failed(message=f"Unexpected error while running flow: {safe_repr(exc)}",
+                        result=exc)
         return self.handle_state_change(state or Pending(), failed)
 
     @call_state_handlers
@@ -268,7 +275,7 @@ class FlowRunner(Runner):
             ctx["_no_cache_memory"] = True
         walker = self._walker(executor, ctx, task_contexts, task_runner_state_handlers)
         try:
-            with executor.start():
+            with interrupts.marking_sigint(), executor.start():
                 walker.run(task_states)
         except KeyboardInterrupt:
             self.logger.warning("Flow run %r interrupted; returning a Cancelled state.",

@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from prefectlite.core.flow import Flow
+from prefectlite.core.parameter import coerce_parameters
 from prefectlite.core.task import Task
 from prefectlite.engine.checkpointing import run_context
 from prefectlite.engine.flow_runner import FlowRunner, not_evaluated
@@ -63,6 +64,7 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
                if k in kwargs and (k == "parameters" or k not in names)}
     parameters = {**(options.pop("parameters", None) or {}), **kwargs}
     check_parameters(flow, parameters)
+    parameters = coerce_parameters(flow.parameters(), parameters)  # a misfit raises here
     configure_logging()
     return run_with(flow, parameters, **options)
 
