@@ -36,6 +36,7 @@ from prefectlite.cli.progress import (
     rich_available,
 )
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine import scheduling
 from prefectlite.engine.run_setup import run_with
@@ -183,7 +184,7 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
     try:
         with open_store() as store:
-            return store.run_parameters(find_run(store, flow, resume).id)
+            return dict(store.run_parameters(find_run(store, flow, resume).id))
     except (JournalError, click.ClickException) as exc:
         raise CliError(f"cannot resume {resume!r}: "
                        f"{exc.message if isinstance(exc, click.ClickException) else exc}"
@@ -195,7 +196,7 @@ def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: 
     """Run on ``schedule`` with the library's loop; Ctrl-C is handled by the Stopper."""
     def say(text: str) -> None:
         if not display.quiet:
-            click.echo(text, err=True)
+            echo(text, err=True)
 
     def one(event: Any) -> State:
         context = {"scheduled_start_time": event.start_time}
@@ -275,7 +276,7 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
     elapsed = (recorder.ended or recorder.started) - recorder.started
     run_id = state.context.get("flow_run_id")
     if display.as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "flow": flow.name, "flow_run_id": run_id, "state": type(state).__name__,
             "message": state.message, "duration": elapsed,
             "tasks": json.loads(rows_json(rows)),
@@ -289,15 +290,15 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
 
         Console().print(rich_table(rows, title=title))
     else:
-        click.echo(title)
-        click.echo(plain_table(rows))
+        echo(title)
+        echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
         from prefectlite.persistence.records import resume_command
 
-        click.echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
+        echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
         from prefectlite import settings
         from prefectlite.cli.ui import dashboard_url
 
         url = dashboard_url(run_id, settings.journal_path())
         if url:
-            click.echo(f"See it in the dashboard: {url}")
+            echo(f"See it in the dashboard: {url}")

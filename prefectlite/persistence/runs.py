@@ -54,7 +54,7 @@ def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
     ctx = _journal_context(flow, run_kwargs.get("context"), store)
     parameters = dict(run_kwargs.get("parameters") or {})
     task_states = dict(run_kwargs.get("task_states") or {})
-    options = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
+    options: dict[str, Any] = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
     recorder = JournalRecorder(store, **options)
     if resume is not None:
         run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it

@@ -273,6 +273,8 @@ class DaskExecutor(Executor):
         sent yields a future holding its ``Failed`` state."""
         from distributed import Future
 
+        from prefectlite.executors.dask import batch
+
         client, book = self.client, self._book
         if client is None or book is None:
             raise _not_started(self)
@@ -284,8 +286,11 @@ class DaskExecutor(Executor):
         # The future exists before its key reaches the scheduler (with the next batch):
         # the caller holds it, and later submissions depend on it, right away.
         future = Future(item.key, client)
-        if self._batch.add(item):  # the first of a round: send it soon whatever happens
+        queued = self._batch.add(item)
+        if queued == 1:  # the first of a round: make sure it is sent, whatever happens
             client.loop.add_callback(self._send_soon)
+        elif queued >= batch.CHUNK:
+            self._send()
         return book.track_later(future, name)
 
     def _item(self, book: RunBook, name: str, fn: Callable[..., Any], args: tuple,
@@ -319,12 +324,18 @@ class DaskExecutor(Executor):
         return future
 
     def _send_soon(self) -> None:
-        """(client's event loop) Send the queued round; an error waits for the caller."""
-        batch, client = self._batch, self.client
-        if batch is None or client is None:
+        """(client's event loop) Send the queued round once the caller has been quiet for a
+        moment (the caller sends it itself when it waits); an error waits for the caller."""
+        from prefectlite.executors.dask.batch import QUIET
+
+        queue, client = self._batch, self.client
+        if queue is None or client is None or not queue.items:
+            return
+        if queue.quiet_for() < QUIET:  # still submitting: look again in a moment
+            client.loop.call_later(QUIET, self._send_soon)
             return
         try:
-            batch.send(client)
+            queue.send(client)
         except Exception as exc:
             self._send_error = exc
 

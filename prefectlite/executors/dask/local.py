@@ -14,6 +14,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import logging.handlers
+import os
+import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,12 +42,35 @@ _SCHEDULERS = {
 
 
 def _init_process(queue: Any, level: int) -> None:
-    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``."""
+    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``,
+    and exit when the driver dies."""
     log = logging.getLogger(LOGGER)
     log.setLevel(level)
     handler = logging.handlers.QueueHandler(queue)
     handler.addFilter(stamp_task_run)
     log.addHandler(handler)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """(pool process) Watch the driver in a daemon thread and exit as soon as it is gone.
+
+    A driver killed with ``kill -9`` cannot shut its pool down; without this its worker
+    processes would live on, orphaned, finishing (or hanging in) tasks nobody waits for.
+    The watcher blocks on the parent's sentinel, which becomes ready when it exits.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="prefectlite-watch-driver", daemon=True).start()
 
 
 class _Redispatch(logging.Handler):
