@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from prefectlite.engine import scheduling
 from prefectlite.engine.run_setup import run_with
 from prefectlite.engine.state import Cancelled, State
 from prefectlite.executors.base import Executor
+from prefectlite.utilities.configuration import set_temporary_config
 
 
 @dataclass
@@ -129,8 +131,9 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     """Run a flow from a Python file or module.
 
     PATH_OR_MODULE is a .py file or an importable module; FLOW_NAME picks one of its flows
-    (by name or variable) when it has several. Exit code: 0 the flow succeeded, 1 it did
-    not, 2 bad input.
+    (by name or variable) when it has several, or names a function that returns a Flow.
+    Eager @flow functions run too (their parameters from -p). Exit code: 0 the flow
+    succeeded, 1 it did not, 2 bad input.
 
     \b
     Examples:
@@ -142,6 +145,10 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     given = _params.gather(param, params_file)
     custom = _scheduling.build_schedule(cron, interval, timezone)
     loaded = load_flow(target)
+    if loaded.is_eager:  # an @flow function runs its own body: see cli/eager_run.py
+        _run_eager(loaded, given, journal, quiet, as_json, log_level, executor=executor,
+                   resume=resume, schedule=schedule or custom is not None, limit=limit)
+        return
     flow = loaded.flow
     on_schedule = schedule or custom is not None
     sched = custom or (flow.schedule if on_schedule else None)
@@ -168,6 +175,21 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
             ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
         else:
             ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
+    if not ok:
+        sys.exit(FLOW_FAILED)
+
+
+def _run_eager(loaded: Any, given: dict[str, Any], journal: bool, quiet: bool,
+               as_json: bool, log_level: str | None, **graph_options: Any) -> None:
+    from prefectlite.cli import eager_run
+
+    eager_run.refuse_graph_options(loaded.variable, **graph_options)
+    values = eager_run.arguments(loaded.flow, given)
+    chosen = log_level or ("WARNING" if quiet else None)
+    # an eager flow sets the prefectlite logger's level from the configuration when called
+    setting = set_temporary_config({"logging.level": chosen.upper()}) if chosen else nullcontext()
+    with cli_logging(log_level, quiet, False), setting:
+        ok = eager_run.run_eager(loaded.flow, values, journal, quiet, as_json)
     if not ok:
         sys.exit(FLOW_FAILED)
 
