@@ -36,7 +36,7 @@ from typing import Any
 
 from prefectlite.eager.exceptions import ParameterTypeError
 
-__all__ = ["coerce", "parameter_schema", "type_hints", "validate"]
+__all__ = ["coerce", "type_hints", "validate"]
 
 _EMPTY = inspect.Parameter.empty
 _INT = re.compile(r"^\s*[+-]?\d+\s*$")
@@ -388,50 +388,3 @@ def _by_pydantic(value: Any, hint: Any, default: Any) -> Any:
 
 def _name(hint: Any) -> str:
     return getattr(hint, "__name__", None) or repr(hint)
-
-
-"""The parameter schema"""
-
-_JSON_TYPES = {int: "integer", float: "number", str: "string", bool: "boolean", list: "array",
-               tuple: "array", set: "array", dict: "object", type(None): "null"}
-
-
-def _schema_of(hint: Any) -> dict[str, Any]:
-    origin = typing.get_origin(hint)
-    if origin in (typing.Union, types.UnionType):
-        return {"anyOf": [_schema_of(a) for a in typing.get_args(hint)]}
-    base = origin or hint
-    if base in _JSON_TYPES:
-        schema: dict[str, Any] = {"type": _JSON_TYPES[base]}
-        args = typing.get_args(hint)
-        if base in (list, set) and args:
-            schema["items"] = _schema_of(args[0])
-        return schema
-    if isinstance(hint, type) and issubclass(hint, enum.Enum):
-        return {"enum": [m.value for m in hint]}
-    if isinstance(hint, type) and _is_model(hint):
-        return dict(typing.cast(Any, hint).model_json_schema())
-    return {}
-
-
-def parameter_schema(sig: inspect.Signature, hints: dict[str, Any]) -> dict[str, Any]:
-    """A JSON-schema-like description of a flow's parameters (what ``flow.parameters`` holds).
-
-    Examples
-    --------
-    >>> def f(x: int, y: str = "a"): ...
-    >>> parameter_schema(inspect.signature(f), type_hints(f))["properties"]["y"]
-    {'title': 'y', 'position': 1, 'type': 'string', 'default': 'a'}
-    """
-    properties: dict[str, Any] = {}
-    required = []
-    for position, (name, param) in enumerate(sig.parameters.items()):
-        prop = {"title": name, "position": position,
-                **_schema_of(hints.get(name, _EMPTY))}
-        if param.default is _EMPTY:
-            required.append(name)
-        else:
-            prop["default"] = param.default
-        properties[name] = prop
-    return {"title": "Parameters", "type": "object", "properties": properties,
-            "required": required, "definitions": {}}
