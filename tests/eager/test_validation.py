@@ -15,10 +15,10 @@ from typing import Annotated, Any, Literal, NewType, Optional, Union
 import pytest
 
 from prefectlite.eager.exceptions import ParameterTypeError
+from prefectlite.eager.parameter_schema import parameter_schema
 from prefectlite.eager.validation import (
     Invalid,
     coerce,
-    parameter_schema,
     type_hints,
     validate,
 )
