@@ -172,7 +172,7 @@ class EagerFlow:
     @property
     def parameters(self) -> ParameterSchema:
         """The flow's parameters as JSON schema (names, types, defaults, required)."""
-        from prefectlite.eager.parameter_schema import parameter_schema
+        from prefectlite.eager.validation import parameter_schema
 
         return ParameterSchema(parameter_schema(self._signature, self.hints()))
 

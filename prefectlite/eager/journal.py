@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite.eager.annotations import allow_failure
 from prefectlite.eager.futures import futures_in
+from prefectlite.persistence.records import task_run_row
 from prefectlite.utilities.edges import EdgeAnnotation
 
 if TYPE_CHECKING:
@@ -146,9 +147,9 @@ class EagerJournal:
         if recorder is None or graph is None:
             return
         started = graph.started.pop(run_name, None)
-        row = (run_id, run_name, -1, task_name,
-               state._engine_name or state.name, _text(state.message), started, time.time(),
-               None, None, None, None, None, None, None, None, 0, None, None)
+        row = task_run_row(run_id, run_name, None, task_name,  # the run name holds the index
+                           state._engine_name or state.name, _text(state.message),
+                           started=started)
         recorder.add_row(row)
 
     def flow_run_finished(self, run: FlowRun, state: State) -> None:

@@ -33,13 +33,14 @@ from typing import Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine.flow_runner import RunObserver
+from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Retrying, State, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.engine.task_steps import cache_key
+from prefectlite.persistence.cache import cache_row, code_hash
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.journal_logs import CAPTURE, flow_graph, save_graph
-from prefectlite.persistence.records import PYTHON, JournalError
+from prefectlite.persistence.records import PYTHON, JournalError, task_run_row
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 
@@ -82,11 +83,14 @@ class JournalRecorder(RunObserver):
         has no ``Flow``) calls it directly, then :meth:`add_row` and :meth:`end`."""
         if self.store.closed:  # the next run of a schedule
             self.store = RunStore(self.store.path)
-        self.run_id, self.parameters = run_id, parameters
+        self.run_id = run_id
+        self.parameters = {k: v for k, v in parameters.items()
+                           if k not in secret}  # secret values are stored nowhere
         self._error, self._raised, self._cached = None, False, False
         self._log_seq = self._log_dropped = 0
         try:
-            self.store.start_run(run_id, flow_name, parameters, self.resumed_from,
+            self.store.start_run(run_id, flow_name, {**self.parameters, **dict.fromkeys(secret)},
+                                 self.resumed_from,
                                  parent_run_id=parent_run_id, graph=graph,
                                  flow_file=self.flow_file, secret=secret)
             if self.copied and self.resumed_from:
@@ -200,22 +204,22 @@ class JournalRecorder(RunObserver):
         inline = getattr(result, "inline", None) if kind is not None else None
         code = self._codes.get(task)
         if code is None:
-            code = self._codes[task] = checkpoint.code_hash(task)
+            code = self._codes[task] = code_hash(task)
         run_count = state.run_count if isinstance(state, Retrying) else ctx.get("run_count")
-        row = (self.run_id, self.slugs[task], -1 if index is None else index, task.name,
-               type(state).__name__, _text(state.message), ctx.get("start_time"), time.time(),
-               run_count, len(state.map_states) if isinstance(state, Mapped) else None,
-               kind, location, getattr(result, "checksum", None) if kind else None,
-               getattr(result.serializer, "name", None) if kind else None,
-               PYTHON if kind else None, code, int(kind is not None and
-                                                   _is_journal_result(result)), None, inline)
+        assert self.run_id is not None
+        row = task_run_row(
+            self.run_id, self.slugs[task], index, task.name, type(state).__name__,
+            _text(state.message), started=ctx.get("start_time"), run_count=run_count,
+            n_map_states=len(state.map_states) if isinstance(state, Mapped) else None,
+            result_kind=kind, result_location=location,
+            result_checksum=getattr(result, "checksum", None) if kind else None,
+            serializer=getattr(result.serializer, "name", None) if kind else None,
+            python=PYTHON if kind else None, code_hash=code,
+            managed=kind is not None and _is_journal_result(result), result_inline=inline)
         cache = None
         if task.cache_for is not None and type(state) is Success and kind is not None:
-            from prefectlite.engine.task_steps import cache_key
-
             key = cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
-            assert self.run_id is not None
-            cache = checkpoint.cache_row(task, key, state, self.run_id, self.parameters, kind)
+            cache = cache_row(task, key, state, self.run_id, self.parameters, kind)
         return row, cache
 
     def _kind(self, result: Any) -> int:

@@ -3,7 +3,9 @@ send back with their task runs, on the session's real LocalCluster (``tests/conf
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,3 +168,53 @@ def test_worker_records_are_journaled_with_their_task_runs(
         ("speak-1", 0, "saying a"), ("speak-1", 1, "saying b")]
     assert sorted((r.task_slug, r.map_index, r.message) for r in stored["second"]) == [
         ("speak-1", 0, "saying c"), ("speak-1", 1, "saying d")]
+
+
+# -- Prefect 1's performance report and worker watching ---------------------------------------
+
+
+def test_the_performance_report_is_read_back(tmp_path: Path) -> None:
+    assert DaskExecutor(address="tcp://127.0.0.1:1").performance_report == ""
+    report = tmp_path / "report.html"
+    executor = DaskExecutor(address="tcp://127.0.0.1:1", performance_report_path=str(report))
+    assert executor.performance_report == ""  # not written yet: nothing to read
+    report.write_text("<html>the run</html>", encoding="utf-8")
+    assert executor.performance_report == "<html>the run</html>"
+
+
+def test_a_performance_report_without_bokeh_fails_before_anything_runs(
+        dask_address: str, tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("bokeh") is not None:
+        pytest.skip("bokeh is installed: the report can be made")
+    executor = DaskExecutor(address=dask_address,
+                            performance_report_path=str(tmp_path / "report.html"))
+    with pytest.raises(ImportError, match="needs bokeh"), executor.start():
+        pytest.fail("the run started")
+    assert executor.client is None
+
+
+@pytest.mark.parametrize(("given", "adapt", "watched"), [
+    (None, None, True), (None, {"maximum": 2}, False), (False, None, False),
+    (True, {"maximum": 2}, True)])
+def test_worker_status_is_watched_as_in_prefect_1(
+        given: bool | None, adapt: dict[str, int] | None, watched: bool,
+        dask_address: str) -> None:
+    executor = DaskExecutor(address=dask_address, watch_worker_status=given)
+    executor.adapt_kwargs = adapt or {}  # (a connected cluster is never adapted by us)
+    with executor.start():
+        assert bool(executor._watching) is watched
+
+
+def test_workers_joining_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="prefectlite.executors.dask")
+    executor = DaskExecutor(cluster_kwargs={"n_workers": 1, "processes": False,
+                                            "dashboard_address": ":0"})
+    with executor.start():
+        executor.client.cluster.scale(2)
+        executor.client.wait_for_workers(2, timeout=60)
+        deadline = time.monotonic() + 30  # the event reaches the client asynchronously
+        while not [r for r in caplog.records if r.getMessage().endswith(" added")]:
+            assert time.monotonic() < deadline, "no 'Worker ... added' line"
+            time.sleep(0.05)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from prefectlite.engine.state import Failed
@@ -34,6 +34,18 @@ from prefectlite.executors.dask.shipping import ShippedTask, _ship, _unshippable
 __all__ = ["DaskExecutor"]
 
 logger = logging.getLogger("prefectlite.executors.dask")
+#: what one run sets up, and pickling or the end of the run clears
+_RUN_STATE = ("client", "_book", "_batch", "_log_level", "_forwarding", "_send_error",
+              "_receiver", "_watching")
+
+
+def _worker_status(event: Any) -> None:
+    """(client's event loop) Log a worker joining or leaving the cluster."""
+    _, message = event
+    action = message.get("action") if isinstance(message, dict) else None
+    if action in ("add-worker", "remove-worker"):
+        verb = "added" if action == "add-worker" else "removed"
+        logger.debug("Worker %s %s", message.get("worker"), verb)
 
 
 def _import_object(path: str) -> Any:
@@ -70,6 +82,13 @@ class DaskExecutor(Executor):
         Keyword arguments for ``distributed.Client`` (``set_as_default`` defaults to False).
     debug
         Let a temporary ``LocalCluster`` log its warnings.
+    performance_report_path
+        If given, Dask's performance report of each run is written there (an HTML file);
+        ``executor.performance_report`` reads it back.
+    watch_worker_status
+        Log (at DEBUG) each worker that joins or leaves the cluster during a run. By
+        default on, unless ``adapt_kwargs`` are given (an adaptive cluster changes all the
+        time), as in Prefect 1.
 
     Raises
     ------
@@ -97,7 +116,9 @@ class DaskExecutor(Executor):
     def __init__(self, address: str | None = None, cluster_class: str | Callable[..., Any] |
                  None = None, cluster_kwargs: dict[str, Any] | None = None,
                  adapt_kwargs: dict[str, Any] | None = None,
-                 client_kwargs: dict[str, Any] | None = None, debug: bool = False) -> None:
+                 client_kwargs: dict[str, Any] | None = None, debug: bool = False,
+                 performance_report_path: str | None = None,
+                 watch_worker_status: bool | None = None) -> None:
         if address is not None and (cluster_class is not None or cluster_kwargs is not None):
             raise ValueError("DaskExecutor: give either `address` (connect to a running "
                              "scheduler) or `cluster_class`/`cluster_kwargs` (create a "
@@ -118,45 +139,99 @@ class DaskExecutor(Executor):
         self.adapt_kwargs = dict(adapt_kwargs or {})
         self.client_kwargs = {"set_as_default": False, **(client_kwargs or {})}
         self.debug = debug
+        self.performance_report_path = performance_report_path
+        self.watch_worker_status = watch_worker_status
         self.client: Any = None
         self._book: RunBook | None = None
-        self._log_level: int | None = None
-        self._forwarding: str | None = None
         self._batch: Any = None
-        self._send_error: BaseException | None = None
-        self._receiver: Any = None
+        self.__dict__.update(dict.fromkeys(_RUN_STATE))
 
     def __repr__(self) -> str:
         where = self.address or "temporary cluster"
         return f"<Executor: DaskExecutor ({where})>"
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "client": None, "_book": None, "_log_level": None,
-                "_forwarding": None, "_batch": None, "_send_error": None,
-                "_receiver": None}
+        return {**self.__dict__, **dict.fromkeys(_RUN_STATE)}
+
+    @property
+    def performance_report(self) -> str:
+        """The text of the performance report at ``performance_report_path`` ("" if none
+        was asked for, or it cannot be read)."""
+        if self.performance_report_path is None:
+            return ""
+        try:
+            with open(self.performance_report_path, encoding="utf-8") as report:
+                return report.read()
+        except OSError as exc:
+            logger.warning("Could not read the Dask performance report at %r: %s",
+                           self.performance_report_path, exc)
+            return ""
 
     @contextmanager
     def start(self) -> Iterator[None]:
         """Connect a client (creating the temporary cluster first) for one run."""
         from distributed import Client
 
-        from prefectlite.executors.dask import batch, worker_logs
+        from prefectlite.executors.dask import batch
 
-        with self._cluster() as target, Client(target, **self.client_kwargs) as client:
+        with self._cluster() as target, Client(target, **self.client_kwargs) as client, \
+                self._reporting():
             self.client, self._book, self._batch = client, RunBook(), batch.Batch()
-            self._send_error = None
-            in_process = self.address is None and (self.cluster_kwargs or {}).get(
-                "processes") is False
-            self._receiver = worker_logs.Receiver()
-            self._forwarding = worker_logs.start_forwarding(client, in_process, self._receiver)
-            if self._forwarding is not None:
-                self._log_level = logging.getLogger("prefectlite").getEffectiveLevel()
+            self._watch_workers(client)
             try:
                 yield
             finally:
-                worker_logs.stop_forwarding(client, self._forwarding)
-                self.client, self._book, self._batch = None, None, None
-                self._log_level = self._forwarding = self._receiver = None
+                self._stop_watching(client)
+                self.__dict__.update(dict.fromkeys(_RUN_STATE))
+
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits as ``distributed.Semaphore`` leases on the cluster, one semaphore per
+        tag and limit (``prefectlite-tag-database-2``): every run on this cluster with the
+        same limit shares its slots."""
+        from prefectlite.engine.limits import Limiter
+
+        if self.client is None:
+            raise _not_started(self)
+        yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
+    def _reporting(self) -> Any:
+        """Dask's performance report around the run, when a path was given."""
+        if self.performance_report_path is None:
+            return nullcontext()
+        import importlib.util
+
+        from distributed import performance_report
+
+        if importlib.util.find_spec("bokeh") is None:  # say so before anything runs
+            raise ImportError("DaskExecutor(performance_report_path=...) needs bokeh, which "
+                              "renders Dask's report: pip install bokeh.")
+
+        return performance_report(filename=self.performance_report_path)
+
+    def _watch_workers(self, client: Any) -> None:
+        """Forward the workers' records here; log workers joining and leaving if asked."""
+        from prefectlite.executors.dask import worker_logs
+
+        in_process = self.address is None and (self.cluster_kwargs or {}).get(
+            "processes") is False
+        self._receiver = worker_logs.Receiver()
+        self._forwarding = worker_logs.start_forwarding(client, in_process, self._receiver)
+        if self._forwarding is not None:
+            self._log_level = logging.getLogger("prefectlite").getEffectiveLevel()
+        if self.watch_worker_status or (self.watch_worker_status is None
+                                        and not self.adapt_kwargs):
+            client.subscribe_topic("all", _worker_status)
+            self._watching = True
+
+    def _stop_watching(self, client: Any) -> None:
+        from prefectlite.executors.dask import worker_logs
+
+        worker_logs.stop_forwarding(client, self._forwarding)
+        if self._watching:
+            try:
+                client.unsubscribe_topic("all")
+            except Exception as exc:  # the cluster may already be going away
+                logger.debug("Could not stop watching the workers: %r", exc)
 
     @contextmanager
     def _cluster(self) -> Iterator[Any]:
@@ -198,6 +273,8 @@ class DaskExecutor(Executor):
         sent yields a future holding its ``Failed`` state."""
         from distributed import Future
 
+        from prefectlite.executors.dask import batch
+
         client, book = self.client, self._book
         if client is None or book is None:
             raise _not_started(self)
@@ -209,8 +286,11 @@ class DaskExecutor(Executor):
         # The future exists before its key reaches the scheduler (with the next batch):
         # the caller holds it, and later submissions depend on it, right away.
         future = Future(item.key, client)
-        if self._batch.add(item):  # the first of a round: send it soon whatever happens
+        queued = self._batch.add(item)
+        if queued == 1:  # the first of a round: make sure it is sent, whatever happens
             client.loop.add_callback(self._send_soon)
+        elif queued >= batch.CHUNK:
+            self._send()
         return book.track_later(future, name)
 
     def _item(self, book: RunBook, name: str, fn: Callable[..., Any], args: tuple,
@@ -244,12 +324,18 @@ class DaskExecutor(Executor):
         return future
 
     def _send_soon(self) -> None:
-        """(client's event loop) Send the queued round; an error waits for the caller."""
-        batch, client = self._batch, self.client
-        if batch is None or client is None:
+        """(client's event loop) Send the queued round once the caller has been quiet for a
+        moment (the caller sends it itself when it waits); an error waits for the caller."""
+        from prefectlite.executors.dask.batch import QUIET
+
+        queue, client = self._batch, self.client
+        if queue is None or client is None or not queue.items:
+            return
+        if queue.quiet_for() < QUIET:  # still submitting: look again in a moment
+            client.loop.call_later(QUIET, self._send_soon)
             return
         try:
-            batch.send(client)
+            queue.send(client)
         except Exception as exc:
             self._send_error = exc
 
@@ -317,3 +403,33 @@ class DaskExecutor(Executor):
         from distributed import Future
 
         return isinstance(obj, Future)
+
+
+class ClusterSemaphore:
+    """A ``distributed.Semaphore`` known by name, made on the worker that first uses it.
+
+    It travels as its name and size (a ``distributed.Semaphore`` itself can only be
+    unpickled where a client or worker is current, which a task's returned context is
+    not); each worker process keeps one semaphore object per name.
+    """
+
+    def __init__(self, name: str, n: int) -> None:
+        self.name, self.n = name, n
+
+    def get(self) -> Any:
+        sem = _SEMAPHORES.get(self.name)
+        if sem is None:
+            from distributed import Semaphore
+
+            sem = _SEMAPHORES[self.name] = Semaphore(max_leases=self.n, name=self.name)
+        return sem
+
+    def acquire(self) -> None:
+        self.get().acquire()
+
+    def release(self) -> None:
+        self.get().release()
+
+
+#: this process's semaphore objects, by name (see :class:`ClusterSemaphore`)
+_SEMAPHORES: dict[str, Any] = {}

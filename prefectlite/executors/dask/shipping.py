@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+import pickle
 import zlib
 from collections.abc import Callable
 from typing import Any
@@ -21,7 +22,9 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.engine.state import Failed
-from prefectlite.utilities.pickling import find_unpicklable, pickle_error
+from prefectlite.utilities.errors import safe_str
+from prefectlite.utilities.pickling import culprit as _culprit
+from prefectlite.utilities.pickling import pickle_error
 
 __all__ = ["ShippedTask", "run_shipped"]
 
@@ -68,24 +71,7 @@ def _ship(task: Any) -> ShippedTask | _Unshippable:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _culprit(obj: Any, path: str, depth: int = 4) -> str:
-    """Say which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
-
-    Examples
-    --------
-    >>> import threading
-    >>> class Holder:
-    ...     def __init__(self):
-    ...         self.name, self.lock = "h", threading.Lock()
-    >>> print(_culprit({"ok": 1, "h": Holder()}, "context"))  # doctest: +ELLIPSIS
-    context['h'].lock, of type lock, cannot be pickled (TypeError: cannot pickle ...)
-    """
-    where, part, exc = find_unpicklable(obj, path, depth)
-    why = f" ({_describe(exc)})" if exc is not None else ""
-    return f"{where}, of type {type(part).__name__}, cannot be pickled{why}"
+    return f"{type(exc).__name__}: {safe_str(exc)}"
 
 
 def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
@@ -137,11 +123,24 @@ def _out_of_band(buffer: Any) -> None:
     """Pickle buffer callback: returning a false value keeps the buffer out of the stream."""
 
 
-def _result_failure(name: str, value: Any) -> Failed | None:
-    """``None`` if ``value`` pickles, else a ``Failed`` state that says what does not."""
+def _pickles(value: Any) -> bool:
+    """Whether ``value`` pickles: with the standard (C) pickler when it can, which is about
+    twice as fast, else with cloudpickle (functions and classes defined in ``__main__``)."""
+    try:
+        pickle.Pickler(_Discard(), protocol=5, buffer_callback=_out_of_band).dump(value)
+        return True
+    except Exception:
+        pass
     try:
         cloudpickle.CloudPickler(_Discard(), protocol=5, buffer_callback=_out_of_band).dump(value)
+        return True
     except Exception:
+        return False
+
+
+def _result_failure(name: str, value: Any) -> Failed | None:
+    """``None`` if ``value`` pickles, else a ``Failed`` state that says what does not."""
+    if not _pickles(value):
         inner = getattr(value, "result", value)
         bad_result = pickle_error(inner) is not None
         what = _culprit(inner, "the result") if bad_result else _culprit(value, "its state")

@@ -52,14 +52,17 @@ class ForwardRecords(WorkerPlugin):
     """A Dask worker plugin: each worker publishes its ``prefectlite`` records on ``topic``.
 
     ``level`` is the driver's level for the ``prefectlite`` logger, applied on the workers so
-    that the records the driver would show are made at all.
+    that the records the driver would show are made at all. A worker in the driver's own
+    process (``driver_pid``) is left alone: its records are local already.
     """
 
-    def __init__(self, topic: str, level: int) -> None:
-        self.topic, self.level = topic, level
+    def __init__(self, topic: str, level: int, driver_pid: int) -> None:
+        self.topic, self.level, self.driver_pid = topic, level, driver_pid
         self.handler: _Publish | None = None
 
     def setup(self, worker: Any) -> None:
+        if os.getpid() == self.driver_pid:
+            return
         log = logging.getLogger(LOGGER)
         log.setLevel(self.level)
         self.handler = _Publish(worker, self.topic)
@@ -96,12 +99,12 @@ class Receiver:
 def start_forwarding(client: Any, in_process: bool, receiver: Receiver) -> str | None:
     """Forward the workers' records to ``receiver``; the plugin's name (``None``: the
     workers live in this process, their records are local already)."""
-    if in_process or os.getpid() in client.run(os.getpid).values():
+    if in_process:
         return None
     name = f"prefectlite-logs-{client.id}"  # one per client: ending a run ends only its own
     client.subscribe_topic(name, receiver)
     level = logging.getLogger(LOGGER).getEffectiveLevel()
-    client.register_plugin(ForwardRecords(name, level), name=name)
+    client.register_plugin(ForwardRecords(name, level, os.getpid()), name=name)
     return name
 
 
