@@ -8,16 +8,24 @@ one run per element (``unmapped(x)`` passes ``x`` whole to every run). A future 
 another task is resolved to its value first; ``wait_for=[...]`` orders runs without passing
 values. A failed upstream leaves its dependents ``NotReady`` instead of running them.
 
+Run with ``journal=`` (a path here; ``True`` for the default journal), the flow run is
+recorded like a ``flow.run`` one: each task run, its log lines, and the graph of the futures
+passed between task runs (what ``prefectlite runs show/logs`` and ``prefectlite ui`` show).
+
 Every ``assert`` below is part of the example.
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 from prefectlite import flow, task, unmapped
+from prefectlite.persistence.journal import RunStore
+from prefectlite.persistence.journal_logs import read_graph, read_logs
 from prefectlite.task_runners import ThreadPoolTaskRunner
 
 logging.getLogger("prefectlite.TaskRunner").setLevel(logging.CRITICAL)
@@ -76,3 +84,20 @@ if __name__ == "__main__":
     assert events == ["table", "store"]
     # the four 0.2 s downloads overlapped: about 0.2 s, where one after the other takes 0.8 s
     print(f"eager_submit_map: ok ({time.monotonic() - started:.2f} s)")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "runs.db"
+        state = pipeline.with_options(journal=path)(return_state=True)
+        run_id = str(state.state_details.flow_run_id)
+        with RunStore(path) as store:
+            rows = {r.task_slug: r for r in store.get_run(run_id).task_runs}
+            graph = read_graph(store, run_id)
+            logs = read_logs(store, run_id)  # the flow run's lines, and its task runs'
+        assert rows["download-3"].state == "Success" and rows["broken-0"].state == "Failed"
+        assert "the API is down" in (rows["broken-0"].message or "")
+        assert graph is not None
+        assert ["download-2", "scale-2", "values", False] in graph["edges"]
+        assert ["create_table-0", "store-0", None, False] in graph["edges"]  # wait_for
+        assert any("Finished in state Completed" in r.message for r in logs)
+        print(f"eager_submit_map: journaled {len(rows)} task runs, "
+              f"{len(graph['edges'])} edges")

@@ -42,7 +42,12 @@ from prefectlite.eager.exceptions import (
     ParameterTypeError,
     UnawaitedTaskWarning,
 )
-from prefectlite.eager.futures import PrefectFuture, futures_in, resolve_futures_to_states
+from prefectlite.eager.futures import (
+    PrefectFuture,
+    futures_in,
+    resolve_futures_to_states,
+    until_done,
+)
 from prefectlite.eager.loggers import ENGINE_LOGGER
 from prefectlite.eager.run import FlowRun, current_run
 from prefectlite.eager.states import (
@@ -246,7 +251,7 @@ async def _begin_async(run: FlowRun, wait_for: Any) -> State | None:
     resolution.collect_futures(run, run.flow, run.parameters, pending)
     resolution.collect_futures(run, run.flow, list(wait_for or ()), pending)
     for future in pending:
-        await asyncio.wrap_future(future._cell)
+        await until_done(future)
     return _begin(run, wait_for)
 
 
@@ -262,7 +267,7 @@ async def _attempt_async(run: FlowRun) -> State:
         except Exception as exc:
             state = _failed(run, exc)
         for future in run.futures:
-            await asyncio.wrap_future(future._cell)
+            await until_done(future)
         run.futures.clear()
         _report_unawaited(run)
     return state
@@ -271,7 +276,7 @@ async def _attempt_async(run: FlowRun) -> State:
 async def _states_of(value: Any) -> Any:
     """``resolve_futures_to_states`` without blocking the loop."""
     for future in futures_in(value):
-        await asyncio.wrap_future(future._cell)
+        await until_done(future)
     return resolve_futures_to_states(value)
 
 
@@ -363,7 +368,7 @@ async def _run_async_generator(flow: EagerFlow, args: tuple, kwargs: dict[str, A
                 raise
             finally:
                 for future in run.futures:
-                    await asyncio.wrap_future(future._cell)
+                    await until_done(future)
                 run.futures.clear()
     finally:
         _end(run, state, True)

@@ -17,6 +17,7 @@ of its subflows, where it resolves to its value before the task runs (see
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures as cf
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -149,6 +150,14 @@ def as_completed(futures: Iterable[PrefectFuture], timeout: float | None = None
             pending.append(cell)
     for cell in cf.as_completed(pending, timeout):
         yield by_cell[cell]
+
+
+async def until_done(future: PrefectFuture) -> None:
+    """Wait, without blocking the event loop, until ``future``'s run has finished (a run
+    that finished as it was submitted holds a ``DoneFuture``, which asyncio cannot wrap)."""
+    cell = future._cell
+    if not cell.done():
+        await asyncio.wrap_future(cell)
 
 
 def futures_in(value: Any) -> list[PrefectFuture]:

@@ -45,7 +45,7 @@ from prefectlite.eager.exceptions import (
     MappingMissingIterable,
     UpstreamTaskError,
 )
-from prefectlite.eager.futures import PrefectFuture, PrefectFutureList
+from prefectlite.eager.futures import PrefectFuture, PrefectFutureList, until_done
 from prefectlite.eager.resolution import (
     NotReady,
     bind,
@@ -156,7 +156,7 @@ async def _call_async(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for
     collect_futures(run, task, inputs, pending)
     collect_futures(run, task, list(wait_for or ()), pending)
     for future in pending:  # wait without blocking the loop
-        await asyncio.wrap_future(future._cell)
+        await until_done(future)
     try:
         inputs = prepare(run, task, inputs, wait_for)
         ctx = run.task_context(task, name, task_run_id)

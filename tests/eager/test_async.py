@@ -228,3 +228,18 @@ def test_an_async_task_called_without_await(caplog: pytest.LogCaptureFixture) ->
         gc.collect()
     assert not [w for w in caught if "was never awaited" in str(w.message)]
     assert any("was called without `await`" in r.getMessage() for r in caplog.records)
+
+
+def test_async_flow_on_the_sequential_runner_awaits_finished_futures() -> None:
+    """A submission the sequential runner finished at once holds a DoneFuture; awaiting it
+    (as an input of an awaited task, and at the end of the run) must not need asyncio's
+    wrap_future, which takes only concurrent.futures futures."""
+    from prefectlite.task_runners import SequentialTaskRunner
+
+    @flow(task_runner=SequentialTaskRunner())
+    async def sequential():
+        first = inc.submit(1)
+        return await double(first), first
+
+    value, first = asyncio.run(sequential())
+    assert value == 4 and first.result() == 2
