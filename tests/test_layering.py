@@ -55,8 +55,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("core/flow.py", "Flow.add_edge"),  # arch-core
     ("core/flow.py", "Flow.run"),  # arch-core
     ("core/flow.py", "Flow.set_dependencies"),  # arch-core
-    ("core/task.py", None),  # arch-core
-    ("core/task.py", "Task.__init__"),  # arch-core
     ("engine/flow_runner.py", None),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.get_flow_run_state"),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.run"),  # arch-layout
@@ -71,33 +69,15 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
 #: Imports that close a cross-package cycle by pointing up a layer: (importer, imported
 #: module), left out of the cycle check until removed. Owner in the comment.
 KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("prefectlite.core.apply_map", "prefectlite.tasks.core.collections"),  # arch-core
-    ("prefectlite.core.apply_map", "prefectlite.tasks.core.constants"),  # arch-core
-    ("prefectlite.core.apply_map", "prefectlite.utilities.tasks"),  # arch-core
-    ("prefectlite.core.flow", "prefectlite.tasks.core.constants"),  # arch-core
-    ("prefectlite.core.flow", "prefectlite.utilities.tasks"),  # arch-core
-    ("prefectlite.core.task", "prefectlite.tasks.core.function"),  # arch-core
-    ("prefectlite.core.task", "prefectlite.tasks.core.operators"),  # arch-core
-    ("prefectlite.core.task", "prefectlite.utilities.tasks"),  # arch-core
     ("prefectlite.engine.flow_runner", "prefectlite.persistence.resume"),  # arch-layout
     ("prefectlite.engine.task_runner", "prefectlite.persistence.checkpoint"),  # arch-layout
     ("prefectlite.persistence.journal", "prefectlite"),  # arch-layout
 }
 
 #: Private names used across packages: (user module, "module.name"). Owner in the comment.
-_CTX, _TR = "prefectlite.utilities.context", "prefectlite.engine.task_runner"
+_TR = "prefectlite.engine.task_runner"
 KNOWN_PRIVATE: set[tuple[str, str]] = {
-    ("prefectlite.core.apply_map", "prefectlite.utilities.tasks._contains_task"),  # arch-core
     ("prefectlite.core.flow", "prefectlite.engine.flow_runner._RUN_OPTIONS"),  # arch-core
-    ("prefectlite.core.flow", "prefectlite.utilities.tasks._contains_task"),  # arch-core
-    ("prefectlite.core.task", f"{_CTX}._current"),  # arch-core
-    ("prefectlite.engine.state", f"{_CTX}._current"),  # arch-core
-    ("prefectlite.persistence.journal_logs", f"{_CTX}._current"),  # arch-core
-    ("prefectlite.tasks.core.function", "prefectlite.core.task._SIGNATURE_ATTR"),  # arch-core
-    ("prefectlite.tasks.core.function", "prefectlite.core.task._as_seconds"),  # arch-core
-    ("prefectlite.tasks.core.function", "prefectlite.core.task._check_run_signature"),  # arch-core
-    ("prefectlite.tasks.core.resource_manager", "prefectlite.core.task._SIGNATURE_ATTR"),  # "
-    ("prefectlite.tasks.core.resource_manager", "prefectlite.core.task._check_run_signature"),  # "
     ("prefectlite.persistence.recorder", f"{_TR}._cache_key"),  # arch-layout
     # arch-pipeline (one task pipeline):
     ("prefectlite.eager.async_tasks", f"{_TR}._LogWriter"),

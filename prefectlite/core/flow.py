@@ -64,7 +64,7 @@ def _refuse_mapping_inside_apply_map(task: Task) -> None:
 
 def _constant_type() -> type:
     if not _CONSTANT:
-        from prefectlite.tasks.core.constants import Constant
+        from prefectlite.core.values import Constant
 
         _CONSTANT.append(Constant)
     return _CONSTANT[0]
@@ -543,7 +543,7 @@ class Flow:
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         upstream_task, downstream_task = edge.upstream_task, edge.downstream_task
         if not isinstance(upstream_task, Task) or not isinstance(downstream_task, Task):
-            from prefectlite.utilities.tasks import as_task  # values become Constant tasks
+            from prefectlite.core.values import as_task  # values become Constant tasks
 
             upstream_task, downstream_task = as_task(upstream_task, flow=self), as_task(
                 downstream_task, flow=self
@@ -652,7 +652,7 @@ class Flow:
         collection tasks; ``mapped`` marks every data and state edge as mapped unless wrapped
         in ``unmapped``. All or nothing: on error the flow is left as it was.
         """
-        from prefectlite.utilities.tasks import _contains_task, as_task
+        from prefectlite.core.values import as_task, contains_task
 
         self._check_task(task, "set_dependencies")
         if mapped:
@@ -681,7 +681,7 @@ class Flow:
                                       _bound=bound)
                     else:
                         value, is_mapped, flat = unwrap(t, mapped)
-                        if is_mapped or flat or _contains_task(value):
+                        if is_mapped or flat or contains_task(value):
                             self.add_edge(as_task(value, flow=self), task, key=key,
                                           mapped=is_mapped, flattened=flat, validate=validate,
                                           _bound=bound)
@@ -764,7 +764,7 @@ class Flow:
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:
         """Put ``new`` (a task, or a value made into a ``Constant``) in place of ``old``."""
-        from prefectlite.utilities.tasks import as_task
+        from prefectlite.core.values import as_task
 
         self._require(old)
         with self._atomic():

@@ -65,7 +65,7 @@ class LogCapture(logging.Handler):
                 logging.getLogger("prefectlite").removeHandler(self)
 
     def handle(self, record: logging.LogRecord) -> bool:  # no handler lock: sinks lock
-        ctx = _context._current.get()
+        ctx = _context.current_values.get()
         sinks = self.sinks
         sink = sinks.get(ctx.get("flow_run_id"))  # type: ignore[arg-type]
         if sink is None:

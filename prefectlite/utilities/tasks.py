@@ -10,9 +10,9 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, overload
 
-from prefectlite.core.task import Task
+from prefectlite.core.values import as_task
 from prefectlite.utilities.context import context
-from prefectlite.utilities.edges import EdgeAnnotation, unmapped, unwrap
+from prefectlite.utilities.edges import unmapped
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
@@ -70,6 +70,7 @@ def tags(*tags: str) -> Iterator[None]:
 
     Examples
     --------
+    >>> from prefectlite import Task
     >>> with tags("db", "nightly"):
     ...     t = Task()
     >>> sorted(t.tags)
@@ -77,47 +78,6 @@ def tags(*tags: str) -> Iterator[None]:
     """
     with context(tags=set(context.get("tags", ())) | set(tags)):
         yield
-
-
-def _contains_task(value: Any) -> bool:
-    if isinstance(value, Task | EdgeAnnotation):
-        return True
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(_contains_task(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_task(k) or _contains_task(v) for k, v in value.items())
-    return False
-
-
-def as_task(x: Any, flow: Flow | None = None) -> Task:
-    """Return ``x`` as a task: tasks as they are, collections holding tasks as collection
-    tasks bound in ``flow``, and any other value (collections of plain values included) as a
-    ``Constant``. Tasks made here are marked ``auto_generated``.
-
-    Examples
-    --------
-    >>> as_task(3)
-    <Task: 3>
-    >>> as_task(3).auto_generated
-    True
-    """
-    from prefectlite.tasks.core import collections
-    from prefectlite.tasks.core.constants import Constant
-
-    x = unwrap(x)[0]
-    if isinstance(x, Task):
-        return x
-    made: Task
-    if not _contains_task(x):
-        made = Constant(x)
-    elif isinstance(x, dict):
-        made = collections.Dict().bind(keys=list(x), values=list(x.values()), flow=flow)
-    else:
-        sequences: dict[type, type[collections.VarArgsTask]] = {
-            list: collections.List, tuple: collections.Tuple}
-        made = sequences.get(type(x), collections.Set)().bind(*x, flow=flow)
-    made.auto_generated = True
-    return made
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
