@@ -448,7 +448,7 @@ class Task(TaskOperators, metaclass=TaskMeta):
             flow.set_dependencies(task, keyword_tasks={key: self}, mapped=mapped)
         return self
 
-def _join_open_blocks(task: Task, flow: Flow) -> None:
+def join_open_blocks(task: Task, flow: Flow) -> None:
     """A task just added to ``flow`` joins the innermost open ``case`` block and resource
     block (context keys ``case`` and ``resource``), as in Prefect 1; Parameters and constants
     stay outside (they are root tasks)."""

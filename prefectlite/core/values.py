@@ -116,7 +116,7 @@ def contains_task(value: Any) -> bool:
     return False
 
 
-def as_task(x: Any, flow: Flow | None = None) -> Task:
+def as_task(x: Any, flow: Flow | Any = None) -> Task:
     """Return ``x`` as a task: tasks as they are, collections holding tasks as collection
     tasks bound in ``flow``, and any other value (collections of plain values included) as a
     ``Constant``. Tasks made here are marked ``auto_generated``.
