@@ -116,10 +116,16 @@ def check_command(target: str, param: tuple[str, ...], params_file: str | None,
     except FlowCodeError as exc:
         _report(target, [exc.message], "")
         return
-    flow = loaded.flow
+    flow = loaded.graph_flow("check")
     problems, note = find_problems(flow, given, executor, connect_timeout)
-    what = f"flow {flow.name!r} ({len(flow.tasks)} tasks, {len(flow.parameters())} parameters)"
+    n_params = len(flow.parameters())  # counted apart from the tasks, as `inspect` does
+    what = (f"flow {flow.name!r} ({_count(len(flow.tasks) - n_params, 'task')}, "
+            f"{_count(n_params, 'parameter')})")
     _report(what, problems, note)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _report(what: str, problems: list[str], note: str) -> None:

@@ -90,7 +90,7 @@ def format_description(info: dict[str, Any], source: str) -> str:
 def inspect_command(target: str, as_json: bool, next_runs: int) -> None:
     """Show a flow's tasks, parameters, edges, reference tasks and next scheduled runs."""
     loaded = load_flow(target)
-    info = describe_flow(loaded.flow, next_runs)
+    info = describe_flow(loaded.graph_flow("inspect"), next_runs)
     if as_json:
         click.echo(json.dumps(info, indent=2, default=repr))
     else:

@@ -46,6 +46,8 @@ class Display:
     as_json: bool = False
     journal: bool = True
     source: str = ""
+    wait: bool = False  # --wait: wait for another process resuming the same run
+    flow_file: str | None = None  # recorded in the journal for the resume command
 
     @property
     def live(self) -> bool | None:
@@ -83,8 +85,12 @@ def executor_options(fn: Any) -> Any:
                    "so that it can be resumed and listed with `prefectlite runs`.")
 @click.option("--resume", metavar="RUN_ID|latest",
               help="Run again only what that journaled run of this flow did not finish "
-                   "(`latest`: its newest run that did not succeed). Parameters default to "
-                   "that run's.")
+                   "(`latest`: its newest run that did not succeed and was not resumed to "
+                   "success). Parameters default to that run's. A run another process is "
+                   "running or resuming is refused (see --wait).")
+@click.option("--wait", "wait", is_flag=True,
+              help="With --resume: if another process is running or resuming that run, wait "
+                   "for it to end, then resume what is left (instead of an error).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Only warnings and errors: no progress, no summary table.")
 @click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False),
@@ -105,7 +111,7 @@ def executor_options(fn: Any) -> Any:
               help="With a schedule: stop after N runs.")
 def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                 executor: str | None, connect_timeout: float, journal: bool,
-                resume: str | None, quiet: bool,
+                resume: str | None, wait: bool, quiet: bool,
                 log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
                 cron: str | None, interval: float | None, timezone: str | None,
                 max_runs: int | None) -> None:
@@ -134,6 +140,9 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     if max_runs is not None and not on_schedule:
         raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
     supplied = _scheduling.clock_parameters(sched) if sched is not None else set()
+    if wait and resume is None:
+        raise CliError("--wait applies to --resume (it waits for a run another process is "
+                       "resuming).")
     if resume is not None:
         supplied |= set(_resumed_parameters(flow, resume, journal, on_schedule))
     values, problems = _params.resolve(flow, given, supplied)
@@ -141,7 +150,7 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
         raise CliError("; ".join(problems) + ".")
     chosen = make_executor(executor, flow, connect_timeout)
     display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
-                      source=target)
+                      source=target, wait=wait, flow_file=flow_file_of(loaded, target))
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
             ok = run_once(flow, values, chosen, display, resume=resume)
@@ -163,7 +172,7 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
     try:
         with open_store() as store:
-            return dict(find_run(store, flow, resume).parameters)
+            return store.run_parameters(find_run(store, flow, resume).id)
     except (JournalError, click.ClickException) as exc:
         raise CliError(f"cannot resume {resume!r}: "
                        f"{exc.message if isinstance(exc, click.ClickException) else exc}"
@@ -199,7 +208,7 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
                                   "context": context, "observers": [recorder],
                                   "return_tasks": flow.tasks, "wait_for_retries": True}
     try:
-        run_kwargs = _persistence(flow, run_kwargs, display.journal, resume)
+        run_kwargs = _persistence(flow, run_kwargs, display, resume)
         recorder.given = set(run_kwargs.get("task_states") or ())
         state = FlowRunner(flow).run(**run_kwargs)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
@@ -214,16 +223,30 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
     return state.is_successful()
 
 
-def _persistence(flow: Flow, run_kwargs: dict[str, Any], journal: bool,
+def _persistence(flow: Flow, run_kwargs: dict[str, Any], display: Display,
                  resume: str | None) -> dict[str, Any]:
     """``run_kwargs`` for a journaled (and maybe resumed) run, or a plain one (as run_flow)."""
-    if journal or resume is not None:
+    if display.journal or resume is not None:
         from prefectlite.persistence.resume import journaled_run
 
-        return journaled_run(flow, run_kwargs, True, resume)
+        return journaled_run(flow, run_kwargs, True, resume, wait=display.wait,
+                             flow_file=display.flow_file)
     from prefectlite.persistence.checkpoint import run_context
 
     return {**run_kwargs, "context": run_context(flow, run_kwargs["context"])}
+
+
+def flow_file_of(loaded: Any, target: str) -> str:
+    """``target`` as a later ``prefectlite run`` in another directory takes it: a file's path
+    made absolute, ``:NAME`` kept."""
+    import os
+
+    from prefectlite.cli.loading import is_path, split_target
+
+    source, name = split_target(target)
+    if is_path(source):
+        source = os.path.abspath(source)
+    return source if name is None else f"{source}:{name}"
 
 
 def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Display) -> None:
@@ -249,7 +272,9 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
         click.echo(title)
         click.echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
-        click.echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")
+        from prefectlite.persistence.records import resume_command
+
+        click.echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
         from prefectlite import settings
         from prefectlite.cli.ui import dashboard_url
 

@@ -118,11 +118,14 @@ def list_command(flow_name: str | None, state: str | None, limit: int, as_json: 
 
 
 def _run_info(run: Any) -> dict[str, Any]:
+    from prefectlite.persistence.records import masked
+
     return {"id": run.id, "flow": run.flow_name, "state": run.state, "message": run.message,
-            "parameters": run.parameters, "started": run.started, "ended": run.ended,
+            "parameters": masked(run.parameters), "started": run.started, "ended": run.ended,
             "duration": _seconds(run.started, run.ended), "resumed_from": run.resumed_from,
             "python": run.python, "prefectlite_version": run.prefectlite_version,
-            "host": run.host, "pid": run.pid}
+            "host": run.host, "pid": run.pid, "heartbeat": run.heartbeat,
+            "flow_file": run.flow_file}
 
 
 def task_rows(task_runs: Any, children: bool = False) -> list[Row]:
@@ -172,7 +175,11 @@ def show_command(run_id: str, children: bool, as_json: bool) -> None:
     click.echo(f"Flow run {run.id}")
     click.echo(f"  flow        {run.flow_name}")
     click.echo(f"  state       {run.state or 'Running'}: {run.message or ''}".rstrip())
-    click.echo(f"  parameters  {json.dumps(run.parameters, default=repr)}")
+    from prefectlite.persistence.records import SUCCEEDED, masked, resume_command
+
+    shown = json.dumps(masked(run.parameters), default=repr)
+    click.echo(f"  parameters  {shown}" + (" (some only as text: they were pickled)"
+                                          if run.parameters_pickled else ""))
     click.echo(f"  started     {_local(run.started)}")
     click.echo(f"  ended       {_local(run.ended)} "
                f"({format_duration(_seconds(run.started, run.ended))})")
@@ -180,6 +187,8 @@ def show_command(run_id: str, children: bool, as_json: bool) -> None:
         click.echo(f"  resumed     from run {run.resumed_from}")
     click.echo(f"  where       {run.host} pid {run.pid}, Python {run.python}, "
                f"prefectlite {run.prefectlite_version}")
+    if run.state not in SUCCEEDED and not run.in_progress:
+        click.echo(f"  resume      {resume_command(run.flow_file, run.id[:8])}")
     click.echo("")
     click.echo(plain_table(rows) if rows else "No task runs recorded.")
 
@@ -223,9 +232,13 @@ def _chosen(store: Any, run_ids: tuple[str, ...], age: datetime.timedelta | None
 @click.option("--flow", "flow_name", metavar="NAME", help="Only runs of this flow.")
 @click.option("--keep-results", is_flag=True, help="Keep the result files of deleted runs.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
+@click.option("--force", is_flag=True, help="Delete runs in progress too (a live process "
+              "runs them: it will fail when it next writes).")
 def delete_command(run_ids: tuple[str, ...], older_than: str | None, flow_name: str | None,
-                   keep_results: bool, dry_run: bool) -> None:
-    """Delete runs by id, or by age (--older-than) and/or flow (--flow), with their results."""
+                   keep_results: bool, dry_run: bool, force: bool) -> None:
+    """Delete runs by id, or by age (--older-than) and/or flow (--flow), with their results.
+
+    Runs in progress are refused (the command says which), unless --force."""
     if run_ids and older_than:
         raise CliError("give run ids or --older-than, not both.")
     if not run_ids and not older_than and not flow_name:
@@ -239,7 +252,7 @@ def delete_command(run_ids: tuple[str, ...], older_than: str | None, flow_name: 
             return
         chosen = [resolve(store, r) for r in run_ids] or None
         ids = store.delete_runs(chosen, older_than=age, flow_name=flow_name,
-                                delete_results=not keep_results)
+                                delete_results=not keep_results, force=force)
     click.echo(f"Deleted {len(ids)} run(s)" + (": " + ", ".join(ids) if ids else "."))
 
 

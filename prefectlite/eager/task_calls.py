@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
-import contextlib
 import contextvars
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from prefectlite.eager.async_tasks import run_task_async
@@ -58,8 +57,8 @@ from prefectlite.eager.resolution import (
 )
 from prefectlite.eager.states import State, StateDetails, from_engine
 from prefectlite.eager.task_runners import DoneCell
-from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.task_runner import run_task
+from prefectlite.engine.task_stdout import capturing_prints, prints_as_is
 from prefectlite.utilities.edges import unwrap
 
 if TYPE_CHECKING:
@@ -78,8 +77,8 @@ def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     details = StateDetails(flow_run_id, ctx["task_run_id"])
     if getattr(task, "isasync", False):
         engine_state = run_coro_sync(run_task_async(task, inputs, ctx))
-    elif getattr(task, "log_prints", None) is False and _engine._STDOUT.writer.get():
-        with _stdout_as_is():  # submitted inline in a flow that logs its prints
+    elif getattr(task, "log_prints", None) is False and capturing_prints():
+        with prints_as_is():  # submitted inline in a flow that logs its prints
             engine_state = run_task(task, {}, inputs, ctx)
     else:
         engine_state = run_task(task, {}, inputs, ctx)
@@ -104,22 +103,13 @@ def run_now(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any) -> 
         return state
     ctx = run.task_context(task, name, task_run_id)
     if run.log_prints and getattr(task, "log_prints", None) is False:
-        with _stdout_as_is():  # the flow logs its prints; this task asked not to
+        with prints_as_is():  # the flow logs its prints; this task asked not to
             state = from_engine(run_task(task, {}, inputs, ctx), details)
     else:
         state = from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
     if run.journal is not None:
         run.journal.task_run_finished(run, task.name, name, None, state)
     return state
-
-
-@contextlib.contextmanager
-def _stdout_as_is() -> Iterator[None]:
-    token = _engine._STDOUT.writer.set(None)
-    try:
-        yield
-    finally:
-        _engine._STDOUT.writer.reset(token)
 
 
 def _options(kwargs: dict[str, Any]) -> tuple[bool, Any]:

@@ -62,7 +62,8 @@ from prefectlite.utilities.logging import configure_logging
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
-                "journal", "resume", "task_contexts", "task_runner_state_handlers", "state")
+                "journal", "resume", "resume_wait", "task_contexts",
+                "task_runner_state_handlers", "state")
 _NOT_EVALUATED = "Task not evaluated by FlowRunner."
 
 
@@ -259,7 +260,7 @@ class FlowRunner(Runner):
             ctx["_no_cache_memory"] = True
         for observer in self._observers:
             observer.flow_run_started(flow, ctx)
-        walk = _walk.Walk(_walk.make_plan(flow), eager=executor.resolves_futures)
+        walk = _walk.Walk(_walk.make_plan(flow), resolves_futures=executor.resolves_futures)
         walker = _Walker(walk, executor, ctx, self._observers)
         walker.retry_in_walk = self._wait_for_retries
         walker.task_contexts = task_contexts
@@ -438,7 +439,7 @@ class _Walker:
         if task in self.walk.states:  # nothing left to run: zero width, or all given
             self._tell(task, None, self.walk.states[task])
         available = self.walk.available.get(task)
-        if self.walk.eager and available and all(available):
+        if self.walk.resolves_futures and available and all(available):
             self.walk.task_submitted(task)
 
     @staticmethod
@@ -446,11 +447,11 @@ class _Walker:
         """Call ``task``'s state handlers for its parent run, as Prefect 1 does before any
         child runs: ``Pending -> Mapped`` (or the state it ends in without mapping). A
         handler that returns another state than ``Mapped`` ends the task in it, unmapped."""
-        from prefectlite.engine.task_runner import _transition
+        from prefectlite.engine.task_steps import transition
 
         new = width if isinstance(width, State) else Mapped(
             message="Ready to proceed with mapping.", n_map_states=width)
-        new = _transition(task, Pending(), new)
+        new = transition(task, Pending(), new)
         return width if isinstance(new, Mapped) and not isinstance(width, State) else new
 
     def _submit(self, run: _walk.Run, state: State | None) -> None:
@@ -472,7 +473,7 @@ class _Walker:
                 extra_context=ctx,
             )
         self.in_flight[future] = run
-        if walk.eager:
+        if walk.resolves_futures:
             walk.futures[run] = future
             if index is None:
                 walk.task_submitted(task)
@@ -488,10 +489,10 @@ class _Walker:
                 "task_full_name": task.name, "task_tags": task.tags, "logger": task.logger,
                 **self.task_contexts.get(task, {}),
             }
-        if index is None and state is None and not self.walk.eager:
+        if index is None and state is None and not self.walk.resolves_futures:
             return base
         ctx = dict(base)
-        if self.walk.eager and self.retry_in_walk:  # dependents hold this run's future
+        if self.walk.resolves_futures and self.retry_in_walk:  # dependents hold this run's future
             ctx["_retry_inline"] = True
         if index is not None:
             ctx["map_index"], ctx["task_full_name"] = index, f"{task.name}[{index}]"
@@ -501,7 +502,7 @@ class _Walker:
 
     def _record(self, run: _walk.Run, state: State, submitted: bool = True) -> None:
         task, index = run
-        if self.walk.eager and submitted:
+        if self.walk.resolves_futures and submitted:
             del self.walk.futures[run]
         if self.retry_in_walk and isinstance(state, Scheduled) and _waitable(state):
             start = state.start_time or datetime.datetime.now(datetime.UTC)
@@ -613,7 +614,8 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     Unlike a bare ``FlowRunner.run``, retries are waited for within the run and every
     task's state is returned. ``journal`` (``True``, a path, or a ``RunStore``) records the
     run in the run journal; ``resume`` (a run id, or ``"latest"``) reruns what a journaled
-    run did not finish, once (see :mod:`prefectlite.persistence.resume`).
+    run did not finish, once (see :mod:`prefectlite.persistence.resume`); a run another
+    process is resuming is refused, or waited for with ``resume_wait=True`` (or seconds).
     """
     names = {p.name for p in flow.parameters()}  # a Parameter's name wins over an option
     options = {k: kwargs.pop(k) for k in _RUN_OPTIONS
@@ -637,7 +639,8 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     if journal or resume is not None:
         from prefectlite.persistence.resume import journaled_run
 
-        run_kwargs = journaled_run(flow, run_kwargs, journal, resume)
+        run_kwargs = journaled_run(flow, run_kwargs, journal, resume,
+                                   wait=options.get("resume_wait") or False)
         if resume is not None:
             on_schedule = False  # a resumed run finishes one run; it does not start a schedule
     else:

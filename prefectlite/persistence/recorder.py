@@ -46,8 +46,9 @@ class JournalRecorder(RunObserver):
     def __init__(self, store: RunStore, resumed_from: str | None = None,
                  copied: list[tuple[str, int]] | None = None, flush_interval: float = 0.2,
                  batch_size: int = 1000, close_store: bool = False,
-                 max_log_records: int = 10_000) -> None:
+                 max_log_records: int = 10_000, flow_file: str | None = None) -> None:
         self.store, self.resumed_from, self.copied = store, resumed_from, list(copied or ())
+        self.flow_file = flow_file
         self.close_store = close_store  # the store is ours: close it when a run ends
         self.flush_interval, self.batch_size = flush_interval, batch_size
         self.run_id: str | None = None
@@ -72,8 +73,10 @@ class JournalRecorder(RunObserver):
         self._error, self._raised, self._cached = None, False, False
         self._log_seq = self._log_dropped = 0
         try:
+            secret = [p.name for p in flow.parameters() if getattr(p, "secret", False)]
             self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from,
-                                 graph=flow_graph(flow, self.slugs))
+                                 graph=flow_graph(flow, self.slugs), flow_file=self.flow_file,
+                                 secret=secret)
             if self.copied and self.resumed_from:
                 self.store.copy_task_runs(self.run_id, self.resumed_from, self.copied)
         except BaseException:
@@ -184,9 +187,9 @@ class JournalRecorder(RunObserver):
                                                    _is_journal_result(result)), None, inline)
         cache = None
         if task.cache_for is not None and type(state) is Success and kind is not None:
-            from prefectlite.engine.task_runner import _cache_key
+            from prefectlite.engine.task_steps import cache_key
 
-            key = _cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
+            key = cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
             assert self.run_id is not None
             cache = checkpoint.cache_row(task, key, state, self.run_id, self.parameters, kind)
         return row, cache

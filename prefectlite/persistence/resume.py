@@ -27,8 +27,10 @@ that really ran each), so any run can itself be resumed or inspected alone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +40,7 @@ from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.persistence import checkpoint, claims
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import (
@@ -46,6 +48,7 @@ from prefectlite.persistence.records import (
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
+    clean_text,
 )
 
 logger = logging.getLogger("prefectlite.FlowRunner")
@@ -66,15 +69,18 @@ class Restored:
 
 
 def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
-    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed)."""
+    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed and
+    was not resumed to success)."""
+    name = clean_text(flow.name)  # as the journal holds it
     if run_id == "latest":
-        run = store.latest_run(flow.name)
+        run = store.latest_run(name)
         if run is None:
             raise JournalError(f"The run journal {store.path} has no unfinished or failed run "
-                               f"of flow {flow.name!r} to resume.")
+                               f"of flow {flow.name!r} to resume (runs resumed to success "
+                               "do not count).")
         return run
     run = store.get_run(run_id, tasks=False)
-    if run.flow_name != flow.name:
+    if run.flow_name != name:
         raise JournalError(f"Flow run {run.id} is a run of flow {run.flow_name!r}, not of "
                            f"{flow.name!r}; resume it with that flow.")
     return run
@@ -85,10 +91,15 @@ def restore(store: RunStore, flow: Flow, run_id: str,
     """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
     run = find_run(store, flow, run_id)
     given = dict(parameters or {})
+    stored = store.run_parameters(run.id)
+    for p in flow.parameters():
+        if getattr(p, "secret", False) and p.required and p.name not in given:
+            raise JournalError(f"Parameter {p.name!r} is secret: its value was not stored "
+                               f"with run {run.id}. Give it again to resume the run.")
     changed = {n for n, v in given.items()
-               if n not in run.parameters or not values_equal(v, run.parameters[n])}
+               if n not in stored or not values_equal(v, stored[n])}
     rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
-    restored = Restored(run, {**run.parameters, **given})
+    restored = Restored(run, {**stored, **given})
     _Restorer(store, flow, rows, changed, restored).walk()
     return restored
 
@@ -105,7 +116,7 @@ class _Restorer:
         for task in self.plan.tasks:
             if task in self.params:
                 continue
-            slug = self.plan.slugs[task]
+            slug = clean_text(self.plan.slugs[task])  # as the journal holds it
             whole = self.rows.get((slug, None))
             if whole is not None and whole.code_hash != checkpoint.code_hash(task):
                 continue
@@ -201,8 +212,14 @@ def _portable(serializer: str | None) -> bool:
 
 
 def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None) -> dict[str, Any]:
-    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run."""
+                  resume: str | None, wait: bool | float = False,
+                  flow_file: str | None = None) -> dict[str, Any]:
+    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run.
+
+    Resuming claims the run first (:func:`~prefectlite.persistence.claims.claim`; ``wait``
+    says whether to wait for a run in progress); ``flow_file`` is recorded for the resume
+    command (default: :func:`flow_source`).
+    """
     own = not isinstance(journal, RunStore)
     store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
         else journal
@@ -212,10 +229,12 @@ def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
     ctx["journal"] = str(store.path)
     parameters = dict(run_kwargs.get("parameters") or {})
     task_states = dict(run_kwargs.get("task_states") or {})
-    recorder = JournalRecorder(store, close_store=own)
+    options = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
+    recorder = JournalRecorder(store, **options)
     if resume is not None:
+        run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it
         try:
-            restored = restore(store, flow, resume, parameters)
+            restored = _claimed_restore(store, flow, resume, run_id, parameters, wait)
         except BaseException:
             if own:
                 store.close()
@@ -223,12 +242,43 @@ def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
         parameters = restored.parameters
         task_states = {**restored.task_states, **task_states}
         recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   close_store=own)
+                                   **options)
         logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
                     len(restored.kept))
     observers = [*run_kwargs.get("observers", ()), recorder]
     return {**run_kwargs, "parameters": parameters, "task_states": task_states,
             "context": ctx, "observers": observers}
+
+
+def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
+                     parameters: dict[str, Any], wait: bool | float) -> Restored:
+    """Claim the run to resume for the new run ``run_id``, then restore it; a failure
+    ends the new run's row as ``Failed`` (its claim goes with it)."""
+    asked = find_run(store, flow, resume)
+    tip = claims.claim(store, asked.id, run_id, clean_text(flow.name), wait)
+    try:
+        if tip.id != asked.id:
+            logger.info("Flow run %s was resumed by run %s already; resuming that one.",
+                        asked.id, tip.id)
+        return restore(store, flow, tip.id, parameters)
+    except BaseException as exc:
+        with contextlib.suppress(JournalError):
+            store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")
+        raise
+
+
+def flow_source(flow: Flow) -> str | None:
+    """Where ``flow`` comes from, as ``prefectlite run`` takes it (``path/to/flow.py:NAME``):
+    the file defining its first task written in Python (``None`` when unknown)."""
+    for task in flow.sorted_tasks():
+        code = getattr(getattr(task, "run", None), "__code__", None)
+        module = getattr(getattr(task, "run", None), "__module__", "") or ""
+        if code is None or module.startswith("prefectlite.") or module == "prefectlite":
+            continue
+        path = code.co_filename
+        if path.endswith(".py") and os.path.isfile(path):
+            return f"{os.path.abspath(path)}:{flow.name}"
+    return None
 
 
 def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
@@ -264,7 +314,7 @@ def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
 
     states: dict[Task, State] = {}
     for task in flow.sorted_tasks():
-        found = by_slug.get(flow.slugs[task], {})
+        found = by_slug.get(clean_text(flow.slugs[task]), {})
         kids = sorted(i for i in found if i is not None)
         if kids:
             width = (found[None].n_map_states if None in found else None) or kids[-1] + 1

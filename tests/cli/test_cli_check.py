@@ -13,7 +13,7 @@ from prefectlite.cli.loading import load_flow
 def test_clean_flow(invoke, flow_file) -> None:
     result = invoke("check", flow_file("simple"))
     assert result.exit_code == 0
-    assert result.stdout.startswith("No problems found in flow 'simple' (5 tasks, 2 parameters).")
+    assert result.stdout.startswith("No problems found in flow 'simple' (3 tasks, 2 parameters).")
     assert "LocalExecutor does not pickle tasks" in result.stdout
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -63,9 +64,17 @@ class TestVisualize:
         pytest.importorskip("graphviz")
         monkeypatch.setenv("PATH", str(tmp_path / "empty"))
         result = invoke("visualize", flow_file("simple"), "-o", tmp_path / "flow.svg")
-        assert result.exit_code == 1
+        assert result.exit_code == 2  # a missing extra is bad input, as for `-e dask`
         assert result.stderr.startswith("Error: writing .svg files needs Graphviz's `dot` "
                                         "program, which is not on PATH")
+        assert not (tmp_path / "flow.svg").exists()
+
+    def test_svg_without_graphviz_package(self, invoke, flow_file, tmp_path,
+                                          monkeypatch) -> None:
+        monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz -> ImportError
+        result = invoke("visualize", flow_file("simple"), "-o", tmp_path / "flow.svg")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("Error: writing .svg files needs the graphviz package")
         assert not (tmp_path / "flow.svg").exists()
 
     @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")

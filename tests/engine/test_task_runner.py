@@ -20,7 +20,7 @@ from prefectlite import Flow, Parameter, Task, context, task
 from prefectlite import triggers as tr
 from prefectlite.core.edge import Edge
 from prefectlite.engine import cache_validators as cv
-from prefectlite.engine import signals, task_runner
+from prefectlite.engine import signals, task_runner, task_steps
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -844,7 +844,7 @@ class TestTaskRunName:
 @pytest.fixture
 def fresh_cache(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[State]]:
     cache: dict[str, list[State]] = {}
-    monkeypatch.setattr(task_runner, "_CACHE", cache)
+    monkeypatch.setattr(task_steps, "CACHE", cache)
     return cache
 
 

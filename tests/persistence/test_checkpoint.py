@@ -21,7 +21,7 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, task, unmapped
 from prefectlite.engine import cache_validators as cv
-from prefectlite.engine import task_runner
+from prefectlite.engine import task_steps
 from prefectlite.engine.result.base import Result
 from prefectlite.engine.results import JournalResult, LocalResult, PrefectResult
 from prefectlite.engine.state import Cached, Failed, Success
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 def home(tmp_path: Path, config_env: Callable[..., None]) -> Path:
     config_env("PREFECTLITE_HOME", str(tmp_path / "home"))
     config_env("PREFECTLITE__FLOWS__CHECKPOINTING", None)
-    task_runner._CACHE.clear()
+    task_steps.CACHE.clear()
     return tmp_path / "home"
 
 
@@ -387,7 +387,7 @@ class TestPersistedCache:
         with Flow("mapped-cache") as flow:
             out = slow.map(list(range(60)))  # more entries under one key than one page
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         state = flow.run(journal=True).result[out]
         assert {type(s) for s in state.map_states} == {Cached}
         assert state.result == [2 * x for x in range(60)] and len(calls.args) == 60
@@ -402,10 +402,10 @@ class TestPersistedCache:
         with Flow("expiring") as flow:
             out = slow()
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run(journal=True).result[out]) is Cached
         time.sleep(0.35)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run(journal=True).result[out]) is Success
         assert calls.args == [1, 1]
 
@@ -419,7 +419,7 @@ class TestPersistedCache:
         with Flow("plain-cache") as flow:
             out = slow()
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run().result[out]) is Success  # not from the journal
         assert calls.args == [1, 1]
 
@@ -434,7 +434,7 @@ class TestPersistedCache:
             out = slow()
         flow.run(journal=True)
         (home / "results" / "c.pkl").write_bytes(b"garbage")
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         state = flow.run(journal=True).result[out]
         assert type(state) is Success and state.result == 5 and calls.args == [5, 5]
 

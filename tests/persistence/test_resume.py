@@ -416,7 +416,8 @@ class TestKilledRun:
 
         with RunStore() as store:
             (killed,) = store.list_runs()
-            assert killed.state == "Running" and killed.ended is None
+            assert killed.state == "Crashed" and killed.ended is None  # its pid is gone
+            assert "is gone" in (killed.message or "")
             done = {r.map_index: r for r in store.task_runs(killed.id)
                     if r.task_slug == "inc-1" and r.map_index is not None}
             assert all(r.state == "Success" for r in done.values())

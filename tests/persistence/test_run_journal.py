@@ -229,7 +229,10 @@ class TestRecording:
         with Flow("dates") as flow:
             show(Parameter("d"))
         state = flow.run(journal=store, d=when)
-        assert store.get_run(state.context["flow_run_id"]).parameters == {"d": when}
+        run_id = state.context["flow_run_id"]
+        listed = store.get_run(run_id)  # reading a run never unpickles: shown as text
+        assert listed.parameters == {"d": repr(when)} and listed.parameters_pickled
+        assert store.run_parameters(run_id) == {"d": when}  # what a resume reads
 
     def test_journal_accepts_a_path(self, tmp_path: Path) -> None:
         state = add_flow().run(journal=tmp_path / "elsewhere.db")
@@ -532,9 +535,9 @@ def test_journaled_runs_on_a_local_dask_executor(scheduler: str, home: Path) -> 
     first = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert first.result[out].result == [bytes([i]) * (40_000 if i % 2 else 10)
                                         for i in range(6)]
-    from prefectlite.engine import task_runner
+    from prefectlite.engine import task_steps
 
-    task_runner._CACHE.clear()
+    task_steps.CACHE.clear()
     second = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert {type(s).__name__ for s in second.result[out].map_states} == {"Cached"}
     with RunStore() as s:
