@@ -52,8 +52,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("engine/flow_runner.py", None),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.get_flow_run_state"),  # arch-layout
     ("engine/flow_runner.py", "FlowRunner.run"),  # arch-layout
-    ("engine/task_runner.py", None),  # arch-pipeline
-    ("engine/task_runner.py", "run_task"),  # arch-pipeline
     ("engine/walk.py", "map_width"),  # speed-local
     ("executors/dask.py", None),  # speed-dask
     ("persistence/resume.py", "run_states"),  # arch-layout
@@ -64,28 +62,15 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
 #: module), left out of the cycle check until removed. Owner in the comment.
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ("prefectlite.engine.flow_runner", "prefectlite.persistence.resume"),  # arch-layout
-    ("prefectlite.engine.task_runner", "prefectlite.persistence.checkpoint"),  # arch-layout
+    ("prefectlite.engine.task_steps", "prefectlite.persistence.checkpoint"),  # arch-layout
+    ("prefectlite.persistence.claims", "prefectlite"),  # rel-journal (prefectlite.__version__?)
     ("prefectlite.persistence.journal", "prefectlite"),  # arch-layout
 }
 
 #: Private names used across packages: (user module, "module.name"). Owner in the comment.
-_TR = "prefectlite.engine.task_runner"
 KNOWN_PRIVATE: set[tuple[str, str]] = {
     # arch-layout: a public name for run_flow's options (Flow.run checks its keywords)
     ("prefectlite.core.flow_io", "prefectlite.engine.flow_runner._RUN_OPTIONS"),
-    ("prefectlite.persistence.recorder", f"{_TR}._cache_key"),  # arch-layout
-    # arch-pipeline (one task pipeline):
-    ("prefectlite.eager.async_tasks", f"{_TR}._LogWriter"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._STDOUT"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._check_cache"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._finish"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._full_name"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._remember_cache"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._retry_or_final"),
-    ("prefectlite.eager.async_tasks", f"{_TR}._run_name"),
-    ("prefectlite.eager.flow_engine", f"{_TR}._LogWriter"),
-    ("prefectlite.eager.flow_engine", f"{_TR}._STDOUT"),
-    ("prefectlite.eager.task_calls", f"{_TR}._STDOUT"),
 }
 
 
