@@ -657,8 +657,12 @@ class TestReading:
     def test_validate(self, diamond: tuple[Flow, dict[str, Task]]) -> None:
         flow, t = diamond
         flow.set_reference_tasks([t["b"]])
-        flow.validate()
-        Flow("empty").validate()
+        edges, tasks = set(flow.edges), set(flow.tasks)
+        assert flow.validate() is None and Flow("empty").validate() is None
+        assert (flow.edges, flow.tasks, flow.reference_tasks()) == (edges, tasks, {t["b"]})
+        flow.tasks.discard(t["b"])  # the same flow made invalid: validate() says so
+        with pytest.raises(ValueError, match="reference tasks|edges refer"):
+            flow.validate()
 
     def test_validate_finds_a_cycle_made_without_checks(self) -> None:
         flow = Flow("f")
