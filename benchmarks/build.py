@@ -2,7 +2,8 @@
 networkx adding the same nodes and edges to a ``MultiDiGraph`` in the same process.
 
 ``ratio`` is our build time over networkx's: the target is at most 2 (building inside
-``with Flow()`` also copies each task, binds its arguments, checks them and names it).
+``with Flow()`` also copies each task, binds its arguments, checks them and names it). Times
+are the process's CPU time (``time.process_time``), steadier than wall time on a busy machine.
 
 Usage: python benchmarks/build.py [N ...]   (default: 10000 100000)
 
@@ -75,13 +76,13 @@ def networkx_baseline(shape: str, n: int) -> tuple[float, float]:
     the bytes per node the graph then holds."""
     nodes, edges = _shape_edges(shape, n)
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     graph = nx.MultiDiGraph()
     for node in nodes:
         graph.add_node(node)
     for u, v, key in edges:
         graph.add_edge(u, v, key=key)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     del graph
     gc.collect()
     tracemalloc.start()
@@ -96,9 +97,9 @@ def networkx_baseline(shape: str, n: int) -> tuple[float, float]:
 def measure(build, n: int) -> tuple[float, float]:
     """Seconds to build a flow with ``build(n)``, and its bytes per task."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     flow = build(n)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     del flow
     gc.collect()
     tracemalloc.start()

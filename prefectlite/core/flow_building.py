@@ -40,12 +40,6 @@ if TYPE_CHECKING:
 NO_ATTRIBUTES: MappingProxyType[str, Any] = MappingProxyType({})
 
 
-def _clear_nx_cache(graph: nx.MultiDiGraph) -> None:
-    cache = getattr(graph, "__networkx_cache__", None)  # what networkx's _clear_cache does
-    if cache:
-        cache.clear()
-
-
 def _refuse_mapping_inside_apply_map(task: Task) -> None:
     """Inside ``apply_map``'s function (context ``mapped``) every task is mapped already."""
     if _context.context.get("mapped", False):
@@ -153,7 +147,9 @@ class FlowBuilding:
             raise self._slug_clash(task, self._slugs[slug])
         if type(graph) is nx.MultiDiGraph:  # what add_node does, without its overhead
             graph._succ[task], graph._pred[task], graph._node[task] = {}, {}, NO_ATTRIBUTES
-            _clear_nx_cache(graph)
+            cache = getattr(graph, "__networkx_cache__", None)  # (networkx >= 3.3)
+            if cache:  # what networkx's _clear_cache does
+                cache.clear()
         else:
             graph.add_node(task)
         self._slugs[slug] = task
@@ -283,7 +279,9 @@ class FlowBuilding:
                 return edge
             else:
                 keydict[edge] = NO_ATTRIBUTES
-            _clear_nx_cache(graph)
+            cache = getattr(graph, "__networkx_cache__", None)
+            if cache:
+                cache.clear()
         if self._cache:
             self._cache.clear()
         if self._undo is not None:
@@ -334,7 +332,8 @@ class FlowBuilding:
         collection tasks; ``mapped`` marks every data and state edge as mapped unless wrapped
         in ``unmapped``. All or nothing: on error the flow is left as it was.
         """
-        self._check_task(task, "set_dependencies")
+        if not isinstance(task, Task):
+            self._check_task(task, "set_dependencies")
         if mapped:
             _refuse_mapping_inside_apply_map(task)
         # What _atomic() does, inline: this runs once per task call (no generator per call).
@@ -369,9 +368,14 @@ class FlowBuilding:
     ) -> None:
         """Each keyword argument of ``task`` becomes an edge (from a task, or from the
         collection task made for a collection holding tasks) or a constant (a plain value)."""
+        fast = validate is False and not isinstance(task, Parameter)
         for key, t in keyword_tasks.items():
             if isinstance(t, Task):  # the common case, as unwrap/as_task would do
-                self.add_edge(t, task, key=key, mapped=mapped, validate=validate, _bound=bound)
+                if fast and key not in bound:  # what add_edge would check and do
+                    self._insert_edge(Edge(t, task, key, mapped))
+                else:
+                    self.add_edge(t, task, key=key, mapped=mapped, validate=validate,
+                                  _bound=bound)
             else:
                 value, is_mapped, flat = unwrap(t, mapped)
                 if is_mapped or flat or contains_task(value):

@@ -312,12 +312,13 @@ class Task(TaskOperators, metaclass=TaskMeta):
         values become constants of the flow; ``upstream_tasks`` add state-only dependencies.
         """
         callargs = self._bind_arguments(args, kwargs)
-        flow = self._resolve_flow(flow, "bind")
+        if flow is None:
+            flow = self._resolve_flow(flow, "bind")
         flow.set_dependencies(
             task=self, upstream_tasks=upstream_tasks, keyword_tasks=callargs, mapped=mapped,
             validate=False,
         )
-        ctx_tags = context.get("tags")
+        ctx_tags = _current.get().get("tags")
         if ctx_tags and not set(ctx_tags) <= set(self.tags):
             self.tags = set(self.tags) | set(ctx_tags)
         return self
