@@ -1,7 +1,7 @@
 """What a flow does besides being a graph: files, pictures, and the run entry.
 
 :class:`FlowIO` is a base class of :class:`~prefectlite.core.flow.Flow`. ``run()`` hands the
-flow to the engine (:mod:`prefectlite.engine.flow_runner`), imported only then: building a
+flow to the engine (:mod:`prefectlite.engine.run_setup`), imported only then: building a
 flow never loads the runners. That call is the one import from core/ into the engine's
 runners (the layering test names it).
 """
@@ -105,7 +105,7 @@ class FlowIO:
         resume: str | None = None,
         **kwargs: Any,
     ) -> State:
-        """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
+        """Run the flow and return its final state (see :mod:`prefectlite.engine.run_setup`).
 
         A keyword argument named after one of the flow's Parameters is its value:
         ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``; any other
@@ -118,7 +118,7 @@ class FlowIO:
         only what that journaled run did not finish, with its parameters unless given anew
         (see :mod:`prefectlite.persistence.resume`).
         """
-        from prefectlite.engine.flow_runner import run_flow
+        from prefectlite.engine.run_setup import run_flow
 
         context = self._check_run_arguments(kwargs, context)
         return run_flow(
@@ -132,7 +132,7 @@ class FlowIO:
     ) -> dict[str, Any] | None:
         """Refuse what ``run()`` cannot take; return the run's context (``flow_run_name``
         moves into it from ``kwargs``)."""
-        from prefectlite.engine.flow_runner import _RUN_OPTIONS
+        from prefectlite.engine.run_setup import RUN_OPTIONS
 
         if self._tokens:
             raise RuntimeError(
@@ -149,7 +149,7 @@ class FlowIO:
             context = {**(context or {}), "flow_run_name": kwargs.pop("flow_run_name")}
         if kwargs:
             names = {p.name for p in self.parameters()}
-            unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
+            unknown = sorted(k for k in kwargs if k not in names and k not in RUN_OPTIONS)
             if unknown:
                 raise TypeError(
                     f"Flow.run() got unexpected keyword argument(s) {', '.join(unknown)}: "

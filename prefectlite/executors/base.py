@@ -18,9 +18,21 @@ arguments, and asks which submitted futures are done. Its methods:
     done ones (possibly none after a timeout).
 ``result(future)``
     The value of a done future.
+``add_done_callback(future, fn)``
+    Call ``fn(future)`` once ``future`` is done: at once, in the calling thread, if it is
+    already, else in whichever thread sees it finish (a worker, the executor's own). ``fn``
+    must be quick and must not raise; it reads the value with ``result(future)``. This is
+    what the eager task runners (:mod:`prefectlite.task_runners`) build on. The default
+    calls the future's own ``add_done_callback`` (``concurrent.futures``, dask's and
+    :class:`~prefectlite.utilities.futures.DoneFuture` have one).
 ``wait(futures)``
     Prefect 1's call: resolve a (nested) collection of futures to values (the base class
     raises ``NotImplementedError`` for ``submit`` and ``wait``, as Prefect 1's does).
+``limiter(limits)``
+    Inside ``start()``: a context manager giving a :class:`~prefectlite.engine.limits.Limiter`
+    whose slots the task runs of this flow run share wherever they run (tag concurrency
+    limits). The default keeps threading semaphores, right for executors that run tasks in
+    this process; executors that ship work elsewhere give semaphores that travel with it.
 
 ``resolves_futures`` says whether ``submit`` accepts this executor's futures among the
 arguments and resolves them where the work runs (``dask.distributed`` does). When it is
@@ -73,9 +85,25 @@ class Executor:
         """The value of a done future."""
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
 
+    def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
+        """Call ``fn(future)`` once ``future`` is done (at once if it is)."""
+        add = getattr(future, "add_done_callback", None)
+        if add is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement add_done_callback(): its futures "
+                f"({type(future).__name__}) have no add_done_callback method.")
+        add(fn)
+
     def wait(self, futures: Any) -> Any:
         """Resolve futures (possibly inside lists, tuples, sets and dicts) to their values."""
         raise NotImplementedError(f"{type(self).__name__} must implement wait()")
+
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Slots for tag concurrency ``limits`` shared by this run's tasks (see above)."""
+        from prefectlite.engine.limits import ThreadLimiter
+
+        yield ThreadLimiter(limits)
 
     def _is_future(self, obj: Any) -> bool:
         """Whether ``obj`` is one of this executor's futures (used by :func:`resolve`)."""

@@ -166,14 +166,14 @@ def _age(run: FlowRunRecord) -> str:
 
 
 def _insert_claim(conn: Any, tip: FlowRunRecord, new_id: str, flow_name: str) -> None:
-    import prefectlite
     from prefectlite.persistence.records import PYTHON
+    from prefectlite.version import __version__
 
     now = time.time()
     values = {"id": new_id, "flow_name": flow_name, "state": "Running",
               "message": f"Resuming flow run {tip.id}.", "started": now, "ended": None,
               "resumed_from": tip.id, "python": PYTHON,
-              "prefectlite_version": prefectlite.__version__, "host": HOST,
+              "prefectlite_version": __version__, "host": HOST,
               "pid": os.getpid(), "heartbeat": now}
     conn.execute(f"INSERT INTO flow_runs ({', '.join(values)}) VALUES "
                  f"({', '.join('?' * len(values))})", tuple(values.values()))

@@ -145,6 +145,33 @@ CACHE_COLUMNS = ("cache_key", "code_hash", "python", "created", "expires", "flow
                  "result_checksum", "serializer", "result_inline")
 
 
+def task_run_row(
+    flow_run_id: str, task_slug: str, map_index: int | None, task_name: str, state: str,
+    message: str | None, *, started: float | None = None, ended: float | None = None,
+    run_count: int | None = None, n_map_states: int | None = None,
+    result_kind: int | None = None, result_location: str | None = None,
+    result_checksum: str | None = None, serializer: str | None = None,
+    python: str | None = None, code_hash: str | None = None, managed: bool = False,
+    copied_from: str | None = None, result_inline: bytes | None = None,
+) -> tuple[Any, ...]:
+    """One ``task_runs`` row as :meth:`RunStore.add_task_runs` takes it (``ROW_COLUMNS``).
+
+    Both journal writers (the Prefect 1 style runs' ``JournalRecorder`` and the eager
+    API's journal) build their rows here. ``map_index=None`` is the whole task (stored as
+    ``-1``); ``ended`` defaults to now.
+
+    Examples
+    --------
+    >>> row = task_run_row("run-1", "add-1", None, "add", "Success", None, ended=5.0)
+    >>> dict(zip(ROW_COLUMNS, row))["map_index"], len(row) == len(ROW_COLUMNS)
+    (-1, True)
+    """
+    return (flow_run_id, task_slug, -1 if map_index is None else map_index, task_name, state,
+            message, started, time.time() if ended is None else ended, run_count,
+            n_map_states, result_kind, result_location, result_checksum, serializer, python,
+            code_hash, int(managed), copied_from, result_inline)
+
+
 class JournalError(PrefectliteError, RuntimeError):
     """The run journal cannot be opened, is not a prefectlite journal, or cannot be written."""
 

@@ -1,21 +1,20 @@
-"""Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
+"""Resuming a journaled run (``flow.run(resume=...)``): which of its task runs are kept.
 
-:func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
-persistence keys of the context (:mod:`prefectlite.persistence.checkpoint`), the
-:class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the journal, and,
-when resuming, the restored ``task_states``.
-
-:func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
-new run, reading every stored result back at once (eagerly: a damaged file is found, and
-its task rerun, before anything depends on it). Walking the flow in topological order, a
-task (or mapped child) is kept when
+:func:`claimed_restore` claims the run to resume for the new run
+(:mod:`prefectlite.persistence.claims`), then :func:`restore` reads the old run's rows and
+rebuilds ``task_states`` for the new run, reading every stored result back at once
+(eagerly: a damaged file is found, and its task rerun, before anything depends on it).
+Walking the flow in topological order, a task (or mapped child) is kept when
 
 * its row is finished (Success, Cached, Skipped; a Mapped parent through its children),
 * its result reads back (the checksum matches; a pickle written by another Python minor
   version is not trusted: the task reruns),
 * its code hash equals the current code's,
-* it is not a Parameter whose value changed, and
-* everything it depends on was kept (for a pipelined map, child ``i`` upstream).
+* it is not a Parameter whose value changed (a secret one, ``Parameter(secret=True)``,
+  and secret tasks store no value: they run again, and count as kept),
+* everything it depends on was kept (for a pipelined map, child ``i`` upstream),
+* it is not named in ``rerun=`` (by name or slug): those run again, and so does everything
+  downstream of them (the rule above).
 
 Everything else runs again, so a resumed run never mixes new upstream results with old
 downstream ones. A mapped task that was partly done becomes ``Mapped(map_states=[...])``
@@ -29,8 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,11 +36,10 @@ from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
-from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
-from prefectlite.persistence import checkpoint, claims
+from prefectlite.persistence import claims
+from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
-from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import (
     PYTHON,
     FlowRunRecord,
@@ -53,9 +50,6 @@ from prefectlite.persistence.records import (
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}
-
-
-# -- resuming ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -87,8 +81,9 @@ def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
 
 
 def restore(store: RunStore, flow: Flow, run_id: str,
-            parameters: dict[str, Any] | None = None) -> Restored:
+            parameters: dict[str, Any] | None = None, rerun: Collection[str] = ()) -> Restored:
     """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
+    again = rerun_tasks(flow, rerun)
     run = find_run(store, flow, run_id)
     given = dict(parameters or {})
     stored = store.run_parameters(run.id)
@@ -100,25 +95,48 @@ def restore(store: RunStore, flow: Flow, run_id: str,
                if n not in stored or not values_equal(v, stored[n])}
     rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
     restored = Restored(run, {**stored, **given})
-    _Restorer(store, flow, rows, changed, restored).walk()
+    _Restorer(store, flow, rows, changed, restored, again).walk()
     return restored
+
+
+def rerun_tasks(flow: Flow, names: Collection[str]) -> set[Task]:
+    """The tasks ``rerun=`` names (by name or slug); an unknown name is a ``ValueError``."""
+    if isinstance(names, str):
+        names = [names]
+    slugs = flow.slugs
+    found: set[Task] = set()
+    unknown = []
+    for name in names:
+        tasks = {t for t in flow.tasks if t.name == name or slugs[t] == name}
+        if not tasks:
+            unknown.append(name)
+        found |= tasks
+    if unknown:
+        known = ", ".join(sorted({t.name for t in flow.tasks}))
+        raise ValueError(f"rerun= names no task of flow {flow.name!r}: "
+                         f"{', '.join(map(repr, unknown))}; its tasks are: {known}.")
+    return found
 
 
 class _Restorer:
     def __init__(self, store: RunStore, flow: Flow, rows: dict[Any, TaskRunRecord],
-                 changed: set[str], out: Restored) -> None:
-        self.store, self.rows, self.out = store, rows, out
+                 changed: set[str], out: Restored, rerun: set[Task]) -> None:
+        self.store, self.rows, self.out, self.rerun = store, rows, out, rerun
         self.plan = _walk.make_plan(flow)
         self.scratch = _walk.Walk(self.plan)  # restored states, for map widths
         self.params = {p for p in flow.parameters() if p.name in changed}
 
     def walk(self) -> None:
         for task in self.plan.tasks:
-            if task in self.params:
-                continue
             slug = clean_text(self.plan.slugs[task])  # as the journal holds it
             whole = self.rows.get((slug, None))
-            if whole is not None and whole.code_hash != checkpoint.code_hash(task):
+            if is_secret(task):  # runs again (its value was not stored), keeps what follows
+                if whole is not None and whole.is_finished:
+                    self.scratch.states[task] = Success(message="A secret: read again.")
+                continue
+            if task in self.params or task in self.rerun:
+                continue
+            if whole is not None and whole.code_hash != code_hash(task):
                 continue
             if whole is not None and whole.state != "Mapped":
                 self._whole(task, slug, whole)
@@ -155,7 +173,7 @@ class _Restorer:
         children = [pending] * width
         for i in range(width):
             row = self.rows.get((slug, i))
-            if row is None or not row.is_finished or row.code_hash != checkpoint.code_hash(task):
+            if row is None or not row.is_finished or row.code_hash != code_hash(task):
                 continue
             if not all(self._child_upstream_kept(e, i) for e in self.plan.in_edges[task]):
                 continue
@@ -204,54 +222,22 @@ class _Restorer:
         return cls(message=row.message, result=result)
 
 
+def is_secret(task: Task) -> bool:
+    """Whether ``task`` yields a secret, stored nowhere: a ``Parameter(secret=True)`` or a
+    secret task (``PrefectSecret``, ``EnvVarSecret``). A resume runs it again, and keeps
+    the tasks after it as if it had been kept."""
+    from prefectlite.engine.results.secret_result import SecretResult
+
+    return bool(getattr(task, "secret", False)) or isinstance(task.result, SecretResult)
+
+
 def _portable(serializer: str | None) -> bool:
     return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
 
 
-# -- what run_flow calls ------------------------------------------------------------------
-
-
-def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None, wait: bool | float = False,
-                  flow_file: str | None = None) -> dict[str, Any]:
-    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run.
-
-    Resuming claims the run first (:func:`~prefectlite.persistence.claims.claim`; ``wait``
-    says whether to wait for a run in progress); ``flow_file`` is recorded for the resume
-    command (default: :func:`flow_source`).
-    """
-    own = not isinstance(journal, RunStore)
-    store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
-        else journal
-    ctx = checkpoint.run_context(flow, run_kwargs.get("context"), journaled=True) or {}
-    if ctx.get("default_result") is None:
-        ctx["default_result"] = JournalResult(dir=store.results_dir)
-    ctx["journal"] = str(store.path)
-    parameters = dict(run_kwargs.get("parameters") or {})
-    task_states = dict(run_kwargs.get("task_states") or {})
-    options = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
-    recorder = JournalRecorder(store, **options)
-    if resume is not None:
-        run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it
-        try:
-            restored = _claimed_restore(store, flow, resume, run_id, parameters, wait)
-        except BaseException:
-            if own:
-                store.close()
-            raise
-        parameters = restored.parameters
-        task_states = {**restored.task_states, **task_states}
-        recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   **options)
-        logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
-                    len(restored.kept))
-    observers = [*run_kwargs.get("observers", ()), recorder]
-    return {**run_kwargs, "parameters": parameters, "task_states": task_states,
-            "context": ctx, "observers": observers}
-
-
-def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
-                     parameters: dict[str, Any], wait: bool | float) -> Restored:
+def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
+                     parameters: dict[str, Any], wait: bool | float,
+                     rerun: Collection[str] = ()) -> Restored:
     """Claim the run to resume for the new run ``run_id``, then restore it; a failure
     ends the new run's row as ``Failed`` (its claim goes with it)."""
     asked = find_run(store, flow, resume)
@@ -260,70 +246,8 @@ def _claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
         if tip.id != asked.id:
             logger.info("Flow run %s was resumed by run %s already; resuming that one.",
                         asked.id, tip.id)
-        return restore(store, flow, tip.id, parameters)
+        return restore(store, flow, tip.id, parameters, rerun)
     except BaseException as exc:
         with contextlib.suppress(JournalError):
             store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")
         raise
-
-
-def flow_source(flow: Flow) -> str | None:
-    """Where ``flow`` comes from, as ``prefectlite run`` takes it (``path/to/flow.py:NAME``):
-    the file defining its first task written in Python (``None`` when unknown)."""
-    for task in flow.sorted_tasks():
-        code = getattr(getattr(task, "run", None), "__code__", None)
-        module = getattr(getattr(task, "run", None), "__module__", "") or ""
-        if code is None or module.startswith("prefectlite.") or module == "prefectlite":
-            continue
-        path = code.co_filename
-        if path.endswith(".py") and os.path.isfile(path):
-            return f"{os.path.abspath(path)}:{flow.name}"
-    return None
-
-
-def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
-               results: bool = False) -> dict[Task, State]:
-    """The states the journal recorded for run ``run_id`` of ``flow``, by task.
-
-    Task runs the journal does not have are ``Pending``; with ``results``, stored results
-    are read back (unreadable ones are left out).
-    """
-    from prefectlite.engine import state as _state
-
-    if store is None:  # our own connection: close it when done
-        with RunStore() as own:
-            return run_states(flow, run_id, own, results)
-    run = find_run(store, flow, run_id)
-    rows = store.task_runs(run.id)
-    by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}
-    for row in rows:
-        by_slug.setdefault(row.task_slug, {})[row.map_index] = row
-
-    def make(row: TaskRunRecord) -> State:
-        cls = getattr(_state, row.state, None)
-        if not (isinstance(cls, type) and issubclass(cls, State)):
-            cls = State
-        value = None
-        if results and row.result_location is not None:
-            try:
-                value = store.load_result(row)
-            except Exception:
-                value = None
-        return cls(message=row.message) if value is None else cls(message=row.message,
-                                                                  result=value)
-
-    states: dict[Task, State] = {}
-    for task in flow.sorted_tasks():
-        found = by_slug.get(clean_text(flow.slugs[task]), {})
-        kids = sorted(i for i in found if i is not None)
-        if kids:
-            width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
-            kids_states = [make(found[i]) if i in found else Pending() for i in range(width)]
-            states[task] = Mapped(message=found[None].message if None in found else None,
-                                  map_states=kids_states,
-                                  result=[child.result for child in kids_states])
-        elif None in found:
-            states[task] = make(found[None])
-        else:
-            states[task] = Pending(message="Task run did not start.")
-    return states

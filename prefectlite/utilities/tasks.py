@@ -1,5 +1,10 @@
-"""The ``@task`` decorator, the ``tags()`` block, ``as_task``, ``apply_map``,
-``defaults_from_attrs`` and ``pause_task``."""
+"""Helpers for building tasks and flows: the ``tags()`` block, ``apply_map``,
+``defaults_from_attrs`` and ``pause_task``.
+
+``task`` (the decorator, :mod:`prefectlite.core.decorator`) and ``as_task``
+(:mod:`prefectlite.core.values`) live in the graph model next to ``Task``; they are
+importable from here too, Prefect 1's path.
+"""
 
 from __future__ import annotations
 
@@ -8,60 +13,18 @@ import datetime
 import functools
 import inspect
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
+from prefectlite.core.decorator import task
 from prefectlite.core.values import as_task
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import unmapped
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
-    from prefectlite.tasks.core.function import FunctionTask
 
 __all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs",
            "pause_task"]
-
-
-@overload
-def task(fn: Callable[..., Any], **task_init_kwargs: Any) -> FunctionTask: ...
-@overload
-def task(fn: None = None, **task_init_kwargs: Any) -> Callable[..., FunctionTask]: ...
-
-
-def task(
-    fn: Callable[..., Any] | None = None, **task_init_kwargs: Any
-) -> FunctionTask | Callable[[Callable[..., Any]], FunctionTask]:
-    """Turn a function into a task; usable as ``@task`` or ``@task(name=..., max_retries=...)``.
-
-    The task serves both styles: called inside ``with Flow()`` it records a graph node,
-    called inside a running eager ``@flow`` it runs at once. Options may use Prefect 1's
-    names (``max_retries``, ``retry_delay``, ``timeout``, ``log_stdout``) or Prefect 3's
-    (``retries``, ``retry_delay_seconds``, ``timeout_seconds``, ``log_prints``, plus
-    ``description`` and ``version``); see :func:`prefectlite.tasks.core.function.eager_options`.
-
-    Examples
-    --------
-    >>> @task
-    ... def add(x, y=1):
-    ...     return x + y
-    >>> add
-    <Task: add>
-    >>> @task(name="plus", tags=["math"])
-    ... def add2(x, y):
-    ...     return x + y
-    >>> add2.name, sorted(add2.tags)
-    ('plus', ['math'])
-    >>> @task(retries=2, timeout_seconds=10)
-    ... def fetch(url):
-    ...     return url
-    >>> fetch.max_retries, fetch.timeout
-    (2, 10)
-    """
-    from prefectlite.tasks.core.function import FunctionTask
-
-    if fn is None:
-        return lambda fn: FunctionTask(fn, **task_init_kwargs)
-    return FunctionTask(fn, **task_init_kwargs)
 
 
 @contextlib.contextmanager
