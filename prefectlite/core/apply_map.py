@@ -48,7 +48,7 @@ def build_apply_map(
     arguments = _Arguments(flow, scratch)
     with flow._atomic():
         inputs = [arguments.prepare(a) for a in args]
-        kw_inputs = {k: arguments.prepare(v) for k, v in kwargs.items()}
+        kw_inputs: dict[str, Any] = {k: arguments.prepare(v) for k, v in kwargs.items()}
         if flow_given:
             kw_inputs["flow"] = scratch
         with context(mapped=True, case=None, resource=None), scratch:
@@ -106,7 +106,7 @@ class _Arguments:
             with context(case=None, resource=None):
                 self.scratch.add_task(t)
         elif is_mapped:
-            self.mapped_constants[id(t.value)] = t
+            self.mapped_constants[id(t.value)] = t  # type: ignore[attr-defined]
         return t
 
 

@@ -244,7 +244,7 @@ class FlowBuilding:
         self._check_key(task, key, False)  # a value: only "not bound twice"
         if task not in self._graph._node:
             self.add_task(task)
-        self.constants[task][key] = edge.upstream_task.value  # type: ignore[attr-defined]
+        self.constants[task][key] = edge.upstream_task.value
         self._changed(self._undo_constant, task, key)
         return edge
 

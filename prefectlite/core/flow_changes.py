@@ -38,7 +38,10 @@ class FlowChanges:
         constants: defaultdict[Task, dict[str, Any]]
         _reference_tasks: set[Task]
         state_handlers: list[Callable[..., Any]]
-        edges: set[Edge]
+
+        @property
+        def edges(self) -> set[Edge]: ...
+
 
         def _atomic(self) -> contextlib.AbstractContextManager[None]: ...
         def _changed(self, *step: Any) -> None: ...
@@ -103,7 +106,7 @@ class FlowChanges:
         new._reference_tasks = set(self._reference_tasks)
         new.state_handlers = list(self.state_handlers)
         new._id, new._cache, new._tokens, new._undo = uuid.uuid4().hex, {}, [], None
-        return new
+        return new  # type: ignore[no-any-return]
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:
         """Put ``new`` (a task, or a value made into a ``Constant``) in place of ``old``."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from prefectlite.configuration import config as _config
 
@@ -60,8 +60,10 @@ class FlowIO:
         path = Path(fpath)
         if not path.is_absolute():
             path = _saved_flow_path(str(fpath))
+        from prefectlite.core.flow import Flow
+
         flow = cloudpickle.loads(path.read_bytes())
-        if not isinstance(flow, FlowIO):  # (a Flow: FlowIO is one of its bases)
+        if not isinstance(flow, Flow):
             raise TypeError(f"{str(path)!r} holds {type(flow).__name__}, not a Flow.")
         return flow
 
@@ -71,13 +73,13 @@ class FlowIO:
         """The flow as Graphviz DOT text (no Graphviz needed); colours from ``flow_state``."""
         from prefectlite.utilities.visualization import to_dot
 
-        return to_dot(self, flow_state)
+        return to_dot(cast("Flow", self), flow_state)
 
     def to_mermaid(self, flow_state: State | None = None) -> str:
         """The flow as a Mermaid ``flowchart`` (renders in Markdown viewers, no binary needed)."""
         from prefectlite.utilities.visualization import to_mermaid
 
-        return to_mermaid(self, flow_state)
+        return to_mermaid(cast("Flow", self), flow_state)
 
     def visualize(
         self, flow_state: State | None = None, filename: str | None = None,
@@ -90,7 +92,7 @@ class FlowIO:
         """
         from prefectlite.utilities.visualization import visualize
 
-        return visualize(self, flow_state, filename, format)
+        return visualize(cast("Flow", self), flow_state, filename, format)
 
     # -- running -----------------------------------------------------------------------
 
@@ -122,9 +124,9 @@ class FlowIO:
 
         context = self._check_run_arguments(kwargs, context)
         return run_flow(
-            self, parameters=parameters, run_on_schedule=run_on_schedule, executor=executor,
-            task_states=task_states, context=context, journal=journal, resume=resume,
-            **kwargs,
+            cast("Flow", self), parameters=parameters, run_on_schedule=run_on_schedule,
+            executor=executor, task_states=task_states, context=context, journal=journal,
+            resume=resume, **kwargs,
         )
 
     def _check_run_arguments(

@@ -416,7 +416,7 @@ class Task(TaskOperators, metaclass=TaskMeta):
         keyword_tasks: dict[str, Any] | None = None,
         mapped: bool = False,
         validate: bool | None = None,
-    ) -> None:
+    ) -> Task:
         """Add dependencies of this task in the active or given flow (``Flow.set_dependencies``);
         return this task, so that calls can be chained."""
         self._resolve_flow(flow, "set_dependencies").set_dependencies(
@@ -449,7 +449,7 @@ class Task(TaskOperators, metaclass=TaskMeta):
             flow.set_dependencies(task, keyword_tasks={key: self}, mapped=mapped)
         return self
 
-def join_open_blocks(task: Task, flow: Flow) -> None:
+def join_open_blocks(task: Task, flow: Flow | Any) -> None:
     """A task just added to ``flow`` joins the innermost open ``case`` block and resource
     block (context keys ``case`` and ``resource``), as in Prefect 1; Parameters and constants
     stay outside (they are root tasks)."""

@@ -177,7 +177,7 @@ def result_at_target(result: Any, target: Any, stacklevel: int) -> Any:
     return result
 
 
-def whole_seconds(timeout: int | timedelta, owner: str) -> int:
+def whole_seconds(timeout: int | float | timedelta, owner: str) -> int:
     """Prefect 1's ``timeout``: whole seconds, as an ``int`` or a ``timedelta``."""
     if isinstance(timeout, timedelta):
         if timeout.microseconds:

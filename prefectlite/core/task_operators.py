@@ -25,8 +25,7 @@ class TaskOperators:
         nout: int | None
         checkpoint: bool | None
         result: Any
-
-        def set_dependencies(self, **kwargs: Any) -> Any: ...
+        set_dependencies: Callable[..., Any]
 
     def pipe(_prefectlite_self, _prefectlite_task: Any, **kwargs: Any) -> Any:  # noqa: N805
         """``self.pipe(other, y=1)`` is ``other(self, y=1)``: chain calls left to right.
@@ -66,7 +65,7 @@ class TaskOperators:
         self.set_dependencies(downstream_tasks=[other])
         return other
 
-    def __ror__(self, other: Any) -> Task:
+    def __ror__(self, other: Any) -> Any:
         """``x | self`` makes this task depend on ``x`` (state only); returns this task."""
         self.set_dependencies(upstream_tasks=[other])
         return self

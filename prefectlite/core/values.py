@@ -48,8 +48,10 @@ class Constant(Task):
 class VarArgsTask(Task):
     """Binds positional inputs as ``arg_1, arg_2, ...`` (``run()`` gets them by keyword)."""
 
-    def bind(self, *args: Any, upstream_tasks: Iterable[Any] | None = None,
-             mapped: bool = False, flow: Any = None) -> Task:
+    def bind(  # type: ignore[override]  # (no keyword arguments: they are numbered)
+        self, *args: Any, upstream_tasks: Iterable[Any] | None = None, mapped: bool = False,
+        flow: Any = None,
+    ) -> Task:
         return super().bind(upstream_tasks=upstream_tasks, mapped=mapped, flow=flow,
                             **{f"arg_{i}": a for i, a in enumerate(args, 1)})
 
