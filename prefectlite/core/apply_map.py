@@ -23,26 +23,43 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from prefectlite.core import values
+from prefectlite.core.task import Task
+from prefectlite.core.values import Constant, as_task, contains_task
 from prefectlite.exceptions import FlowContextError
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import EdgeAnnotation, flatten, unmapped, unwrap
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
-    from prefectlite.core.task import Task
 
 
 def build_apply_map(
     func: Callable[..., Any], args: tuple, kwargs: dict[str, Any], flow: Flow | None
 ) -> Any:
     """See :func:`prefectlite.utilities.tasks.apply_map`."""
-    from prefectlite.core.as_task import as_task, contains_task
     from prefectlite.core.flow import Flow
-    from prefectlite.core.task import Task
-    from prefectlite.tasks.core import collections
-    from prefectlite.tasks.core.constants import Constant
 
     flow_given = flow is not None
+    flow = _active_flow(flow)
+    _check_mappable(func, args, kwargs)
+    scratch = Flow(f"apply_map of {getattr(func, '__name__', 'function')}")
+    before = set(flow.tasks)
+    arguments = _Arguments(flow, scratch)
+    with flow._atomic():
+        inputs = [arguments.prepare(a) for a in args]
+        kw_inputs: dict[str, Any] = {k: arguments.prepare(v) for k, v in kwargs.items()}
+        if flow_given:
+            kw_inputs["flow"] = scratch
+        with context(mapped=True, case=None, resource=None), scratch:
+            result = func(*inputs, **kw_inputs)
+        _copy_into(scratch, flow, arguments.info, arguments.mapped_constants)
+        _connect_to_arguments(flow, set(scratch.tasks) - before - set(arguments.info),
+                              arguments.info)
+    return result
+
+
+def _active_flow(flow: Flow | None) -> Flow:
     if flow is None:
         flow = context.get("flow")
         if flow is None:
@@ -50,6 +67,10 @@ def build_apply_map(
                 "Couldn't infer a flow in the current context: call apply_map() inside "
                 "`with Flow(...):` or pass flow=."
             )
+    return flow
+
+
+def _check_mappable(func: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
     for value in (*args, *kwargs.values()):
         if not isinstance(value, Task | EdgeAnnotation | Sequence):
             raise TypeError(
@@ -57,49 +78,49 @@ def build_apply_map(
                 f"(apply_map of {getattr(func, '__name__', func)!r}: pass a list, a task, or "
                 "wrap the value in unmapped(...))"
             )
-    scratch = Flow(f"apply_map of {getattr(func, '__name__', 'function')}")
-    before = set(flow.tasks)
-    info: dict[Task, tuple[bool, bool, bool]] = {}  # arg task -> (mapped, constant, flat)
-    mapped_constants: dict[int, Task] = {}  # id(value) -> its Constant task
 
-    def prepare(value: Any) -> Task:
+
+class _Arguments:
+    """The arguments of ``func`` made into tasks, and how each one is mapped."""
+
+    def __init__(self, flow: Flow, scratch: Flow) -> None:
+        self.flow, self.scratch = flow, scratch
+        self.info: dict[Task, tuple[bool, bool, bool]] = {}  # task -> (mapped, constant, flat)
+        self.mapped_constants: dict[int, Task] = {}  # id(value) -> its Constant task
+
+    def prepare(self, value: Any) -> Task:
+        flow = self.flow
         is_mapped = not isinstance(value, unmapped)
         raw = unwrap(value)[0]
         if is_mapped and isinstance(raw, list | tuple | set) and contains_task(raw):
             # a sequence of tasks is zipped: child i gets element i of each of them
-            kind = {list: collections.List, tuple: collections.Tuple}.get(type(raw),
-                                                                         collections.Set)
+            kind = {list: values.List, tuple: values.Tuple}.get(type(raw), values.Set)
             t = kind().bind(*raw, mapped=True, flow=flow)
             t.auto_generated = True
         else:
             t = as_task(value, flow=flow)  # a collection of tasks is built in the flow itself
         is_constant = isinstance(t, Constant)
-        info[t] = (is_mapped, is_constant, isinstance(value, flatten))
+        self.info[t] = (is_mapped, is_constant, isinstance(value, flatten))
         if not is_constant:
             flow.add_task(t)
             with context(case=None, resource=None):
-                scratch.add_task(t)
+                self.scratch.add_task(t)
         elif is_mapped:
-            mapped_constants[id(t.value)] = t
+            self.mapped_constants[id(t.value)] = t  # type: ignore[attr-defined]
         return t
 
-    with flow._atomic():
-        inputs = [prepare(a) for a in args]
-        kw_inputs = {k: prepare(v) for k, v in kwargs.items()}
-        if flow_given:
-            kw_inputs["flow"] = scratch
-        with context(mapped=True, case=None, resource=None), scratch:
-            result = func(*inputs, **kw_inputs)
-        _copy_into(scratch, flow, info, mapped_constants)
-        created = set(scratch.tasks) - before - set(info)
-        for task in created:
-            upstream = flow.upstream_tasks(task)
-            if upstream & created:
-                continue
-            for arg, (is_mapped, is_constant, flat) in info.items():
-                if arg not in upstream and (is_mapped or not is_constant):
-                    flow.add_edge(arg, task, mapped=is_mapped, flattened=flat, validate=False)
-    return result
+
+def _connect_to_arguments(
+    flow: Flow, created: set[Task], info: dict[Task, tuple[bool, bool, bool]]
+) -> None:
+    """Step 4 of the module docstring."""
+    for task in created:
+        upstream = flow.upstream_tasks(task)
+        if upstream & created:
+            continue
+        for arg, (is_mapped, is_constant, flat) in info.items():
+            if arg not in upstream and (is_mapped or not is_constant):
+                flow.add_edge(arg, task, mapped=is_mapped, flattened=flat, validate=False)
 
 
 def _copy_into(scratch: Flow, flow: Flow, info: dict[Task, tuple[bool, bool, bool]],

@@ -54,7 +54,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from prefectlite.engine.result.base import NoResult, Result, values_equal
-from prefectlite.utilities.context import _current as _context
+from prefectlite.utilities.context import current_values as _context
 
 __all__ = [
     "Cached", "Cancelled", "Cancelling", "ClientFailed", "Failed", "Finished", "Looped",

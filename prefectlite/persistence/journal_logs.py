@@ -69,7 +69,7 @@ class LogCapture(logging.Handler):
                 logging.getLogger("prefectlite").removeHandler(self)
 
     def handle(self, record: logging.LogRecord) -> bool:  # no handler lock: sinks lock
-        ctx = task_run_of(record) or _context._current.get()  # stamped: from another process
+        ctx = task_run_of(record) or _context.current_values.get()  # stamped: from another process
         sinks = self.sinks
         sink = sinks.get(ctx.get("flow_run_id"))  # type: ignore[arg-type]
         if sink is None:

@@ -45,6 +45,9 @@ def _initial_values(*args: Any, **kwargs: Any) -> dict[str, Any]:
 # gives prefectlite.config, and nothing is copied or pickled with each task's context.
 _DEFAULT = {k: v for k, v in _initial_values().items() if k != "config"}
 _current: ContextVar[dict[str, Any]] = ContextVar("prefectlite_context", default=_DEFAULT)
+#: The variable holding the current context's dictionary, for code on a hot path that reads
+#: it (``current_values.get()``); never change the dictionary in place.
+current_values = _current
 
 
 class Context(MutableMapping[str, Any]):

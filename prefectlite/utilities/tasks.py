@@ -2,7 +2,7 @@
 ``defaults_from_attrs`` and ``pause_task``.
 
 ``task`` (the decorator, :mod:`prefectlite.core.decorator`) and ``as_task``
-(:mod:`prefectlite.core.as_task`) live in the graph model next to ``Task``; they are
+(:mod:`prefectlite.core.values`) live in the graph model next to ``Task``; they are
 importable from here too, Prefect 1's path.
 """
 
@@ -15,8 +15,8 @@ import inspect
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from prefectlite.core.as_task import as_task
 from prefectlite.core.decorator import task
+from prefectlite.core.values import as_task
 from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import unmapped
 
@@ -33,6 +33,7 @@ def tags(*tags: str) -> Iterator[None]:
 
     Examples
     --------
+    >>> from prefectlite import Task
     >>> with tags("db", "nightly"):
     ...     t = Task()
     >>> sorted(t.tags)

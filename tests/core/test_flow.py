@@ -371,6 +371,37 @@ class TestAddEdge:
             flow.add_edge(a, add, key="x")
         assert state_of(flow) == before
 
+    def test_binding_a_bound_key_again_is_refused_and_changes_nothing(self) -> None:
+        add, a, b = make_add(), Task(name="a"), Task(name="b")
+        with Flow("f") as flow:
+            add.bind(x=a)
+            before = state_of(flow)
+            with pytest.raises(DuplicateArgumentError, match=r'Argument "x" for task <Task: add>'):
+                add.bind(b, y=a)  # x again, by position: neither b nor y is added
+        assert state_of(flow) == before and b not in flow.tasks
+
+    def test_binding_a_parameter_to_an_upstream_task_is_refused(self) -> None:
+        p, a = Parameter("p"), Task(name="a")
+        with Flow("f") as flow, pytest.raises(ValueError, match="Parameters must be root tasks"):
+            flow.set_dependencies(p, keyword_tasks={"x": a}, validate=False)
+        assert not flow.tasks
+
+    def test_nodes_and_edges_share_one_read_only_attribute_mapping(self) -> None:
+        add = make_add()
+        with Flow("f") as flow:
+            first = add(1)
+            second = add(first)
+        graph = flow._graph
+        node_data = [graph.nodes[t] for t in (first, second)]
+        edge_data = [d for _, _, d in graph.edges(data=True)]
+        assert len({id(d) for d in node_data + edge_data}) == 1 and node_data[0] == {}
+        with pytest.raises(TypeError):
+            node_data[0]["color"] = "red"  # type: ignore[index]
+        copy = graph.copy()  # networkx's own copy gets dicts of its own, and the same graph
+        copy.nodes[first]["color"] = "red"
+        assert set(copy.edges(keys=True)) == set(graph.edges(keys=True))
+        assert graph.nodes[first] == {} and flow.copy().sorted_tasks() == (first, second)
+
     def test_key_bound_as_a_constant(self) -> None:
         add = make_add()
         with Flow("f") as flow:
@@ -657,8 +688,12 @@ class TestReading:
     def test_validate(self, diamond: tuple[Flow, dict[str, Task]]) -> None:
         flow, t = diamond
         flow.set_reference_tasks([t["b"]])
-        flow.validate()
-        Flow("empty").validate()
+        edges, tasks = set(flow.edges), set(flow.tasks)
+        assert flow.validate() is None and Flow("empty").validate() is None
+        assert (flow.edges, flow.tasks, flow.reference_tasks()) == (edges, tasks, {t["b"]})
+        flow.tasks.discard(t["b"])  # the same flow made invalid: validate() says so
+        with pytest.raises(ValueError, match="reference tasks|edges refer"):
+            flow.validate()
 
     def test_validate_finds_a_cycle_made_without_checks(self) -> None:
         flow = Flow("f")

@@ -783,3 +783,21 @@ class TestPrefectOneOptions:
         assert t.result.location == "out.bin"
         copied = Task().copy(target="other.bin", result=LocalResult(dir=tmp_path))
         assert copied.result.location == "other.bin"
+
+
+def test_prefect1_paths_name_the_graph_models_tasks() -> None:
+    """Constant, the collection and operator tasks and as_task live in core/; Prefect 1's
+    paths name the same objects."""
+    from prefectlite.core import operators as core_operators
+    from prefectlite.core import values
+    from prefectlite.tasks.core import collections, constants
+    from prefectlite.tasks.core import operators as task_operators
+    from prefectlite.utilities import tasks as utilities_tasks
+
+    assert constants.Constant is values.Constant
+    assert (collections.List, collections.Dict) == (values.List, values.Dict)
+    assert task_operators.GetItem is core_operators.GetItem
+    assert utilities_tasks.as_task is values.as_task
+    assert task_operators.GetItem(default=0).run({"a": 1}, "b") == 0
+    assert task_operators.GetItem(default=0).run({"a": 1}, "b", default=None) is None
+

@@ -22,7 +22,8 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from prefectlite.core.task import _SIGNATURE_ATTR, Task, _as_seconds, _check_run_signature
+from prefectlite.core.task import Task
+from prefectlite.core.task_definition import SIGNATURE_ATTR, as_seconds, check_run_signature
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.utilities.context import context
 
@@ -116,6 +117,7 @@ class FunctionTask(Task):
     description: str | None = None
     version: str | None = None
     _is_method: bool = False
+    _wraps_function = True
     __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
@@ -123,12 +125,12 @@ class FunctionTask(Task):
             raise TypeError(f"FunctionTask needs a callable, got {fn!r}.")
         name = name or getattr(fn, "__name__", type(self).__name__)
         options, extra = eager_options(kwargs, f"Task {name!r}")
-        sig = _check_run_signature(fn, f"Task {name!r}")
+        sig = check_run_signature(fn, f"Task {name!r}")
         self.run = fn
         # What functools.update_wrapper would put on every instance lives in one dict shared
         # by all copies (read by __getattr__ and the __doc__ descriptor): each call of the
         # task copies the instance dict, so it is kept small (memory, GC work).
-        meta: dict[str, Any] = {_SIGNATURE_ATTR: sig, "__wrapped__": fn}
+        meta: dict[str, Any] = {SIGNATURE_ATTR: sig, "__wrapped__": fn}
         for attr in functools.WRAPPER_ASSIGNMENTS:
             value = getattr(fn, attr, _MISSING)
             if value is not _MISSING:
@@ -141,7 +143,7 @@ class FunctionTask(Task):
         self._meta = meta
         super().__init__(name=name, **options)
         for attr, value in extra.items():
-            setattr(self, attr, _as_seconds(value, f"Task {name!r}") if attr == "timeout"
+            setattr(self, attr, as_seconds(value, f"Task {name!r}") if attr == "timeout"
                     else value)
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
@@ -169,7 +171,7 @@ class FunctionTask(Task):
 
     def _run_signature(self) -> inspect.Signature:
         try:
-            return self._meta[_SIGNATURE_ATTR]  # type: ignore[no-any-return]
+            return self._meta[SIGNATURE_ATTR]  # type: ignore[no-any-return]
         except (AttributeError, KeyError):
             return super()._run_signature()
 
@@ -188,7 +190,7 @@ class FunctionTask(Task):
         bound.run = types.MethodType(self.run, instance)
         bound._meta = {
             **self._meta,
-            _SIGNATURE_ATTR: _check_run_signature(bound.run, f"Task {self.name!r}"),
+            SIGNATURE_ATTR: check_run_signature(bound.run, f"Task {self.name!r}"),
         }
         bound._is_method = False
         return bound

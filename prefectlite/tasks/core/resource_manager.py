@@ -29,7 +29,8 @@ from collections.abc import Callable
 from typing import Any
 
 from prefectlite.core.flow import Flow
-from prefectlite.core.task import _SIGNATURE_ATTR, Task, _check_run_signature
+from prefectlite.core.task import Task
+from prefectlite.core.task_definition import SIGNATURE_ATTR, check_run_signature
 from prefectlite.engine import signals
 from prefectlite.engine.state import State
 from prefectlite.exceptions import FlowContextError
@@ -63,8 +64,8 @@ class ResourceInitTask(Task):
 
     def __init__(self, resource_class: Callable[..., Any], **kwargs: Any) -> None:
         self.resource_class = resource_class
-        sig = _check_run_signature(resource_class, f"Resource manager {resource_class!r}")
-        self.__dict__[_SIGNATURE_ATTR] = sig
+        sig = check_run_signature(resource_class, f"Resource manager {resource_class!r}")
+        self.__dict__[SIGNATURE_ATTR] = sig
         super().__init__(**kwargs)
 
     def run(self, **init_kwargs: Any) -> Any:
