@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from prefectlite.cli.loading import load_flow
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import Parameter
 from prefectlite.utilities.coercion import type_name
@@ -93,6 +94,6 @@ def inspect_command(target: str, as_json: bool, next_runs: int) -> None:
     loaded = load_flow(target)
     info = describe_flow(loaded.graph_flow("inspect"), next_runs)
     if as_json:
-        click.echo(json.dumps(info, indent=2, default=repr))
+        echo(json.dumps(info, indent=2, default=repr))
     else:
-        click.echo(format_description(info, f"{loaded.source} (variable {loaded.variable})"))
+        echo(format_description(info, f"{loaded.source} (variable {loaded.variable})"))

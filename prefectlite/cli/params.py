@@ -66,11 +66,17 @@ def read_params_file(path: str) -> dict[str, Given]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot read --params-file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise CliError(f"--params-file {path} is not UTF-8 text (byte 0x{byte:02x} at offset "
+                       f"{exc.start}); save it as UTF-8 JSON.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"--params-file {path} is not valid JSON: {exc.msg} at line "
                        f"{exc.lineno}, column {exc.colno}.") from None
+    except RecursionError:
+        raise CliError(f"--params-file {path} is nested too deeply to read as JSON.") from None
     if not isinstance(data, dict):
         raise CliError(f"--params-file {path} must hold a JSON object "
                        f'({{"name": value, ...}}), not {_kind_name(data)}.')

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from prefectlite.cli.terminal import escape
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine.observers import RunObserver
@@ -303,7 +304,7 @@ class PlainProgress(RunRecorder):
     def _write(self, text: str) -> None:
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
         stream = self.stream or sys.stderr
-        stream.write(f"[{stamp}] {text}\n")
+        stream.write(f"[{stamp}] {escape(text)}\n")
         stream.flush()
 
     def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
@@ -363,7 +364,7 @@ class LiveProgress(RunRecorder):
             c = self.counts()
             elapsed = self.clock() - self.started
             head = Text.assemble(
-                (f"Flow {self.flow.name!r}" if self.flow else "Flow", "bold"),
+                (escape(f"Flow {self.flow.name!r}") if self.flow else "Flow", "bold"),
                 f"  {format_duration(elapsed)}  {c['finished']}/{c['tasks']} tasks done  ",
                 (f"{c['running']} running  ", "blue"),
                 (f"{c['failed']} failed  ", "red" if c["failed"] else "dim"),
@@ -372,7 +373,7 @@ class LiveProgress(RunRecorder):
             bar = ProgressBar(total=max(c["tasks"], 1), completed=c["finished"], width=50)
             table = Table(box=None, show_header=False, pad_edge=False)
             for label, status, style in self._notable():
-                table.add_row(Text(label), Text(status, style=style))
+                table.add_row(Text(escape(label)), Text(escape(status), style=style))
             layout = Table.grid()  # a grid puts the bar (one line, no newline) on its own row
             for part in (head, bar, table):
                 layout.add_row(part)

@@ -184,6 +184,16 @@ class DaskExecutor(Executor):
                 self._stop_watching(client)
                 self.__dict__.update(dict.fromkeys(_RUN_STATE))
 
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits as ``distributed.Semaphore`` leases on the cluster, one semaphore per
+        tag and limit (``prefectlite-tag-database-2``): every run on this cluster with the
+        same limit shares its slots."""
+        from prefectlite.engine.limits import Limiter
+
+        if self.client is None:
+            raise _not_started(self)
+        yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
     def _reporting(self) -> Any:
         """Dask's performance report around the run, when a path was given."""
         if self.performance_report_path is None:
@@ -393,3 +403,33 @@ class DaskExecutor(Executor):
         from distributed import Future
 
         return isinstance(obj, Future)
+
+
+class ClusterSemaphore:
+    """A ``distributed.Semaphore`` known by name, made on the worker that first uses it.
+
+    It travels as its name and size (a ``distributed.Semaphore`` itself can only be
+    unpickled where a client or worker is current, which a task's returned context is
+    not); each worker process keeps one semaphore object per name.
+    """
+
+    def __init__(self, name: str, n: int) -> None:
+        self.name, self.n = name, n
+
+    def get(self) -> Any:
+        sem = _SEMAPHORES.get(self.name)
+        if sem is None:
+            from distributed import Semaphore
+
+            sem = _SEMAPHORES[self.name] = Semaphore(max_leases=self.n, name=self.name)
+        return sem
+
+    def acquire(self) -> None:
+        self.get().acquire()
+
+    def release(self) -> None:
+        self.get().release()
+
+
+#: this process's semaphore objects, by name (see :class:`ClusterSemaphore`)
+_SEMAPHORES: dict[str, Any] = {}
