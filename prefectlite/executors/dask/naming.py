@@ -72,3 +72,13 @@ def task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) -
     return str(ctx.get("task_full_name") or ctx.get("task_name")
                or getattr(fn, "__name__", repr(fn)))
 
+
+def import_object(path: str) -> Any:
+    """``"distributed.LocalCluster"`` -> the class it names."""
+    import importlib
+
+    module, _, name = path.rpartition(".")
+    if not module:
+        raise ValueError(f"cluster_class {path!r} must be a dotted path such as "
+                         "'distributed.LocalCluster'.")
+    return getattr(importlib.import_module(module), name)
