@@ -17,6 +17,8 @@ The package, by concern:
     ``DaskExecutor``: a ``distributed`` client, for an existing or a temporary cluster.
 :mod:`.batch`
     a round of submissions sent to the scheduler as one graph update.
+:mod:`.limits`
+    tag concurrency limits as semaphores on the cluster.
 :mod:`.worker_logs`
     worker log records forwarded to the driver with their task run.
 """

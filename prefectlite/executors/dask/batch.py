@@ -46,6 +46,8 @@ WHERE = "the Dask cluster"
 CHUNK = 1000
 #: seconds without a new submission after which the event loop sends what is queued
 QUIET = 0.005
+#: as for ``client.submit``: rounds sent further apart than this run in the order sent
+FIFO = "100 ms"
 
 
 class Slot:
@@ -177,7 +179,8 @@ def _by_resources(items: list[Item]) -> list[list[Item]]:
 def _send_group(client: Any, items: list[Item]) -> None:
     graph = {item.key: item.node for item in items}
     try:
-        client.get(graph, list(graph), sync=False, resources=items[0].resources)
+        client.get(graph, list(graph), sync=False, resources=items[0].resources,
+                   fifo_timeout=FIFO)
     except Exception:
         for item in items:  # find the submission that cannot be sent
             _send_alone(client, item)
@@ -186,10 +189,12 @@ def _send_group(client: Any, items: list[Item]) -> None:
 def _send_alone(client: Any, item: Item) -> None:
     """Send one item; one whose arguments do not pickle becomes its ``Failed`` state."""
     try:
-        client.get({item.key: item.node}, [item.key], sync=False, resources=item.resources)
+        client.get({item.key: item.node}, [item.key], sync=False, resources=item.resources,
+                   fifo_timeout=FIFO)
     except Exception:
         if item.call is None or pickle_error(item.call) is None:
             raise
         fn, args, kwargs = item.call
         failed: Failed = _pickle_failure(item.name, WHERE, _arguments_culprit(fn, args, kwargs))
-        client.get({item.key: DataNode(item.key, failed)}, [item.key], sync=False)
+        client.get({item.key: DataNode(item.key, failed)}, [item.key], sync=False,
+                   fifo_timeout=FIFO)

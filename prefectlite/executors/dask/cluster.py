@@ -28,7 +28,14 @@ from typing import Any
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor
 from prefectlite.executors.dask.book import RunBook, _lost, _not_started
-from prefectlite.executors.dask.naming import dask_resources, require_dask, task_key, task_name
+from prefectlite.executors.dask.limits import ClusterSemaphore
+from prefectlite.executors.dask.naming import (
+    dask_resources,
+    import_object,
+    require_dask,
+    task_key,
+    task_name,
+)
 from prefectlite.executors.dask.shipping import ShippedTask, _ship, _unshippable
 
 __all__ = ["DaskExecutor"]
@@ -37,27 +44,6 @@ logger = logging.getLogger("prefectlite.executors.dask")
 #: what one run sets up, and pickling or the end of the run clears
 _RUN_STATE = ("client", "_book", "_batch", "_log_level", "_forwarding", "_send_error",
               "_receiver", "_watching")
-
-
-def _worker_status(event: Any) -> None:
-    """(client's event loop) Log a worker joining or leaving the cluster."""
-    _, message = event
-    action = message.get("action") if isinstance(message, dict) else None
-    if action in ("add-worker", "remove-worker"):
-        verb = "added" if action == "add-worker" else "removed"
-        logger.debug("Worker %s %s", message.get("worker"), verb)
-
-
-def _import_object(path: str) -> Any:
-    """``"distributed.LocalCluster"`` -> the class it names."""
-    import importlib
-
-    module, _, name = path.rpartition(".")
-    if not module:
-        raise ValueError(f"cluster_class {path!r} must be a dotted path such as "
-                         "'distributed.LocalCluster'.")
-    return getattr(importlib.import_module(module), name)
-
 
 
 class DaskExecutor(Executor):
@@ -131,7 +117,7 @@ class DaskExecutor(Executor):
             from distributed import LocalCluster
 
             cls = cluster_class or LocalCluster
-            self.cluster_class = _import_object(cls) if isinstance(cls, str) else cls
+            self.cluster_class = import_object(cls) if isinstance(cls, str) else cls
             self.cluster_kwargs = dict(cluster_kwargs or {})
             if isinstance(self.cluster_class, type) and issubclass(self.cluster_class,
                                                                    LocalCluster):
@@ -195,6 +181,7 @@ class DaskExecutor(Executor):
         if self.client is None:
             raise _not_started(self)
         yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
+
     def _reporting(self) -> Any:
         """Dask's performance report around the run, when a path was given."""
         if self.performance_report_path is None:
@@ -221,7 +208,7 @@ class DaskExecutor(Executor):
             self._log_level = logging.getLogger("prefectlite").getEffectiveLevel()
         if self.watch_worker_status or (self.watch_worker_status is None
                                         and not self.adapt_kwargs):
-            client.subscribe_topic("all", _worker_status)
+            client.subscribe_topic("all", worker_logs.worker_status)
             self._watching = True
 
     def _stop_watching(self, client: Any) -> None:
@@ -405,32 +392,3 @@ class DaskExecutor(Executor):
 
         return isinstance(obj, Future)
 
-
-class ClusterSemaphore:
-    """A ``distributed.Semaphore`` known by name, made on the worker that first uses it.
-
-    It travels as its name and size (a ``distributed.Semaphore`` itself can only be
-    unpickled where a client or worker is current, which a task's returned context is
-    not); each worker process keeps one semaphore object per name.
-    """
-
-    def __init__(self, name: str, n: int) -> None:
-        self.name, self.n = name, n
-
-    def get(self) -> Any:
-        sem = _SEMAPHORES.get(self.name)
-        if sem is None:
-            from distributed import Semaphore
-
-            sem = _SEMAPHORES[self.name] = Semaphore(max_leases=self.n, name=self.name)
-        return sem
-
-    def acquire(self) -> None:
-        self.get().acquire()
-
-    def release(self) -> None:
-        self.get().release()
-
-
-#: this process's semaphore objects, by name (see :class:`ClusterSemaphore`)
-_SEMAPHORES: dict[str, Any] = {}

@@ -84,3 +84,14 @@ def require_dask(executor: str, modules: Iterable[str] = ("dask", "distributed")
             "here: pip install \".[dask]\" in prefectlite's source tree, or pip install dask "
             "distributed."
         )
+
+
+def import_object(path: str) -> Any:
+    """``"distributed.LocalCluster"`` -> the class it names."""
+    import importlib
+
+    module, _, name = path.rpartition(".")
+    if not module:
+        raise ValueError(f"cluster_class {path!r} must be a dotted path such as "
+                         "'distributed.LocalCluster'.")
+    return getattr(importlib.import_module(module), name)

@@ -117,3 +117,12 @@ def stop_forwarding(client: Any, name: str | None) -> None:
         client.unregister_worker_plugin(name)
     except Exception as exc:  # the cluster may already be going away
         logger.debug("Could not stop forwarding worker logs: %r", exc)
+
+
+def worker_status(event: Any) -> None:
+    """(client's event loop) Log a worker joining or leaving the cluster."""
+    _, message = event
+    action = message.get("action") if isinstance(message, dict) else None
+    if action in ("add-worker", "remove-worker"):
+        verb = "added" if action == "add-worker" else "removed"
+        logger.debug("Worker %s %s", message.get("worker"), verb)
