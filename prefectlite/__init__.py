@@ -24,7 +24,7 @@ from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
-from prefectlite.utilities.context import context
+from prefectlite import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
 from prefectlite.utilities.tasks import apply_map, tags, task
 

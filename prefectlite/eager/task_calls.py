@@ -102,7 +102,7 @@ def run_now(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any) -> 
         if run.journal is not None:
             run.journal.task_run_finished(run, task.name, name, None, state)
         return state
-    ctx = run.task_context(task, name, task_run_id)
+    ctx = run.task_context(task, name, task_run_id, inputs=inputs)
     if run.log_prints and getattr(task, "log_prints", None) is False:
         with _stdout_as_is():  # the flow logs its prints; this task asked not to
             state = from_engine(run_task(task, {}, inputs, ctx), details)
@@ -160,7 +160,7 @@ async def _call_async(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for
         await asyncio.wrap_future(future._cell)
     try:
         inputs = prepare(run, task, inputs, wait_for)
-        ctx = run.task_context(task, name, task_run_id)
+        ctx = run.task_context(task, name, task_run_id, inputs=inputs)
         state = from_engine(await run_task_async(run.effective_task(task), inputs, ctx), details)
     except NotReady as exc:
         state = not_ready(exc.args[0], details)
@@ -228,7 +228,7 @@ def submit_bound(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any
             ready = prepare(run, task, inputs, wait_for)
         except NotReady as exc:
             return DoneCell(not_ready(exc.args[0], details))
-        ctx = run.task_context(task, name, task_run_id, map_index)
+        ctx = run.task_context(task, name, task_run_id, map_index, ready)
         return run.task_runner.submit(execute, run.effective_task(task), ready, ctx)
 
     cell = dispatch() if not pending else _after(pending, dispatch)
