@@ -17,6 +17,7 @@ use, so ``import prefectlite`` itself stays light.
 
 from typing import Any as _Any
 
+from prefectlite import context
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
 from prefectlite.eager.annotations import allow_failure, quote
@@ -24,7 +25,6 @@ from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
-from prefectlite import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
 from prefectlite.utilities.tasks import apply_map, tags, task
 

@@ -19,10 +19,10 @@ Examples
 ...     prefectlite.context.answer, prefectlite.context.get("answer")
 (42, 42)
 >>> from prefectlite.context import get_run_context
->>> get_run_context()
+>>> get_run_context()  # doctest: +ELLIPSIS
 Traceback (most recent call last):
 ...
-prefectlite.eager.exceptions.MissingContextError: No run context available. You are not in a flow or task run context.
+prefectlite.eager.exceptions.MissingContextError: No run context available. ...
 """
 
 from __future__ import annotations

@@ -330,6 +330,9 @@ class Task(metaclass=_TaskMeta):
     log_stdout: bool = False
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
+    #: ``policy(task, run_count, failed_state)``: the delay before the next retry, or
+    #: ``None`` for no retry (set by eager tasks with per-retry delays or a retry condition)
+    retry_policy: Callable[..., timedelta | None] | None = None
     auto_generated: bool = False
     #: a clean-up task that never counts as a reference task (see Flow.reference_tasks)
     _reference_passthrough: bool = False

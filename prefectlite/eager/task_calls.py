@@ -57,6 +57,7 @@ from prefectlite.eager.resolution import (
     resolve,
 )
 from prefectlite.eager.states import State, StateDetails, from_engine
+from prefectlite.eager.task_extras import needs_extras, run_with_extras
 from prefectlite.eager.task_runners import DoneCell
 from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.task_runner import run_task
@@ -76,6 +77,14 @@ def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     run = ctx.get("_eager_run")
     flow_run_id = run.id if run is not None else uuid.UUID(ctx["flow_run_id"])
     details = StateDetails(flow_run_id, ctx["task_run_id"])
+    if needs_extras(task):
+        return with_details(run_with_extras(
+            task, inputs, ctx, lambda: _execute(task, inputs, ctx, details)), details)
+    return _execute(task, inputs, ctx, details)
+
+
+def _execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any], details: StateDetails
+             ) -> State:
     if getattr(task, "isasync", False):
         engine_state = run_coro_sync(run_task_async(task, inputs, ctx))
     elif getattr(task, "log_prints", None) is False and _engine._STDOUT.writer.get():
@@ -84,6 +93,13 @@ def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     else:
         engine_state = run_task(task, {}, inputs, ctx)
     return from_engine(engine_state, details)
+
+
+def with_details(state: State, details: StateDetails) -> State:
+    """``state`` tied to its task run (a cached state is made without its ids)."""
+    if state._details is None:
+        state._details = details
+    return state
 
 
 def _start(run: FlowRun, task: Task) -> tuple[str, uuid.UUID, StateDetails]:
@@ -103,14 +119,22 @@ def run_now(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any) -> 
             run.journal.task_run_finished(run, task.name, name, None, state)
         return state
     ctx = run.task_context(task, name, task_run_id, inputs=inputs)
-    if run.log_prints and getattr(task, "log_prints", None) is False:
-        with _stdout_as_is():  # the flow logs its prints; this task asked not to
-            state = from_engine(run_task(task, {}, inputs, ctx), details)
+    if needs_extras(task):
+        state = with_details(run_with_extras(
+            task, inputs, ctx, lambda: _run_inline(run, task, inputs, ctx, details)), details)
     else:
-        state = from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
+        state = _run_inline(run, task, inputs, ctx, details)
     if run.journal is not None:
         run.journal.task_run_finished(run, task.name, name, None, state)
     return state
+
+
+def _run_inline(run: FlowRun, task: Task, inputs: dict[str, Any], ctx: dict[str, Any],
+                details: StateDetails) -> State:
+    if run.log_prints and getattr(task, "log_prints", None) is False:
+        with _stdout_as_is():  # the flow logs its prints; this task asked not to
+            return from_engine(run_task(task, {}, inputs, ctx), details)
+    return from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
 
 
 @contextlib.contextmanager

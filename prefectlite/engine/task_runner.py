@@ -417,7 +417,13 @@ def _retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
         logger.info("Task %r: Skipping retry. Exception of type %r is not an instance of the "
                     "retry on exception types.", _full_name(ctx, task), type(state.result).__name__)
         return state
-    start = datetime.datetime.now(_UTC) + (task.retry_delay or datetime.timedelta(0))
+    delay = task.retry_delay or datetime.timedelta(0)
+    if task.retry_policy is not None:  # per-retry delays or a condition (eager tasks)
+        decided = task.retry_policy(task, run_count, state)
+        if decided is None:
+            return state
+        delay = decided
+    start = datetime.datetime.now(_UTC) + delay
     return Retrying(
         message=f"Retrying task (after attempt {run_count} of {task.max_retries + 1}): "
         f"{state.message}",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["flow_run_id", "id", "name", "parameters", "version"]
+_NAMES = ["flow_run_id", "id", "name", "parameters", "version"]
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in _NAMES:
         raise AttributeError(f"prefectlite.runtime.deployment has no attribute {name!r}; it "
-                             f"has: {', '.join(__all__)}.")
+                             f"has: {', '.join(_NAMES)}.")
     return {} if name == "parameters" else None

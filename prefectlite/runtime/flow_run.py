@@ -8,7 +8,7 @@ from typing import Any
 
 from prefectlite.utilities import context as _context
 
-__all__ = ["api_url", "deployment_id", "flow_name", "flow_version", "id", "job_variables",
+_NAMES = ["api_url", "deployment_id", "flow_name", "flow_version", "id", "job_variables",
            "name", "parameters", "parent_deployment_id", "parent_flow_run_id",
            "root_flow_run_id", "run_count", "scheduled_start_time", "tags", "ui_url"]
 
@@ -35,9 +35,9 @@ _EMPTY: dict[str, Any] = {"parameters": {}, "tags": [], "run_count": 0, "job_var
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in _NAMES:
         raise AttributeError(f"prefectlite.runtime.flow_run has no attribute {name!r}; it "
-                             f"has: {', '.join(__all__)}.")
+                             f"has: {', '.join(_NAMES)}.")
     ctx = _context.snapshot()
     run = ctx.get("_eager_run")
     reader = _READERS.get(name)

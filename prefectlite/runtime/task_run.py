@@ -7,7 +7,7 @@ from typing import Any
 
 from prefectlite.utilities import context as _context
 
-__all__ = ["api_url", "id", "name", "parameters", "run_count", "tags", "task_name", "ui_url"]
+_NAMES = ["api_url", "id", "name", "parameters", "run_count", "tags", "task_name", "ui_url"]
 
 _KEYS = {"id": "task_run_id", "name": "task_run_name", "task_name": "task_name",
          "parameters": "task_parameters", "tags": "task_tags", "run_count": "task_run_count"}
@@ -15,9 +15,9 @@ _EMPTY: dict[str, Any] = {"parameters": {}, "tags": [], "run_count": 0}
 
 
 def __getattr__(name: str) -> Any:
-    if name not in __all__:
+    if name not in _NAMES:
         raise AttributeError(f"prefectlite.runtime.task_run has no attribute {name!r}; it "
-                             f"has: {', '.join(__all__)}.")
+                             f"has: {', '.join(_NAMES)}.")
     ctx = _context.snapshot()
     if "task_name" not in ctx or name not in _KEYS:
         return _EMPTY.get(name)

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prefectlite.core.task import _SIGNATURE_ATTR, Task, _as_seconds, _check_run_signature
+from prefectlite.eager.task_options import TaskOptions, split_options
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.utilities.context import context
 
@@ -115,6 +116,7 @@ class FunctionTask(Task):
     log_prints: bool | None = None  # None: inherit the eager flow's log_prints
     description: str | None = None
     version: str | None = None
+    p3_options: TaskOptions | None = None  # the Prefect 3-only options (eager runs)
     _is_method: bool = False
     __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
 
@@ -122,7 +124,9 @@ class FunctionTask(Task):
         if not callable(fn):
             raise TypeError(f"FunctionTask needs a callable, got {fn!r}.")
         name = name or getattr(fn, "__name__", type(self).__name__)
-        options, extra = eager_options(kwargs, f"Task {name!r}")
+        given = dict(kwargs)
+        p3_options = split_options(given, f"Task {name!r}")
+        options, extra = eager_options(given, f"Task {name!r}")
         sig = _check_run_signature(fn, f"Task {name!r}")
         self.run = fn
         # What functools.update_wrapper would put on every instance lives in one dict shared
@@ -143,6 +147,8 @@ class FunctionTask(Task):
         for attr, value in extra.items():
             setattr(self, attr, _as_seconds(value, f"Task {name!r}") if attr == "timeout"
                     else value)
+        if p3_options is not None:
+            self._use_options(p3_options)
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
         parts = getattr(fn, "__qualname__", "").split(".")
@@ -152,6 +158,40 @@ class FunctionTask(Task):
             # classes hold, stays a plain task attribute)
             self._is_method = True
         meta["_options"] = {"name": name, **kwargs}
+
+    def _use_options(self, p3_options: TaskOptions) -> None:
+        self.p3_options = p3_options
+        if (p3_options.retry_delays or p3_options.retry_condition_fn
+                or p3_options.retry_jitter_factor):
+            from prefectlite.eager.task_extras import retry_policy
+
+            self.retry_policy = retry_policy
+
+    def _hook_decorator(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if self.p3_options is None:
+            self.p3_options = TaskOptions(f"Task {self.name!r}")
+        self.p3_options.add_hook(name, fn)
+        return fn
+
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(txn)`` when a completed run of this task commits."""
+        return self._hook_decorator("on_commit", fn)
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(txn)`` when a completed run of this task is rolled back."""
+        return self._hook_decorator("on_rollback", fn)
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run completes."""
+        return self._hook_decorator("on_completion", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run starts."""
+        return self._hook_decorator("on_running", fn)
+
+    def on_crashed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run crashes."""
+        return self._hook_decorator("on_crashed", fn)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
