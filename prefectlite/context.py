@@ -27,6 +27,7 @@ prefectlite.eager.exceptions.MissingContextError: No run context available. ...
 
 from __future__ import annotations
 
+import contextlib as _contextlib
 import contextvars as _contextvars
 import functools as _functools
 import sys as _sys
@@ -48,22 +49,22 @@ class _RunContextBase:
     """Common part of :class:`FlowRunContext` and :class:`TaskRunContext`."""
 
     def __init__(self, values: dict[str, Any]) -> None:
-        run = values["_eager_run"]
-        self.flow = run.flow
-        self.flow_run = _RunInfo(
+        run = values.get("_eager_run")  # none for a task run outside of any flow
+        self.flow = run.flow if run is not None else None
+        self.flow_run = None if run is None else _RunInfo(
             id=run.id, name=run.name, flow_name=run.flow.name, parameters=run.parameters,
             parent_flow_run_id=run.parent.id if run.parent is not None else None,
             run_count=values.get("flow_run_count", 1), tags=list(values.get("tags", ())))
-        self.task_runner = run.task_runner
-        self.log_prints = run.log_prints
+        self.task_runner = run.task_runner if run is not None else None
+        self.log_prints = run.log_prints if run is not None else False
 
     @classmethod
     def get(cls) -> Any:
         """The context of this kind that is current, or ``None``."""
         values = _ctx.snapshot()
-        if values.get("_eager_run") is None:
+        is_task = "task_name" in values and "task_run_id" in values
+        if values.get("_eager_run") is None and not is_task:
             return None
-        is_task = "task_name" in values
         if (cls is TaskRunContext) != is_task:
             return None
         return cls(values)
@@ -93,7 +94,8 @@ class TaskRunContext(_RunContextBase):
         self.task_run = _RunInfo(
             id=values.get("task_run_id"), name=values.get("task_run_name"),
             task_key=values.get("task_name"), run_count=values.get("task_run_count", 1),
-            flow_run_id=self.flow_run.id, tags=sorted(values.get("task_tags") or ()),
+            flow_run_id=getattr(self.flow_run, "id", None),
+            tags=sorted(values.get("task_tags") or ()),
             task_inputs=self.parameters)
 
 
@@ -135,14 +137,20 @@ def with_context(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 """The module is the Prefect 1 context object too"""
 
-_OWN = frozenset(globals()) | {"_OWN", "_ContextModule"}
+
+@_contextlib.contextmanager
+def _block(module: Any, block: Any) -> Iterator[Any]:
+    with block:
+        yield module  # `with prefectlite.context(x=1) as c:` gives prefectlite.context
+
+_OWN = frozenset(globals()) | {"_OWN", "_ContextModule", "_block"}
 
 
 class _ContextModule(_types.ModuleType):
     """This module's class: Prefect 1's context operations go to the context mapping."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return _ctx.context(*args, **kwargs)
+        return _block(self, _ctx.context(*args, **kwargs))
 
     def __getitem__(self, key: str) -> Any:
         return _ctx.context[key]

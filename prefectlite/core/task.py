@@ -619,7 +619,7 @@ class Task(metaclass=_TaskMeta):
                 if run is not None:
                     return run.call_task(self, args, kwargs, mapped=mapped, task_args=task_args,
                                          upstream_tasks=upstream_tasks)
-                self._resolve_flow(None, "call")  # raises: say how to do either
+                return self._call_outside_flows(args, kwargs)  # raises, unless configured
         new = self.copy(**(task_args or {}))
         try:
             return new.bind(
@@ -686,6 +686,11 @@ class Task(metaclass=_TaskMeta):
             _forget_copy(new)
             raise
 
+    def _call_outside_flows(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """A call outside of any flow: an error (function tasks may run, see
+        ``[tasks] run_outside_flows``)."""
+        self._resolve_flow(None, "call")  # raises: say how to do either
+
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
@@ -705,7 +710,9 @@ class Task(metaclass=_TaskMeta):
                 f"Could not infer an active Flow context while creating edge to {self}. This "
                 "often means you called a task outside a `with Flow(...)` block. To run it "
                 "now as part of an eager flow, call it inside a function decorated with "
-                f"`@flow` (from prefectlite import flow){fn_too}. If you're trying to run this "
+                f"`@flow` (from prefectlite import flow){fn_too}; to run function tasks at once "
+                "outside of any flow as Prefect 3 does, set `run_outside_flows = true` in the "
+                "`[tasks]` section of the configuration. If you're trying to run this "
                 f"task outside of a Flow context, you need to call `{shown}.run(...)`"
             )
         return flow

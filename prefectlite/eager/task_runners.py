@@ -33,8 +33,8 @@ from typing import Any, Self
 from prefectlite.eager.states import Crashed, State, from_engine
 
 __all__ = [
-    "ConcurrentTaskRunner", "DaskTaskRunner", "DoneCell", "SequentialTaskRunner", "TaskRunner",
-    "ThreadPoolTaskRunner",
+    "ConcurrentTaskRunner", "DaskTaskRunner", "DoneCell", "ProcessPoolTaskRunner",
+    "SequentialTaskRunner", "TaskRunner", "ThreadPoolTaskRunner",
 ]
 
 RunFn = Callable[[Any, dict[str, Any], dict[str, Any]], State]
@@ -166,6 +166,49 @@ class ThreadPoolTaskRunner(TaskRunner):
 
 
 ConcurrentTaskRunner = ThreadPoolTaskRunner  # Prefect 2's name for the same idea
+
+
+def _run_shipped(payload: bytes) -> State:
+    """In a worker process: unpickle ``(fn, task, inputs, context)`` and run it."""
+    import cloudpickle
+
+    fn, task, inputs, context = cloudpickle.loads(payload)
+    return fn(task, inputs, context)  # type: ignore[no-any-return]
+
+
+class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
+    """Run submitted tasks in a pool of ``max_workers`` processes (default: one per CPU).
+
+    The task, its inputs and its context are sent with cloudpickle, so tasks defined in a
+    script work; the processes are started fresh (``spawn``), never forked from a process
+    running threads. A task in another process cannot call or submit further tasks, and its
+    log lines are written by that process.
+    """
+
+    def __init__(self, max_workers: int | None = None) -> None:
+        super().__init__(max_workers)
+        self._processes: cf.ProcessPoolExecutor | None = None
+
+    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
+               ) -> cf.Future[State]:
+        import multiprocessing
+
+        import cloudpickle
+
+        with self._lock:
+            if self._processes is None:
+                self._processes = cf.ProcessPoolExecutor(
+                    self.max_workers, mp_context=multiprocessing.get_context("spawn"))
+            pool = self._processes
+        shipped = {k: v for k, v in context.items() if k != "_eager_run"}
+        return pool.submit(_run_shipped, cloudpickle.dumps((fn, task, inputs, shipped)))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._lock:
+            pool, self._processes = self._processes, None
+        if pool is not None:
+            interrupted = exc_info and exc_info[0] is not None
+            pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
 
 class DaskTaskRunner(TaskRunner):

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import inspect
 import io
 import logging
 import sys
@@ -314,12 +315,22 @@ def _run_name(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> str | 
         return None
     values = {**ctx, **inputs}
     try:
-        return template(**values) if callable(template) else template.format(**values)
+        if not callable(template):
+            return template.format(**values)
+        # Prefect 1 passes the inputs and context as keywords; Prefect 3's take none
+        return template(**values) if _takes_arguments(template) else template()
     except Exception as exc:
         raise ValueError(
             f"task_run_name {template!r} of {task!r} could not be formatted ({exc!r}); it may "
             "use the task's inputs and context keys such as {map_index}."
         ) from exc
+
+
+def _takes_arguments(fn: Callable[..., Any]) -> bool:
+    try:
+        return bool(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return True
 
 
 def _wait_for_retry(task: Task, state: Retrying, ctx: dict[str, Any]) -> dict[str, Any]:

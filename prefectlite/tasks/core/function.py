@@ -63,11 +63,6 @@ def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], 
     extra: dict[str, Any] = {k: options.pop(k) for k in ("description", "version")
                              if k in options}
     retries, delay = options.pop("retries", None), options.pop("retry_delay_seconds", None)
-    if isinstance(delay, list | tuple):
-        raise TaskDefinitionError(
-            f"{owner}: retry_delay_seconds={delay!r}: a list of delays is not supported; give "
-            "one number of seconds for every retry."
-        )
     if retries is not None:
         options.setdefault("max_retries", retries)
     if delay is not None and options.get("max_retries"):
@@ -158,6 +153,14 @@ class FunctionTask(Task):
             # classes hold, stays a plain task attribute)
             self._is_method = True
         meta["_options"] = {"name": name, **kwargs}
+
+    def _call_outside_flows(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """Run now when the configuration says ``[tasks] run_outside_flows = true``."""
+        if context.config.get("tasks", {}).get("run_outside_flows"):
+            from prefectlite.eager.outside import call_outside
+
+            return call_outside(self, args, kwargs)
+        return super()._call_outside_flows(args, kwargs)
 
     def _use_options(self, p3_options: TaskOptions) -> None:
         self.p3_options = p3_options
@@ -267,6 +270,22 @@ class FunctionTask(Task):
                 return run.map_task(task, args, kwargs)
         return super().map(*args, upstream_tasks=upstream_tasks, flow=flow,
                            task_args=task_args, **kwargs)
+
+    def delay(self, *args: Any, **kwargs: Any) -> Any:
+        """Background task workers need a Prefect server; prefectlite has none."""
+        raise self._server_only("delay")
+
+    def serve(self, *args: Any, **kwargs: Any) -> Any:
+        """Serving tasks to workers needs a Prefect server; prefectlite has none."""
+        raise self._server_only("serve")
+
+    def _server_only(self, verb: str) -> Exception:
+        from prefectlite.exceptions import ServerOnlyError
+
+        return ServerOnlyError(
+            f"{self.name}.{verb}() hands the run to a task worker through a Prefect server, "
+            f"and prefectlite runs without one; use {self.name}.submit(...) inside a flow "
+            "(a task runner runs it in the background) instead.")
 
     def _no_eager_run(self, verb: str) -> Exception:
         from prefectlite.exceptions import FlowContextError

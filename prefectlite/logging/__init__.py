@@ -12,8 +12,9 @@ import logging
 from collections.abc import Iterator
 
 from prefectlite.eager.loggers import get_run_logger
+from prefectlite.logging import loggers
 
-__all__ = ["disable_run_logger", "get_logger", "get_run_logger"]
+__all__ = ["disable_run_logger", "get_logger", "get_run_logger", "loggers"]
 
 
 def get_logger(name: str | None = None) -> logging.Logger:
