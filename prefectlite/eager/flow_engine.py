@@ -32,11 +32,11 @@ import contextlib
 import inspect
 import itertools
 import time
-import types
 import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
+from prefectlite.client.schemas.objects import FlowRun as FlowRunInfo
 from prefectlite.eager import resolution, task_calls
 from prefectlite.eager.exceptions import (
     FlowRunTimeoutError,
@@ -159,7 +159,7 @@ def _call_hooks(run: FlowRun, name: str | None, state: State) -> None:
     hooks = run.flow.hooks.get(name, ()) if name is not None else ()
     if not hooks:
         return
-    flow_run = types.SimpleNamespace(id=run.id, name=run.name, flow_name=run.flow.name,
+    flow_run = FlowRunInfo(id=run.id, name=run.name, flow_name=run.flow.name,
                                      parameters=run.parameters, state=state)
     for hook in hooks:
         label = getattr(hook, "__name__", None) or getattr(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import types
 from collections.abc import Callable
 from typing import Any
 
@@ -41,7 +40,9 @@ def needs_extras(task: Any) -> bool:
 
 
 def _task_run(ctx: dict[str, Any], state: State | None = None) -> Any:
-    return types.SimpleNamespace(
+    from prefectlite.client.schemas.objects import TaskRun
+
+    return TaskRun(
         id=ctx.get("task_run_id"), name=ctx.get("task_run_name"),
         task_key=ctx.get("task_name"), run_count=ctx.get("task_run_count", 1),
         flow_run_id=getattr(ctx.get("_eager_run"), "id", None), state=state,

@@ -181,13 +181,19 @@ class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
 
     The task, its inputs and its context are sent with cloudpickle, so tasks defined in a
     script work; the processes are started fresh (``spawn``), never forked from a process
-    running threads. A task in another process cannot call or submit further tasks, and its
-    log lines are written by that process.
+    running threads; ``initializer(*initargs)`` runs first in each. A task in another
+    process cannot call or submit further tasks, and its log lines are written by that
+    process.
     """
 
-    def __init__(self, max_workers: int | None = None) -> None:
+    def __init__(self, max_workers: int | None = None,
+                 initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
         super().__init__(max_workers)
+        self.initializer, self.initargs = initializer, tuple(initargs)
         self._processes: cf.ProcessPoolExecutor | None = None
+
+    def duplicate(self) -> Self:
+        return type(self)(self.max_workers, self.initializer, self.initargs)
 
     def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
                ) -> cf.Future[State]:
@@ -198,7 +204,8 @@ class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
         with self._lock:
             if self._processes is None:
                 self._processes = cf.ProcessPoolExecutor(
-                    self.max_workers, mp_context=multiprocessing.get_context("spawn"))
+                    self.max_workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=self.initializer, initargs=self.initargs)
             pool = self._processes
         shipped = {k: v for k, v in context.items() if k != "_eager_run"}
         return pool.submit(_run_shipped, cloudpickle.dumps((fn, task, inputs, shipped)))
