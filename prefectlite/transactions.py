@@ -183,9 +183,9 @@ class Transaction:
             child.commit()
         for hook in self.on_commit_hooks:
             hook(self)
-        if self.key is not None and self.store is not None and self.write_on_commit and (
-                self._staged is not _NO_VALUE):
-            self.store.write(key=self.key, obj=self._staged, expiration=self.expiration)
+        if self.key is not None and self.store is not None and self.write_on_commit:
+            value = None if self._staged is _NO_VALUE else self._staged
+            self.store.write(key=self.key, obj=value, expiration=self.expiration)
         self.state = TransactionState.COMMITTED
         return True
 

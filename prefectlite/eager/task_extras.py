@@ -68,7 +68,10 @@ def _key(task: Any, opts: TaskOptions, inputs: dict[str, Any], ctx: dict[str, An
     if not opts.caches:
         return None
     if opts.result_storage_key is not None:
-        return opts.result_storage_key.format(parameters=inputs, **inputs)
+        params = {name: p.default for name, p in task._run_signature().parameters.items()
+                  if p.default is not p.empty}
+        params.update(inputs)
+        return opts.result_storage_key.format(parameters=params, **params)
     from prefectlite import cache_policies
     from prefectlite.context import TaskRunContext
 
@@ -118,10 +121,12 @@ def run_with_extras(task: Any, inputs: dict[str, Any], ctx: dict[str, Any],
             txn.stage(state.data,
                       opts.hooks.get("on_commit") if opts else None,
                       opts.hooks.get("on_rollback") if opts else None)
-        elif state.is_crashed():
-            _call_hooks(opts, "on_crashed", task, ctx, state)
-        elif state.is_failed():
-            _call_hooks(opts, "on_failure", task, ctx, state)
+        else:  # nothing to commit: no record, no hooks of this run later
+            txn.rollback()
+            if state.is_crashed():
+                _call_hooks(opts, "on_crashed", task, ctx, state)
+            elif state.is_failed():
+                _call_hooks(opts, "on_failure", task, ctx, state)
     return state
 
 
