@@ -34,10 +34,9 @@ __all__ = ["ResultRecord", "ResultRecordMetadata", "ResultStore", "get_default_r
 def get_default_result_storage() -> LocalFileSystem:
     """``storage/`` under the prefectlite home directory (``$PREFECTLITE_HOME`` or the
     configuration's ``home_dir``)."""
-    from prefectlite.configuration import config
+    from prefectlite import settings
 
-    home = os.getenv("PREFECTLITE_HOME") or config.get("home_dir") or "~/.prefectlite"
-    return LocalFileSystem(os.path.join(os.path.expanduser(str(home)), "storage"))
+    return LocalFileSystem(str(settings.home() / "storage"))
 
 
 def _storage(value: Any) -> LocalFileSystem:

@@ -32,7 +32,7 @@ from prefectlite.transactions import IsolationLevel
 
 def test_policies_combine_and_exclude() -> None:
     assert isinstance(INPUTS + TASK_SOURCE, CompoundCachePolicy)
-    assert (INPUTS - "debug") == Inputs(exclude=["debug"])
+    assert Inputs(exclude=["debug"]) == (INPUTS - "debug")
     assert DEFAULT.policies == [INPUTS, TASK_SOURCE, RUN_ID]
     assert (DEFAULT - "x").policies[0] == Inputs(exclude=["x"])
     with pytest.raises(TypeError, match="input's name"):
