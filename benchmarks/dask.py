@@ -1,22 +1,30 @@
-"""Wall time of the same work on one LocalCluster: prefectlite's DaskExecutor vs plain Dask.
+"""Per-task cost of prefectlite's DaskExecutor next to plain Dask, on one LocalCluster.
 
-Usage: python benchmarks/dask.py [N]   (default 10000; the cluster has 2 workers x 1 thread)
+Usage: python benchmarks/dask.py [N ...]   (default 1000 10000; 2 workers x 1 thread)
 
-Workloads, each run by ``flow.run(executor=DaskExecutor(address))``, by ``dask.delayed``
-computed on the same client, and by ``client.submit``/``client.map``:
+Workloads, each run by ``flow.run(executor=DaskExecutor(address))`` and, on the same cluster
+in the same process, by plain Dask:
 
-* ``fan``: one root task, N tasks that each add one to it, one task that sums them;
-* ``map``: ``inc.map(range(N))`` and a sum of the results.
+* ``fan``: one root task, N tasks that each add one to it, one task that sums them; plain
+  Dask computes the same dict graph with one ``client.get``;
+* ``map``: ``inc.map(range(N))`` and a sum of the results; plain Dask is ``client.map``
+  and one ``client.submit`` of the sum.
 
-Then 16 tasks sleeping 0.25 s on ``LocalDaskExecutor`` with 8 threads (target <= 0.7 s).
-Flow building is not timed; one small warm-up run of each kind comes first.
+Each figure is the best of ``repeat`` runs (interleaved), per task: wall time, and CPU time
+of every process involved (this one, which also runs the LocalCluster's scheduler, plus the
+workers), which says more than wall time on a loaded machine. Ratios are prefectlite over
+plain Dask. Flow building is not timed; one small warm-up run of each kind comes first.
+Per-task lines are quiet (WARNING). The functions taking sizes are importable
+(``measure(client, address, "fan", 1000)`` returns seconds per task).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +33,10 @@ if sys.path and Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().p
     sys.path.pop(0)
 
 from prefectlite import Flow, task  # noqa: E402
-from prefectlite.executors import DaskExecutor, LocalDaskExecutor  # noqa: E402
+from prefectlite.executors import DaskExecutor  # noqa: E402
+from prefectlite.utilities.logging import temporary_logger_config  # noqa: E402
+
+__all__ = ["WORKLOADS", "cluster", "measure", "per_task_seconds"]
 
 
 def inc(x: int) -> int:
@@ -36,14 +47,8 @@ def add_up(xs: list[int]) -> int:
     return sum(xs)
 
 
-def nap(x: int) -> int:
-    time.sleep(0.25)
-    return x
-
-
 inc_task = task(inc, name="inc")
 total_task = task(add_up, name="total")
-nap_task = task(nap, name="nap")
 
 
 def fan_flow(n: int) -> Flow:
@@ -59,10 +64,17 @@ def map_flow(n: int) -> Flow:
     return flow
 
 
-def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
-    start = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - start, value
+def fan_graph(client: Any, n: int) -> int:
+    """The fan-out/fan-in as one dict graph, computed with one ``client.get``."""
+    graph: dict[str, Any] = {"root": (inc, 0)}
+    graph.update({f"inc-{i}": (inc, "root") for i in range(n)})
+    graph["total"] = (add_up, [f"inc-{i}" for i in range(n)])
+    return int(client.get(graph, "total"))
+
+
+def map_futures(client: Any, n: int) -> int:
+    """``client.map`` of ``inc`` and one ``client.submit`` of the sum."""
+    return int(client.submit(add_up, client.map(inc, range(n), pure=False)).result())
 
 
 def prefectlite_run(flow: Flow, address: str) -> int:
@@ -72,74 +84,77 @@ def prefectlite_run(flow: Flow, address: str) -> int:
     return int(last.result)
 
 
-def delayed_fan(client: Any, n: int) -> int:
-    import dask
-
-    root = dask.delayed(inc, pure=False)(0)
-    parts = [dask.delayed(inc, pure=False)(root) for _ in range(n)]
-    return int(dask.delayed(sum)(parts).compute(scheduler=client))
-
-
-def delayed_map(client: Any, n: int) -> int:
-    import dask
-
-    parts = [dask.delayed(inc, pure=False)(i) for i in range(n)]
-    return int(dask.delayed(sum)(parts).compute(scheduler=client))
+#: workload -> (flow builder, plain Dask runner, number of tasks for n, expected total)
+WORKLOADS: dict[str, tuple[Callable[[int], Flow], Callable[[Any, int], int],
+                           Callable[[int], int], Callable[[int], int]]] = {
+    "fan": (fan_flow, fan_graph, lambda n: n + 2, lambda n: 2 * n),
+    "map": (map_flow, map_futures, lambda n: n + 1, lambda n: n * (n + 1) // 2),
+}
 
 
-def futures_fan(client: Any, n: int) -> int:
-    root = client.submit(inc, 0, pure=False)
-    parts = [client.submit(inc, root, pure=False) for _ in range(n)]
-    return int(client.submit(sum, parts).result())
+def _cpu_seconds(client: Any) -> float:
+    """CPU time used so far by this process and by every worker process."""
+    workers = client.run(time.process_time)
+    return time.process_time() + sum(workers.values())
 
 
-def futures_map(client: Any, n: int) -> int:
-    return int(client.submit(sum, client.map(inc, range(n))).result())
+def per_task_seconds(client: Any, fn: Callable[[], int], tasks: int,
+                     expected: int) -> tuple[float, float]:
+    """``fn()``'s wall and CPU seconds per task (checking its answer)."""
+    cpu = _cpu_seconds(client)
+    start = time.perf_counter()
+    got = fn()
+    elapsed = time.perf_counter() - start
+    cpu = _cpu_seconds(client) - cpu
+    assert got == expected, (got, expected)
+    return elapsed / tasks, cpu / tasks
 
 
-def compare(client: Any, address: str, n: int) -> None:
-    rows = [
-        ("fan", fan_flow, delayed_fan, futures_fan, 2 * n),
-        ("map", map_flow, delayed_map, futures_map, sum(range(1, n + 1))),
-    ]
-    print(f"{'work':<5} {'tasks':>7} {'prefectlite s':>14} {'dask.delayed s':>15} "
-          f"{'client.map s':>13} {'ratio':>6}")
-    for name, build, delayed, futures, expected in rows:
-        flow = build(n)
-        ours, got = timed(lambda: prefectlite_run(flow, address))  # noqa: B023
-        plain, got_delayed = timed(lambda: delayed(client, n))  # noqa: B023
-        direct, got_futures = timed(lambda: futures(client, n))  # noqa: B023
-        assert got == got_delayed == got_futures == expected, (got, got_delayed, got_futures)
-        best = min(plain, direct)
-        print(f"{name:<5} {n:>7} {ours:>14.2f} {plain:>15.2f} {direct:>13.2f} "
-              f"{ours / best:>5.2f}x")
+def measure(client: Any, address: str, workload: str, n: int,
+            repeat: int = 3) -> dict[str, float]:
+    """Best per-task seconds (wall, and CPU as ``... cpu``) of ``prefectlite`` and plain
+    ``dask`` on ``workload`` at size ``n`` (runs interleaved, so load on the machine hits
+    both alike)."""
+    build, plain, count, total = WORKLOADS[workload]
+    flow = build(n)
+    best = dict.fromkeys(("prefectlite", "dask", "prefectlite cpu", "dask cpu"), float("inf"))
+    with temporary_logger_config(level="WARNING"):
+        for _ in range(repeat):
+            runs = {"prefectlite": lambda: prefectlite_run(flow, address),
+                    "dask": lambda: plain(client, n)}
+            for name, run in runs.items():
+                wall, cpu = per_task_seconds(client, run, count(n), total(n))
+                best[name] = min(best[name], wall)
+                best[f"{name} cpu"] = min(best[f"{name} cpu"], cpu)
+    return best
 
 
-def sleeping_threads() -> float:
-    with Flow("naps") as flow:
-        nap_task.map(list(range(16)))
-    executor = LocalDaskExecutor("threads", num_workers=8)
-    flow.run(executor=executor)  # warm-up
-    elapsed, state = timed(lambda: flow.run(executor=executor))
-    assert state.is_successful(), state
-    return elapsed
-
-
-def main(n: int) -> None:
-    import logging
-
+@contextmanager
+def cluster() -> Iterator[tuple[Any, str]]:
+    """A LocalCluster of 2 workers x 1 thread and a client on it: ``(client, address)``."""
     from distributed import Client, LocalCluster
 
-    logging.getLogger("prefectlite").setLevel(logging.WARNING)  # per-task lines off
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster, \
-            Client(cluster, set_as_default=False) as client:
-        address = cluster.scheduler_address
-        compare(client, address, 50)  # warm-up: imports and connections on every side
-        print()
-        compare(client, address, n)
-    print(f"\n16 tasks sleeping 0.25 s, LocalDaskExecutor(threads, 8): {sleeping_threads():.2f} s "
-          "(target <= 0.7 s)")
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0",
+                      silence_logs=logging.ERROR) as local, \
+            Client(local, set_as_default=False) as client:
+        yield client, local.scheduler_address
+
+
+def main(sizes: list[int]) -> None:
+    with cluster() as (client, address):
+        for workload in WORKLOADS:  # warm-up: imports and connections on every side
+            measure(client, address, workload, 50, repeat=1)
+        print(f"{'work':<5} {'tasks':>7} {'µs/task: prefectlite':>21} {'dask':>6} {'ratio':>6}"
+              f" {'CPU µs/task: prefectlite':>25} {'dask':>6} {'ratio':>6}")
+        for n in sizes:
+            for workload in WORKLOADS:
+                best = measure(client, address, workload, n, repeat=3 if n <= 1000 else 2)
+                us = {k: v * 1e6 for k, v in best.items()}
+                print(f"{workload:<5} {n:>7} {us['prefectlite']:>21.0f} {us['dask']:>6.0f} "
+                      f"{us['prefectlite'] / us['dask']:>5.2f}x "
+                      f"{us['prefectlite cpu']:>25.0f} {us['dask cpu']:>6.0f} "
+                      f"{us['prefectlite cpu'] / us['dask cpu']:>5.2f}x", flush=True)
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    main([int(a) for a in sys.argv[1:]] or [1000, 10_000])

@@ -17,18 +17,20 @@ use, so ``import prefectlite`` itself stays light.
 
 from typing import Any as _Any
 
+# imported for its effect: the run journal registers itself with the engine's run setup
+import prefectlite.persistence as _persistence  # noqa: F401
 from prefectlite import context
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
+from prefectlite.core.decorator import task
 from prefectlite.eager.annotations import allow_failure, quote
 from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
 from prefectlite.utilities.edges import flatten, mapped, unmapped
-from prefectlite.utilities.tasks import apply_map, tags, task
-
-__version__ = "0.1.0"
+from prefectlite.utilities.tasks import apply_map, tags
+from prefectlite.version import __version__
 
 __all__ = [
     "config",

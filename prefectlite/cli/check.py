@@ -17,8 +17,6 @@ malformed ``-p``, an unknown executor) is still a one-line error and exit 2.
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from prefectlite.cli import params as _params
@@ -32,26 +30,10 @@ from prefectlite.cli.executors import (
 )
 from prefectlite.cli.loading import FlowCodeError, load_flow
 from prefectlite.cli.run import executor_options, param_options
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import Parameter
-from prefectlite.utilities.pickling import find_unpicklable, pickle_error
-
-
-def culprit(obj: Any, path: str, depth: int = 5) -> str:
-    """Which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
-
-    Examples
-    --------
-    >>> import threading
-    >>> class Holder:
-    ...     def __init__(self):
-    ...         self.name, self.lock = "h", threading.Lock()
-    >>> print(culprit({"ok": 1, "h": Holder()}, "value"))  # doctest: +ELLIPSIS
-    value['h'].lock (of type lock): TypeError: cannot pickle '_thread.lock' object
-    """
-    where, part, exc = find_unpicklable(obj, path, depth)
-    why = f": {type(exc).__name__}: {exc}" if exc is not None else ""
-    return f"{where} (of type {type(part).__name__}){why}"
+from prefectlite.utilities.pickling import culprit, pickle_error
 
 
 def pickle_problems(flow: Flow) -> list[str]:
@@ -61,15 +43,14 @@ def pickle_problems(flow: Flow) -> list[str]:
         slug = flow.slugs[task]
         if isinstance(task, Parameter):
             if pickle_error(task) is not None:
-                problems.append(f"parameter {task.name!r} cannot be pickled: "
-                                f"{culprit(task, 'parameter')}")
+                problems.append(f"parameter {task.name!r}: {culprit(task, 'parameter', 5)}")
             continue
         if pickle_error(task) is not None:
-            problems.append(f"task {slug!r} cannot be pickled: {culprit(task, 'task')}")
+            problems.append(f"task {slug!r}: {culprit(task, 'task', 5)}")
         for key, value in flow.constants.get(task, {}).items():
             if pickle_error(value) is not None:
-                problems.append(f"task {slug!r}, argument {key!r} (a constant) cannot be "
-                                f"pickled: {culprit(value, key)}")
+                problems.append(f"task {slug!r}, argument {key!r} (a constant): "
+                                f"{culprit(value, key, 5)}")
     return problems
 
 
@@ -116,22 +97,28 @@ def check_command(target: str, param: tuple[str, ...], params_file: str | None,
     except FlowCodeError as exc:
         _report(target, [exc.message], "")
         return
-    flow = loaded.flow
+    flow = loaded.graph_flow("check")
     problems, note = find_problems(flow, given, executor, connect_timeout)
-    what = f"flow {flow.name!r} ({len(flow.tasks)} tasks, {len(flow.parameters())} parameters)"
+    n_params = len(flow.parameters())  # counted apart from the tasks, as `inspect` does
+    what = (f"flow {flow.name!r} ({_count(len(flow.tasks) - n_params, 'task')}, "
+            f"{_count(n_params, 'parameter')})")
     _report(what, problems, note)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _report(what: str, problems: list[str], note: str) -> None:
     if not problems:
-        click.echo(f"No problems found in {what}.")
+        echo(f"No problems found in {what}.")
         if note:
-            click.echo(note)
+            echo(note)
         return
     plural = "problem" if len(problems) == 1 else "problems"
-    click.echo(f"{len(problems)} {plural} found in {what}:")
+    echo(f"{len(problems)} {plural} found in {what}:")
     for i, problem in enumerate(problems, 1):
-        click.echo(f"  {i}. {problem}")
+        echo(f"  {i}. {problem}")
     if note:
-        click.echo(note)
+        echo(note)
     raise SystemExit(FLOW_FAILED)

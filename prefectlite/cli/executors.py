@@ -134,17 +134,20 @@ def check_reachable(address: str, timeout: float = DEFAULT_CONNECT_TIMEOUT) -> N
 def pickling_reason(executor: Executor) -> str | None:
     """Why ``executor`` pickles tasks and their inputs (None: it does not).
 
+    Read from the executor's own contract: ``ships_work`` (its work is pickled to other
+    processes) and ``resolves_futures`` (those processes are a Dask cluster's workers, which
+    resolve the futures they are given).
+
     Examples
     --------
     >>> pickling_reason(LocalExecutor()) is None
     True
+    >>> from prefectlite.executors import LocalDaskExecutor
+    >>> pickling_reason(LocalDaskExecutor("processes"))
+    'it runs tasks in other processes'
     """
-    if isinstance(executor, LocalExecutor):
+    if not executor.ships_work:
         return None
-    scheduler = getattr(executor, "scheduler", None)
-    name = type(executor).__name__
-    if name == "LocalDaskExecutor":
-        return "it runs tasks in other processes" if scheduler == "processes" else None
-    if name == "DaskExecutor":
+    if executor.resolves_futures:
         return "it sends tasks to Dask workers"
-    return f"{name} may run tasks in other processes"
+    return "it runs tasks in other processes"

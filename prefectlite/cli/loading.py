@@ -8,8 +8,12 @@ first on ``sys.path`` and ``__name__`` not ``"__main__"`` (so an
 cloudpickle to be pickled *by value*: worker processes and Dask workers do not need to be
 able to import it.
 
-Every ``Flow`` object among the module's globals is a candidate. ``FLOW_NAME`` picks one by
-its ``name`` or by the variable that holds it; without it, the module must hold exactly one.
+Every ``Flow`` object and every eager ``@flow`` function among the module's globals is a
+candidate. ``FLOW_NAME`` picks one by its ``name`` or by the variable that holds it; without
+it, the module must hold exactly one. ``FLOW_NAME`` may also name a module-level function
+that takes no arguments and returns a ``Flow`` (``examples/branching.py:build``): it is
+called and its flow is used. When nothing is found, the error lists what the module does
+define, so the fix is one edit of the command line away.
 """
 
 from __future__ import annotations
@@ -17,12 +21,14 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
+import inspect
 import os
 import re
 import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from prefectlite.cli._errors import CliError
 from prefectlite.core.flow import Flow
@@ -38,12 +44,29 @@ class FlowCodeError(CliError):
 
 @dataclasses.dataclass
 class LoadedFlow:
-    """A flow and where it came from (for messages)."""
+    """A flow and where it came from (for messages).
 
-    flow: Flow
+    ``flow`` is a graph :class:`~prefectlite.core.flow.Flow` or an eager ``@flow`` function
+    (:class:`~prefectlite.eager.flows.EagerFlow`); ``is_eager`` tells which.
+    """
+
+    flow: Any
     source: str
     variable: str
     module: ModuleType
+
+    @property
+    def is_eager(self) -> bool:
+        return not isinstance(self.flow, Flow)
+
+    def graph_flow(self, command: str) -> Flow:
+        """The graph flow, or a one-line error saying why ``command`` needs one."""
+        if self.is_eager:
+            raise CliError(
+                f"{self.source}: {self.variable} is an eager @flow function; its tasks are "
+                f"known only while it runs, so `prefectlite {command}` has no graph to show. "
+                f"Run it with `prefectlite run {self.source}:{self.variable}`.")
+        return self.flow
 
 
 def split_target(target: str) -> tuple[str, str | None]:
@@ -85,43 +108,110 @@ def load_flow(target: str) -> LoadedFlow:
     source, name = split_target(target)
     module = load_module(source)
     flows = find_flows(module)
-    variable, flow = select_flow(flows, name, source)
+    if not flows or (name is not None and not _named(flows, name)):
+        built = _built_flow(module, name, source)
+        if built is not None:
+            return LoadedFlow(built, source, f"{name}()", module)
+    variable, flow = select_flow(flows, name, source, module)
     return LoadedFlow(flow, source, variable, module)
 
 
-def find_flows(module: ModuleType) -> list[tuple[str, Flow]]:
-    """``(variable, flow)`` for each distinct Flow among ``module``'s globals."""
+def is_flow(value: Any) -> bool:
+    """Whether ``value`` is a graph ``Flow`` or an eager ``@flow`` function."""
+    if isinstance(value, Flow):
+        return True
+    eager = sys.modules.get("prefectlite.eager.flows")
+    return eager is not None and isinstance(value, eager.EagerFlow)
+
+
+def find_flows(module: ModuleType) -> list[tuple[str, Any]]:
+    """``(variable, flow)`` for each distinct flow (graph or eager) among ``module``'s globals."""
     seen: set[int] = set()
     found = []
     for variable, value in vars(module).items():
-        if isinstance(value, Flow) and id(value) not in seen:
+        if is_flow(value) and id(value) not in seen:
             seen.add(id(value))
             found.append((variable, value))
     return found
 
 
+def _named(flows: list[tuple[str, Any]], name: str) -> list[tuple[str, Any]]:
+    return [(v, f) for v, f in flows if f.name == name] or [(v, f) for v, f in flows if v == name]
+
+
+def _builders(module: ModuleType) -> list[str]:
+    """Functions defined in ``module`` that can be called without arguments."""
+    names = []
+    for variable, value in vars(module).items():
+        if (inspect.isfunction(value) and value.__module__ == module.__name__
+                and not variable.startswith("_") and _no_arguments(value)):
+            names.append(variable)
+    return names
+
+
+def _no_arguments(fn: Any) -> bool:
+    try:
+        inspect.signature(fn).bind()
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _built_flow(module: ModuleType, name: str | None, source: str) -> Flow | None:
+    """The Flow returned by the module's function ``name`` (``None``: no such function)."""
+    fn = vars(module).get(name) if name else None
+    if not inspect.isfunction(fn):
+        return None
+    if not _no_arguments(fn):
+        raise CliError(f"{source}:{name} is a function that needs arguments; name a function "
+                       "that takes none and returns a Flow, or a flow.")
+    returns = inspect.signature(fn).return_annotation
+    if returns in (None, "None", type(None)):  # annotated as returning nothing: don't run it
+        raise CliError(f"{source}:{name}() is annotated to return None, not a Flow; name a "
+                       "function that returns the Flow it builds, or a flow.")
+    try:
+        value = fn()
+    except BaseException as exc:
+        _raise_load_error(exc, f"{source}:{name}", str(Path(source).resolve()))
+    if not isinstance(value, Flow):
+        raise CliError(f"{source}:{name}() returned {type(value).__name__}, not a Flow; name a "
+                       "function that returns the Flow it builds, or a flow.")
+    return value
+
+
 def select_flow(
-    flows: list[tuple[str, Flow]], name: str | None, source: str
-) -> tuple[str, Flow]:
+    flows: list[tuple[str, Any]], name: str | None, source: str,
+    module: ModuleType | None = None,
+) -> tuple[str, Any]:
     """The one flow named ``name`` (by ``flow.name`` or variable), or the only flow."""
     listing = ", ".join(f"{f.name!r} (variable {v})" for v, f in flows)
     if not flows:
-        raise CliError(f"{source} defines no Flow object at module level; build one with "
-                       "`with Flow(\"name\") as flow:` at the top level of the file.")
+        raise CliError(_nothing_found(source, name, module))
     if name is None:
         if len(flows) > 1:
             raise CliError(f"{source} defines {len(flows)} flows: {listing}; pick one with "
                            f"{source}:FLOW_NAME.")
         return flows[0]
-    matches = [(v, f) for v, f in flows if f.name == name] or [
-        (v, f) for v, f in flows if v == name
-    ]
+    matches = _named(flows, name)
     if not matches:
         raise CliError(f"{source} has no flow named {name!r}; its flows are: {listing}.")
     if len(matches) > 1:
         raise CliError(f"{source} has {len(matches)} flows named {name!r} ({listing}); "
                        "pick one by its variable name.")
     return matches[0]
+
+
+def _nothing_found(source: str, name: str | None, module: ModuleType | None) -> str:
+    """The error for a module without flows: what it does define, and the fix."""
+    head = (f"{source} has nothing named {name!r}" if name else
+            f"{source} defines no flow at module level (no Flow object, no @flow function)")
+    builders = _builders(module) if module is not None else []
+    if builders:
+        shown = ", ".join(f"{b}()" for b in builders[:6])
+        return (f"{head}; it defines the functions {shown}: if one of them returns a Flow, "
+                f"name it, e.g. {source}:{builders[0]}.")
+    return (f"{head}; build one at the top level with `with Flow(\"name\") as flow:`, or "
+            "decorate a function with @flow.")
 
 
 def _module_name(path: Path) -> str:
@@ -187,7 +277,8 @@ def _raise_load_error(exc: BaseException, source: str, file: str | None = None) 
     if isinstance(exc, KeyboardInterrupt):
         raise exc
     if isinstance(exc, SyntaxError):
-        where = f"{exc.filename}, line {exc.lineno}"
+        where = exc.filename or file or source
+        where = where if exc.lineno is None else f"{where}, line {exc.lineno}"
         code = (exc.text or "").rstrip("\n")
         detail = f"\n    {code.strip()}" if code.strip() else ""
         raise FlowCodeError(f"{where}: {type(exc).__name__}: {exc.msg}{detail}") from None

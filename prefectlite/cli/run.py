@@ -2,9 +2,13 @@
 
 Everything the command line says is checked before anything runs (parameters, executor,
 schedule options, the scheduler's address); a mistake is one ``Error:`` line and exit 2.
-The run itself goes through ``FlowRunner.run(observers=[...])``: a progress observer (live on
-a terminal, plain lines otherwise, see :mod:`prefectlite.cli.progress`) records each
-task's state, duration and retries, and the summary table is made from it. Exit 0 when the
+The run itself is the library's (:func:`prefectlite.engine.run_setup.run_with`, what
+``flow.run()`` does, journal and resume included) with one more observer: a progress
+display (live on a terminal, plain lines otherwise, see :mod:`prefectlite.cli.progress`)
+that records each task's state, duration and retries; the summary table is made from it.
+Scheduled runs go through the library's schedule loop
+(:mod:`prefectlite.engine.scheduling`); only the Ctrl-C handling is the command line's
+(:mod:`prefectlite.cli.scheduling`). Exit 0 when the
 flow succeeded, 1 when not (for ``--schedule``: when any run did not succeed).
 """
 
@@ -32,7 +36,10 @@ from prefectlite.cli.progress import (
     rich_available,
 )
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
+from prefectlite.engine import scheduling
+from prefectlite.engine.run_setup import run_with
 from prefectlite.engine.state import Cancelled, State
 from prefectlite.executors.base import Executor
 
@@ -46,6 +53,8 @@ class Display:
     as_json: bool = False
     journal: bool = True
     source: str = ""
+    wait: bool = False  # --wait: wait for another process resuming the same run
+    flow_file: str | None = None  # recorded in the journal for the resume command
 
     @property
     def live(self) -> bool | None:
@@ -83,8 +92,12 @@ def executor_options(fn: Any) -> Any:
                    "so that it can be resumed and listed with `prefectlite runs`.")
 @click.option("--resume", metavar="RUN_ID|latest",
               help="Run again only what that journaled run of this flow did not finish "
-                   "(`latest`: its newest run that did not succeed). Parameters default to "
-                   "that run's.")
+                   "(`latest`: its newest run that did not succeed and was not resumed to "
+                   "success). Parameters default to that run's. A run another process is "
+                   "running or resuming is refused (see --wait).")
+@click.option("--wait", "wait", is_flag=True,
+              help="With --resume: if another process is running or resuming that run, wait "
+                   "for it to end, then resume what is left (instead of an error).")
 @click.option("-q", "--quiet", is_flag=True,
               help="Only warnings and errors: no progress, no summary table.")
 @click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False),
@@ -105,7 +118,7 @@ def executor_options(fn: Any) -> Any:
               help="With a schedule: stop after N runs.")
 def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                 executor: str | None, connect_timeout: float, journal: bool,
-                resume: str | None, quiet: bool,
+                resume: str | None, wait: bool, quiet: bool,
                 log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
                 cron: str | None, interval: float | None, timezone: str | None,
                 max_runs: int | None) -> None:
@@ -134,6 +147,9 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     if max_runs is not None and not on_schedule:
         raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
     supplied = _scheduling.clock_parameters(sched) if sched is not None else set()
+    if wait and resume is None:
+        raise CliError("--wait applies to --resume (it waits for a run another process is "
+                       "resuming).")
     if resume is not None:
         supplied |= set(_resumed_parameters(flow, resume, journal, on_schedule))
     values, problems = _params.resolve(flow, given, supplied)
@@ -141,10 +157,10 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
         raise CliError("; ".join(problems) + ".")
     chosen = make_executor(executor, flow, connect_timeout)
     display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
-                      source=target)
+                      source=target, wait=wait, flow_file=flow_file_of(loaded, target))
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
-            ok = run_once(flow, values, chosen, display, resume=resume)
+            ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
         else:
             ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
     if not ok:
@@ -163,7 +179,7 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
     try:
         with open_store() as store:
-            return dict(find_run(store, flow, resume).parameters)
+            return dict(store.run_parameters(find_run(store, flow, resume).id))
     except (JournalError, click.ClickException) as exc:
         raise CliError(f"cannot resume {resume!r}: "
                        f"{exc.message if isinstance(exc, click.ClickException) else exc}"
@@ -172,36 +188,44 @@ def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool)
 
 def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: Executor,
                    display: Display, max_runs: int | None) -> bool:
+    """Run on ``schedule`` with the library's loop; Ctrl-C is handled by the Stopper."""
     def say(text: str) -> None:
         if not display.quiet:
-            click.echo(text, err=True)
+            echo(text, err=True)
 
-    def one(defaults: dict[str, Any], when: datetime.datetime) -> bool:
-        context = {"scheduled_start_time": when}
-        return run_once(flow, {**defaults, **values}, executor, display, context)
+    def one(event: Any) -> State:
+        context = {"scheduled_start_time": event.start_time}
+        return run_once(flow, {**(event.parameter_defaults or {}), **values}, executor,
+                        display, context)
 
-    runs, failed = _scheduling.loop(schedule, one, say, max_runs)
-    return failed == 0
+    def announce(event: Any) -> None:
+        when = event.start_time
+        say(f"Next run at {when.to_datetime_string()} {when.tzname()}.")
+
+    after = datetime.datetime.now(datetime.UTC) - datetime.timedelta(microseconds=1)
+    with _scheduling.Stopper(say) as stopper:
+        done = scheduling.run_on_schedule(
+            schedule, stopper.around_run(one), max_runs=max_runs,
+            stop=lambda: stopper.stop, announce=announce, after=after)
+    if done.exhausted:
+        say("The schedule has no more runs.")
+    if stopper.stop:
+        say(f"Stopped after {done.runs} run(s).")
+    return done.failed == 0
 
 
 def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Display,
-             context: dict[str, Any] | None = None, resume: str | None = None) -> bool:
-    """Run ``flow`` once with a progress observer, print the summary; whether it succeeded.
-
-    Does what ``flow.run(journal=..., resume=...)`` does, with the observer added.
-    """
-    from prefectlite.engine.flow_runner import FlowRunner
+             context: dict[str, Any] | None = None, resume: str | None = None) -> State:
+    """Run ``flow`` once with a progress observer and print the summary; its state."""
     from prefectlite.persistence.journal import JournalError
 
     sequential = getattr(executor, "max_in_flight", None) == 1
     recorder = make_progress(display.progress and not display.quiet, display.live, sequential)
-    run_kwargs: dict[str, Any] = {"parameters": values, "executor": executor,
-                                  "context": context, "observers": [recorder],
-                                  "return_tasks": flow.tasks, "wait_for_retries": True}
     try:
-        run_kwargs = _persistence(flow, run_kwargs, display.journal, resume)
-        recorder.given = set(run_kwargs.get("task_states") or ())
-        state = FlowRunner(flow).run(**run_kwargs)
+        state = run_with(flow, values, executor=executor, context=context,
+                         journal=display.journal, resume=resume, resume_wait=display.wait,
+                         flow_file=display.flow_file, observers=[recorder],
+                         run_on_schedule=False)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
         state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
     except JournalError as exc:
@@ -211,19 +235,20 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
             recorder.close()
     if not display.quiet:
         show_summary(flow, state, recorder, display)
-    return state.is_successful()
+    return state
 
 
-def _persistence(flow: Flow, run_kwargs: dict[str, Any], journal: bool,
-                 resume: str | None) -> dict[str, Any]:
-    """``run_kwargs`` for a journaled (and maybe resumed) run, or a plain one (as run_flow)."""
-    if journal or resume is not None:
-        from prefectlite.persistence.resume import journaled_run
+def flow_file_of(loaded: Any, target: str) -> str:
+    """``target`` as a later ``prefectlite run`` in another directory takes it: a file's path
+    made absolute, ``:NAME`` kept."""
+    import os
 
-        return journaled_run(flow, run_kwargs, True, resume)
-    from prefectlite.persistence.checkpoint import run_context
+    from prefectlite.cli.loading import is_path, split_target
 
-    return {**run_kwargs, "context": run_context(flow, run_kwargs["context"])}
+    source, name = split_target(target)
+    if is_path(source):
+        source = os.path.abspath(source)
+    return source if name is None else f"{source}:{name}"
 
 
 def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Display) -> None:
@@ -232,7 +257,7 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
     elapsed = (recorder.ended or recorder.started) - recorder.started
     run_id = state.context.get("flow_run_id")
     if display.as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "flow": flow.name, "flow_run_id": run_id, "state": type(state).__name__,
             "message": state.message, "duration": elapsed,
             "tasks": json.loads(rows_json(rows)),
@@ -246,13 +271,15 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
 
         Console().print(rich_table(rows, title=title))
     else:
-        click.echo(title)
-        click.echo(plain_table(rows))
+        echo(title)
+        echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
-        click.echo(f"Resume it with: prefectlite run {display.source} --resume {run_id[:8]}")
+        from prefectlite.persistence.records import resume_command
+
+        echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
         from prefectlite import settings
         from prefectlite.cli.ui import dashboard_url
 
         url = dashboard_url(run_id, settings.journal_path())
         if url:
-            click.echo(f"See it in the dashboard: {url}")
+            echo(f"See it in the dashboard: {url}")

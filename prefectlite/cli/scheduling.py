@@ -1,9 +1,11 @@
-"""``prefectlite run --schedule``: run a flow at each time of a schedule until stopped.
+"""``prefectlite run --schedule``: the schedule options and the Ctrl-C policy.
 
 The schedule is the flow's own, or one given by ``--cron EXPR`` (in ``--timezone``, default
 the machine's local zone, as crontab does) or ``--interval SECONDS`` (first run at once).
-The loop asks the schedule for its next time, sleeps until then, runs the flow, and again,
-until the schedule has no more times, ``--max-runs`` runs happened, or Ctrl-C:
+The loop is the library's (:func:`prefectlite.engine.scheduling.run_on_schedule`): it asks
+the schedule for its next time, waits until then, runs the flow, and again, until the
+schedule has no more times, ``--max-runs`` runs happened, or Ctrl-C, which this module
+turns into the loop's stop hook:
 
 * Ctrl-C while waiting stops at once;
 * Ctrl-C during a run lets that run finish, then stops (a message says so); a second
@@ -18,14 +20,10 @@ from __future__ import annotations
 import datetime
 import signal
 import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 from prefectlite.cli._errors import CliError
-
-_TICK = 0.2  # seconds between looks at the stop flag while waiting
 
 
 def build_schedule(cron: str | None, interval: float | None, timezone: str | None) -> Any:
@@ -67,7 +65,9 @@ class Stopper:
     """The Ctrl-C policy of the loop (see the module docstring), as a SIGINT handler.
 
     ``with stopper:`` installs the handler (only possible in the main thread; elsewhere
-    Ctrl-C keeps its default meaning) and puts the old one back on exit.
+    Ctrl-C keeps its default meaning) and puts the old one back on exit. The handler only
+    sets ``stop`` (the loop's stop hook reads it) or, during a run already asked to stop,
+    raises ``KeyboardInterrupt`` (the flow runner cancels the run).
     """
 
     def __init__(self, say: Callable[[str], None]) -> None:
@@ -94,50 +94,13 @@ class Stopper:
             self.say("Ctrl-C: stopping after the current run finishes "
                      "(press Ctrl-C again to cancel it).")
 
-    @contextmanager
-    def running(self) -> Iterator[None]:
-        """Mark a run in progress."""
-        self.in_run = True
-        try:
-            yield
-        finally:
-            self.in_run = False
+    def around_run(self, run: Callable[[Any], Any]) -> Callable[[Any], Any]:
+        """``run`` marked as a run in progress while it runs (for the Ctrl-C policy)."""
+        def marked(event: Any) -> Any:
+            self.in_run = True
+            try:
+                return run(event)
+            finally:
+                self.in_run = False
 
-    def sleep_until(self, moment: datetime.datetime) -> bool:
-        """Sleep until ``moment``; False if told to stop first."""
-        while not self.stop:
-            delay = (moment - datetime.datetime.now(datetime.UTC)).total_seconds()
-            if delay <= 0:
-                return True
-            time.sleep(min(delay, _TICK))
-        return False
-
-
-def loop(
-    schedule: Any, run: Callable[[dict[str, Any], datetime.datetime], bool],
-    say: Callable[[str], None], max_runs: int | None = None,
-) -> tuple[int, int]:
-    """Call ``run(parameter_defaults, scheduled_time)`` at each scheduled time.
-
-    ``run`` returns whether the flow run succeeded. Returns (runs, failed runs).
-    """
-    runs = failed = 0
-    after = datetime.datetime.now(datetime.UTC) - datetime.timedelta(microseconds=1)
-    with Stopper(say) as stopper:
-        while not stopper.stop and (max_runs is None or runs < max_runs):
-            events = schedule.next(1, after=after, return_events=True)
-            if not events:
-                say("The schedule has no more runs.")
-                break
-            event = events[0]
-            when = event.start_time
-            say(f"Next run at {when.to_datetime_string()} {when.tzname()}.")
-            if not stopper.sleep_until(event.start_time):
-                break
-            with stopper.running():
-                ok = run(dict(event.parameter_defaults or {}), event.start_time)
-            runs, failed = runs + 1, failed + (not ok)
-            after = event.start_time
-    if stopper.stop:
-        say(f"Stopped after {runs} run(s).")
-    return runs, failed
+        return marked

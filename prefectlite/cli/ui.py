@@ -60,8 +60,22 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
     """Serve a read-only dashboard of the recorded runs (http://127.0.0.1:4200)."""
     from prefectlite import settings
 
+    path = (journal or settings.journal_path()).expanduser().absolute()
+    app = _load_app(path)
+    if not _is_loopback(host):
+        click.echo(f"Warning: serving on {host}: anyone who can reach this address can read "
+                   "your flow runs, their parameters' names and their logs. Use --host "
+                   "127.0.0.1 to keep it local.", err=True)
+    shown = f"[{host}]" if ":" in host else host
+    if not _serve(app, host, port, shown, path):
+        raise CommandFailed(f"could not serve on http://{shown}:{port} (is the port taken? "
+                            "try --port).")
+
+
+def _load_app(path: Path) -> Any:
+    """The dashboard app over the journal at ``path``; a clear error when it cannot be."""
     try:
-        import uvicorn
+        import uvicorn  # noqa: F401 (served with it)
 
         from prefectlite.ui.app import create_app
     except ImportError as exc:
@@ -69,22 +83,20 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
                             f"{INSTALL}") from None
     from prefectlite.persistence.journal import JournalError
 
-    path = (journal or settings.journal_path()).expanduser().absolute()
     if not path.exists():
         raise CliError(f"no run journal at {path} (prefectlite run records runs there; "
                        "PREFECTLITE_HOME or --journal moves it).")
-    if not _is_loopback(host):
-        click.echo(f"Warning: serving on {host}: anyone who can reach this address can read "
-                   "your flow runs, their parameters' names and their logs. Use --host "
-                   "127.0.0.1 to keep it local.", err=True)
     try:
-        app = create_app(path)
+        return create_app(path)
     except JournalError as exc:
         raise CommandFailed(str(exc)) from None
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False,
-                            lifespan="on")
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}"
+
+
+def _serve(app: Any, host: str, port: int, shown: str, path: Path) -> bool:
+    """Serve ``app`` until Ctrl+C, the marker file saying where meanwhile; whether the
+    server started."""
+    import uvicorn
+
     marker = _marker()
 
     class Announcing(uvicorn.Server):
@@ -97,7 +109,8 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
                                           "journal": str(path)}))
             click.echo(f"prefectlite dashboard on {real} (journal {path}); Ctrl+C stops it.")
 
-    server = Announcing(config)
+    server = Announcing(uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                       access_log=False, lifespan="on"))
     try:
         server.run()
     finally:
@@ -106,5 +119,4 @@ def ui_command(port: int, host: str, journal: Path | None) -> None:
                 marker.unlink()
         except (OSError, ValueError):
             pass
-    if not server.started:
-        raise CommandFailed(f"could not serve on {url} (is the port taken? try --port).")
+    return bool(server.started)

@@ -15,6 +15,7 @@ import click
 
 from prefectlite.cli._errors import CliError, CommandFailed
 from prefectlite.cli.loading import load_flow
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine.state import State
 
@@ -32,16 +33,16 @@ def render(flow: Flow, path: Path, flow_state: State | None = None) -> None:
     try:
         import graphviz
     except ImportError:
-        raise CommandFailed(f"writing {path.suffix} files needs the graphviz package: pip "
+        raise CliError(f"writing {path.suffix} files needs the graphviz package: pip "
                             "install \"prefectlite[viz]\" (and Graphviz's `dot` program), "
                             "or write a .dot or .mmd file, which needs neither.") from None
     if shutil.which("dot") is None:
-        raise CommandFailed(_no_dot(path))
+        raise CliError(_no_dot(path))
     graph = flow.visualize(flow_state)
     try:
         data = graph.pipe(format=path.suffix[1:].lower())
     except graphviz.ExecutableNotFound:
-        raise CommandFailed(_no_dot(path)) from None
+        raise CliError(_no_dot(path)) from None
     except graphviz.CalledProcessError as exc:
         raise CommandFailed(f"Graphviz could not render {path}: {exc}") from None
     try:
@@ -79,9 +80,10 @@ def visualize_command(target: str, output: str, mermaid: bool, run_id: str | Non
         raise CliError(f"cannot tell the picture format of {output!r}: use a file name "
                        "ending in .dot, .gv, .mmd, .svg, .png or .pdf.")
     loaded = load_flow(target)
+    loaded.graph_flow("visualize")
     state = run_state(loaded.flow, run_id) if run_id else None
     if output == "-":
-        click.echo(picture_text(loaded.flow, "mermaid" if mermaid else "dot", state))
+        echo(picture_text(loaded.flow, "mermaid" if mermaid else "dot", state))
         return
     if suffix in TEXT_FORMATS:
         text = picture_text(loaded.flow, TEXT_FORMATS[suffix], state)
@@ -91,4 +93,4 @@ def visualize_command(target: str, output: str, mermaid: bool, run_id: str | Non
             raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from None
     else:
         render(loaded.flow, path, state)
-    click.echo(f"Wrote {path}")
+    echo(f"Wrote {path}")

@@ -36,11 +36,11 @@ def build_apply_map(
     func: Callable[..., Any], args: tuple, kwargs: dict[str, Any], flow: Flow | None
 ) -> Any:
     """See :func:`prefectlite.utilities.tasks.apply_map`."""
+    from prefectlite.core.as_task import as_task, contains_task
     from prefectlite.core.flow import Flow
     from prefectlite.core.task import Task
     from prefectlite.tasks.core import collections
     from prefectlite.tasks.core.constants import Constant
-    from prefectlite.utilities.tasks import _contains_task, as_task
 
     flow_given = flow is not None
     if flow is None:
@@ -65,7 +65,7 @@ def build_apply_map(
     def prepare(value: Any) -> Task:
         is_mapped = not isinstance(value, unmapped)
         raw = unwrap(value)[0]
-        if is_mapped and isinstance(raw, list | tuple | set) and _contains_task(raw):
+        if is_mapped and isinstance(raw, list | tuple | set) and contains_task(raw):
             # a sequence of tasks is zipped: child i gets element i of each of them
             kind = {list: collections.List, tuple: collections.Tuple}.get(type(raw),
                                                                          collections.Set)

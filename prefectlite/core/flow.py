@@ -543,7 +543,7 @@ class Flow:
         edge = Edge(upstream_task, downstream_task, key=key, mapped=mapped, flattened=flattened)
         upstream_task, downstream_task = edge.upstream_task, edge.downstream_task
         if not isinstance(upstream_task, Task) or not isinstance(downstream_task, Task):
-            from prefectlite.utilities.tasks import as_task  # values become Constant tasks
+            from prefectlite.core.as_task import as_task  # values become Constant tasks
 
             upstream_task, downstream_task = as_task(upstream_task, flow=self), as_task(
                 downstream_task, flow=self
@@ -652,7 +652,7 @@ class Flow:
         collection tasks; ``mapped`` marks every data and state edge as mapped unless wrapped
         in ``unmapped``. All or nothing: on error the flow is left as it was.
         """
-        from prefectlite.utilities.tasks import _contains_task, as_task
+        from prefectlite.core.as_task import as_task, contains_task
 
         self._check_task(task, "set_dependencies")
         if mapped:
@@ -681,7 +681,7 @@ class Flow:
                                       _bound=bound)
                     else:
                         value, is_mapped, flat = unwrap(t, mapped)
-                        if is_mapped or flat or _contains_task(value):
+                        if is_mapped or flat or contains_task(value):
                             self.add_edge(as_task(value, flow=self), task, key=key,
                                           mapped=is_mapped, flattened=flat, validate=validate,
                                           _bound=bound)
@@ -764,7 +764,7 @@ class Flow:
 
     def replace(self, old: Task, new: Any, validate: bool = True) -> None:
         """Put ``new`` (a task, or a value made into a ``Constant``) in place of ``old``."""
-        from prefectlite.utilities.tasks import as_task
+        from prefectlite.core.as_task import as_task
 
         self._require(old)
         with self._atomic():
@@ -883,7 +883,7 @@ class Flow:
         resume: str | None = None,
         **kwargs: Any,
     ) -> State:
-        """Run the flow and return its final state (see :mod:`prefectlite.engine.flow_runner`).
+        """Run the flow and return its final state (see :mod:`prefectlite.engine.run_setup`).
 
         A keyword argument named after one of the flow's Parameters is its value:
         ``flow.run(name="Marvin")`` is ``flow.run(parameters={"name": "Marvin"})``; any other
@@ -896,7 +896,7 @@ class Flow:
         only what that journaled run did not finish, with its parameters unless given anew
         (see :mod:`prefectlite.persistence.resume`).
         """
-        from prefectlite.engine.flow_runner import _RUN_OPTIONS, run_flow
+        from prefectlite.engine.run_setup import RUN_OPTIONS, run_flow
 
         if self._tokens:
             raise RuntimeError(
@@ -913,7 +913,7 @@ class Flow:
             context = {**(context or {}), "flow_run_name": kwargs.pop("flow_run_name")}
         if kwargs:
             names = {p.name for p in self.parameters()}
-            unknown = sorted(k for k in kwargs if k not in names and k not in _RUN_OPTIONS)
+            unknown = sorted(k for k in kwargs if k not in names and k not in RUN_OPTIONS)
             if unknown:
                 raise TypeError(
                     f"Flow.run() got unexpected keyword argument(s) {', '.join(unknown)}: "

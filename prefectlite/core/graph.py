@@ -6,6 +6,7 @@ come next, the one added to the flow first comes first, whatever the hash seed.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -74,11 +75,47 @@ def sorted_nodes(
             keep.add(root)
             keep.update(nx.descendants(graph, root))
         graph = graph.subgraph(keep)
-    try:
-        return list(nx.lexicographical_topological_sort(graph, key=index.__getitem__))
-    except nx.NetworkXUnfeasible:
-        cycle = find_cycle(graph)
-        raise cycle_error(cycle or [], labels) from None
+    nodes = sorted(graph, key=index.__getitem__) if roots is not None else list(graph)
+    order = _insertion_order_if_sorted(graph, nodes, index)
+    if order is None:
+        order = _smallest_first(graph, nodes, index)
+    if order is None:
+        raise cycle_error(find_cycle(graph) or [], labels)
+    return order
+
+
+def _insertion_order_if_sorted(graph: nx.MultiDiGraph, nodes: list[Hashable],
+                               index: dict[Hashable, int]) -> list[Hashable] | None:
+    """``nodes`` (in insertion order) when every edge points from an earlier node to a later
+    one: then they are the smallest-first topological order already (the usual case, as
+    ``with Flow()`` adds a task after its upstream tasks). ``None`` otherwise."""
+    pred = graph._pred
+    for node in nodes:
+        i = index[node]
+        for up in pred[node]:
+            if index[up] >= i:
+                return None
+    return nodes
+
+
+def _smallest_first(graph: nx.MultiDiGraph, nodes: list[Hashable],
+                    index: dict[Hashable, int]) -> list[Hashable] | None:
+    """Kahn's topological sort, taking the ready node added first each time (what networkx's
+    ``lexicographical_topological_sort`` does with that key), or ``None`` on a cycle."""
+    succ, pred = graph._succ, graph._pred
+    waiting = {node: len(pred[node]) for node in nodes}
+    ready = [index[node] for node in nodes if not waiting[node]]
+    heapq.heapify(ready)
+    by_index = {index[node]: node for node in nodes}
+    order = []
+    while ready:
+        node = by_index[heapq.heappop(ready)]
+        order.append(node)
+        for down in succ[node]:
+            waiting[down] -= 1
+            if not waiting[down]:
+                heapq.heappush(ready, index[down])
+    return order if len(order) == len(nodes) else None
 
 
 def reaches(graph: nx.MultiDiGraph, source: Hashable, target: Hashable) -> bool:

@@ -793,8 +793,8 @@ class Task(metaclass=_TaskMeta):
 
         ``self.pipe(unmapped)`` (an edge annotation class) wraps this task in it instead.
         """
+        from prefectlite.core.as_task import as_task
         from prefectlite.utilities.edges import EdgeAnnotation
-        from prefectlite.utilities.tasks import as_task
 
         if "self" in kwargs:
             raise ValueError('You cannot use the keyword argument "self" in .pipe.')

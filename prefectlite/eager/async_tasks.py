@@ -1,36 +1,31 @@
 """Running an ``async def`` task on the caller's event loop, with the engine's steps.
 
 :func:`prefectlite.engine.task_runner.run_task` is synchronous: it would block the loop for
-the whole run, or need a thread per concurrent coroutine. :func:`run_task_async` is the same
-step list with ``await`` where the task runs and where a retry waits, built from the
-engine's own step functions, so caching, retries (``max_retries`` / ``retries``), state
-handlers, ``log_stdout`` and the log lines behave exactly as for a sync task:
+the whole run, or need a thread per concurrent coroutine. :func:`run_task_async` drives the
+same steps (:func:`prefectlite.engine.task_steps.run_steps`: target and cache, state
+handlers, ``LOOP``, retries, persisting, the log lines) and only does the two things that
+differ itself:
 
-1. target / cache: a stored ``target`` or a valid cached state replaces the run;
-2. run: ``await task.run(**inputs)``, under ``asyncio.timeout(task.timeout)``; an async
-   generator is consumed into a list; signals and exceptions become states;
-3. retry: a failure with retries left sleeps (``await asyncio.sleep``) and runs again;
-4. finish: persist the result (``target``, ``checkpoint``), remember the cache, call the
-   handlers, log the final state.
+* an attempt awaits ``task.run(**inputs)`` (an async generator is consumed into a list)
+  under ``asyncio.timeout(task.timeout)``, with ``log_stdout`` prints sent to the task's
+  logger; a timed-out coroutine is cancelled (unlike a thread, a coroutine can be stopped)
+  and the run is ``TimedOut`` like a sync task's;
+* a retry waits with ``await asyncio.sleep``, so other coroutines go on meanwhile.
 
-A timed-out coroutine is cancelled (unlike a thread, a coroutine can be stopped), then the run
-is ``TimedOut`` like a sync task's.
+Retries are always waited for here (an eager task run ends in a final state).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime
 import inspect
-import logging
-import time
 from typing import Any
 
 from prefectlite.core.task import Task
-from prefectlite.engine import signals
-from prefectlite.engine import task_runner as _engine
-from prefectlite.engine.state import Failed, Retrying, State, Success, TimedOut
-from prefectlite.persistence import checkpoint
+from prefectlite.engine import task_runner, task_steps
+from prefectlite.engine.state import State, Success
+from prefectlite.engine.task_stdout import prints_to_log
+from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.utilities import context as _context
 
 __all__ = ["run_task_async"]
@@ -39,56 +34,47 @@ __all__ = ["run_task_async"]
 async def run_task_async(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     """Run the async ``task`` once (retries waited for) and return its engine state."""
     token = _context.install(ctx)
+    run = task_steps.run_steps(task, inputs, ctx, None, task_runner.MAX_LOOPS,
+                               wait_retries=True)
     try:
-        new = checkpoint.check_target(task, inputs, ctx) if task.target is not None else None
-        new = new or _engine._check_cache(task, inputs, ctx)
-        if new is not None:
-            return _engine._finish(task, None, new, ctx)
-        started = time.time() if ctx.get("_persist") else None
-        if _engine.logger.isEnabledFor(logging.INFO):
-            _engine.logger.info("Task %r: Starting task run...", _engine._full_name(ctx, task))
-        new = _engine._retry_or_final(task, await _attempt(task, inputs, ctx), ctx)
-        while isinstance(new, Retrying):
-            start = new.start_time or datetime.datetime.now(datetime.UTC)
-            delay = (start - datetime.datetime.now(datetime.UTC)).total_seconds()
-            await asyncio.sleep(max(0.0, delay))
-            ctx = {**ctx, "task_run_count": new.run_count + 1}
-            _context.install(ctx)
-            new = _engine._retry_or_final(task, await _attempt(task, inputs, ctx), ctx)
-        if started is not None or task.checkpoint or task.target is not None:
-            new = checkpoint.persist(task, new, inputs, ctx, started)
-        _engine._remember_cache(task, new, inputs, ctx)
-        return _engine._finish(task, None, new, ctx)
+        kind, value = next(run)
+        while True:
+            if kind is task_steps.RUN:
+                kind, value = run.send(await _attempt(task, inputs, value))
+            else:
+                await asyncio.sleep(value)
+                kind, value = next(run)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
     finally:
         _context.restore(token)
 
 
 async def _attempt(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     try:
-        name = _engine._run_name(task, inputs, ctx)
-        if name is not None:
-            _context.install({**ctx, "task_run_name": name})
+        ctx = task_steps.named_context(task, inputs, ctx)
         if task.log_stdout:
-            with _engine._STDOUT.to(_engine._LogWriter(task.logger)):
-                return await _timed(task, inputs)
-        return await _timed(task, inputs)
-    except signals.PrefectStateSignal as sig:
-        return sig.state
-    except Exception as exc:
-        return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
+            with prints_to_log(task.logger):
+                result = await _timed(task, inputs)
+        else:
+            result = await _timed(task, inputs)
+        return Success(message="Task run succeeded.", result=result)
+    except task_steps.ATTEMPT_ERRORS as exc:
+        return task_steps.attempt_error(task, exc, ctx)
 
 
-async def _timed(task: Task, inputs: dict[str, Any]) -> State:
+async def _timed(task: Task, inputs: dict[str, Any]) -> Any:
     scope = asyncio.timeout(task.timeout)
     try:
         async with scope:
             result = task.run(**inputs)
             if inspect.isasyncgen(result):
-                result = [item async for item in result]
-            elif inspect.isawaitable(result):
-                result = await result
+                return [item async for item in result]
+            if inspect.isawaitable(result):
+                return await result
+            return result
     except TimeoutError:
         if not scope.expired():
             raise  # the task's own TimeoutError: an ordinary failure
-        return TimedOut(message=f"Task timed out after {task.timeout} seconds.")
-    return Success(message="Task run succeeded.", result=result)
+        raise TaskTimeoutSignal(
+            f"Execution timed out after {task.timeout} seconds.") from None

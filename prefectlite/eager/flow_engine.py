@@ -57,7 +57,7 @@ from prefectlite.eager.states import (
     return_value_to_state,
 )
 from prefectlite.eager.timeouts import flow_timeout
-from prefectlite.engine import task_runner as _engine
+from prefectlite.engine.task_stdout import prints_to_log
 from prefectlite.utilities import context as _context
 from prefectlite.utilities.logging import configure_logging
 
@@ -189,7 +189,7 @@ def _prints(run: FlowRun) -> Iterator[None]:
     if not run.log_prints:
         yield
         return
-    with _engine._STDOUT.to(_engine._LogWriter(run.logger)):  # type: ignore[arg-type]
+    with prints_to_log(run.logger):
         yield
 
 

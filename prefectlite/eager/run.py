@@ -40,7 +40,7 @@ __all__ = ["FlowRun", "current_run"]
 _NOT_INHERITED = frozenset({
     "flow", "task_name", "task_slug", "task_full_name", "task_run_name", "task_run_id",
     "map_index", "task_run_count", "task_loop_count", "task_loop_result", "task_tags",
-    "_retry_inline", "resume", "logger",
+    "_retry_inline", "resume", "logger", "journal_slug",
 })
 
 
@@ -135,7 +135,8 @@ class FlowRun:
         return {**self.task_ctx, "task_name": task.name, "task_slug": task.name,
                 "task_full_name": run_name, "task_run_name": run_name,
                 "task_run_id": task_run_id, "task_tags": task.tags, "logger": task.logger,
-                "map_index": map_index, "task_parameters": inputs, "task": task}
+                "map_index": map_index, "journal_slug": run_name, "task_parameters": inputs,
+                "task": task}
 
     def effective_task(self, task: Task) -> Task:
         """``task``, or a copy that logs its prints when it inherits the flow's ``log_prints``."""

@@ -33,11 +33,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures as cf
-import contextlib
 import contextvars
 import threading
 import uuid
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Coroutine, Iterable
 from typing import TYPE_CHECKING, Any
 
 from prefectlite.eager.async_tasks import run_task_async
@@ -58,10 +57,10 @@ from prefectlite.eager.resolution import (
 )
 from prefectlite.eager.states import State, StateDetails, from_engine
 from prefectlite.eager.task_extras import needs_extras, run_with_extras
-from prefectlite.eager.task_runners import DoneCell
-from prefectlite.engine import task_runner as _engine
 from prefectlite.engine.task_runner import run_task
+from prefectlite.engine.task_stdout import capturing_prints, prints_as_is
 from prefectlite.utilities.edges import unwrap
+from prefectlite.utilities.futures import DoneFuture
 
 if TYPE_CHECKING:
     from prefectlite.core.task import Task
@@ -75,6 +74,8 @@ __all__ = ["call", "execute", "map_task", "run_coro_sync", "submit"]
 def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     """Run one task run with the engine and return its eager state (what runners ship)."""
     run = ctx.get("_eager_run")
+    if run is not None and run.journal is not None:
+        run.journal.task_run_started(run, ctx["task_run_name"])
     flow_run_id = run.id if run is not None else uuid.UUID(ctx["flow_run_id"])
     details = StateDetails(flow_run_id, ctx["task_run_id"])
     if needs_extras(task):
@@ -87,8 +88,8 @@ def _execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any], details: S
              ) -> State:
     if getattr(task, "isasync", False):
         engine_state = run_coro_sync(run_task_async(task, inputs, ctx))
-    elif getattr(task, "log_prints", None) is False and _engine._STDOUT.writer.get():
-        with _stdout_as_is():  # submitted inline in a flow that logs its prints
+    elif getattr(task, "log_prints", None) is False and capturing_prints():
+        with prints_as_is():  # submitted inline in a flow that logs its prints
             engine_state = run_task(task, {}, inputs, ctx)
     else:
         engine_state = run_task(task, {}, inputs, ctx)
@@ -111,39 +112,35 @@ def _start(run: FlowRun, task: Task) -> tuple[str, uuid.UUID, StateDetails]:
 def run_now(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any) -> State:
     """Run ``task`` at once in this thread; its eager state."""
     name, task_run_id, details = _start(run, task)
+    journal = run.journal
+    if journal is not None:
+        journal.task_run_submitted(run, task.name, name, None, inputs, wait_for)
     try:
         inputs = prepare(run, task, inputs, wait_for)
     except NotReady as exc:
         state = not_ready(exc.args[0], details)
-        if run.journal is not None:
-            run.journal.task_run_finished(run, task.name, name, None, state)
+        if journal is not None:
+            journal.task_run_finished(run, task.name, name, None, state)
         return state
     ctx = run.task_context(task, name, task_run_id, inputs=inputs)
+    if journal is not None:
+        journal.task_run_started(run, name)
     if needs_extras(task):
         state = with_details(run_with_extras(
             task, inputs, ctx, lambda: _run_inline(run, task, inputs, ctx, details)), details)
     else:
         state = _run_inline(run, task, inputs, ctx, details)
-    if run.journal is not None:
-        run.journal.task_run_finished(run, task.name, name, None, state)
+    if journal is not None:
+        journal.task_run_finished(run, task.name, name, None, state)
     return state
 
 
 def _run_inline(run: FlowRun, task: Task, inputs: dict[str, Any], ctx: dict[str, Any],
                 details: StateDetails) -> State:
     if run.log_prints and getattr(task, "log_prints", None) is False:
-        with _stdout_as_is():  # the flow logs its prints; this task asked not to
+        with prints_as_is():  # the flow logs its prints; this task asked not to
             return from_engine(run_task(task, {}, inputs, ctx), details)
     return from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
-
-
-@contextlib.contextmanager
-def _stdout_as_is() -> Iterator[None]:
-    token = _engine._STDOUT.writer.set(None)
-    try:
-        yield
-    finally:
-        _engine._STDOUT.writer.reset(token)
 
 
 def _options(kwargs: dict[str, Any]) -> tuple[bool, Any]:
@@ -177,6 +174,8 @@ def call(run: FlowRun, task: Task, args: tuple, kwargs: dict[str, Any], mapped: 
 async def _call_async(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any,
                       return_state: bool) -> Any:
     name, task_run_id, details = _start(run, task)
+    if run.journal is not None:
+        run.journal.task_run_submitted(run, task.name, name, None, inputs, wait_for)
     pending: list[PrefectFuture] = []
     collect_futures(run, task, inputs, pending)
     collect_futures(run, task, list(wait_for or ()), pending)
@@ -185,6 +184,8 @@ async def _call_async(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for
     try:
         inputs = prepare(run, task, inputs, wait_for)
         ctx = run.task_context(task, name, task_run_id, inputs=inputs)
+        if run.journal is not None:
+            run.journal.task_run_started(run, name)
         state = from_engine(await run_task_async(run.effective_task(task), inputs, ctx), details)
     except NotReady as exc:
         state = not_ready(exc.args[0], details)
@@ -240,6 +241,8 @@ def submit_bound(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any
                  map_index: int | None = None) -> PrefectFuture:
     """Submit one run of ``task`` with bound ``inputs``; hand it over when they are ready."""
     name, task_run_id, details = _start(run, task)
+    if run.journal is not None:
+        run.journal.task_run_submitted(run, task.name, name, map_index, inputs, wait_for)
     upstream: list[PrefectFuture] = []
     if needs_resolving(inputs):
         collect_futures(run, task, inputs, upstream)
@@ -251,7 +254,7 @@ def submit_bound(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any
         try:
             ready = prepare(run, task, inputs, wait_for)
         except NotReady as exc:
-            return DoneCell(not_ready(exc.args[0], details))
+            return DoneFuture(not_ready(exc.args[0], details))
         ctx = run.task_context(task, name, task_run_id, map_index, ready)
         return run.task_runner.submit(execute, run.effective_task(task), ready, ctx)
 

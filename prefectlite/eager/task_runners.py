@@ -5,21 +5,28 @@ only submitted runs go to the runner. Each flow run uses its own copy of its flo
 (:meth:`TaskRunner.duplicate`), entered when the run starts and left when it ends, after every
 submitted run has finished (a subflow's runner is its own, not its parent's).
 
-The contract is one method: ``submit(fn, task, inputs, context)`` starts
-``fn(task, inputs, context)`` somewhere and returns a ``concurrent.futures.Future`` (or, for
-a run already finished, a :class:`DoneCell`) whose value is the run's final
-:class:`~prefectlite.states.State`. ``fn`` is a module-level function that
-never raises (it runs the engine's ``run_task``), so it can be shipped to another process.
+Every runner here is an adapter over an executor of :mod:`prefectlite.executors` (the same
+ones ``flow.run`` uses): entering the runner starts its ``executor``, ``submit(fn, task,
+inputs, context)`` submits ``fn(task, inputs, context)`` to it and returns a
+``concurrent.futures.Future`` (or, for a run already finished, a
+:class:`~prefectlite.utilities.futures.DoneFuture`) whose value is the run's final
+:class:`~prefectlite.states.State`, filled through the executor's ``add_done_callback``.
+``fn`` is a module-level function that never raises for a task's errors (it runs the
+engine's ``run_task``), so it can be shipped to another process. A subclass may instead
+override ``submit`` itself, keeping that contract.
 
 ``ThreadPoolTaskRunner(max_workers=)``
-    The default: a thread pool made on the first submission. ``max_workers`` defaults to
-    Python's ``ThreadPoolExecutor`` default (``min(32, CPUs + 4)``); Prefect 3's is unbounded.
+    The default: :class:`~prefectlite.executors.LocalThreadPoolExecutor`, a thread pool made
+    on the first submission. ``max_workers`` defaults to Python's ``ThreadPoolExecutor``
+    default (``min(32, CPUs + 4)``); Prefect 3's is unbounded.
 ``SequentialTaskRunner``
-    Runs each submission at once, in the submitting thread (for debugging).
+    :class:`~prefectlite.executors.LocalExecutor`: each submission runs at once, in the
+    submitting thread (for debugging).
 ``DaskTaskRunner``
-    Submits to a Dask executor of :mod:`prefectlite.executors.dask`: a temporary or existing
+    A Dask executor of :mod:`prefectlite.executors.dask`: a temporary or existing
     ``distributed`` cluster (the arguments of Prefect's ``prefect-dask`` runner), or any
-    executor given as ``executor=LocalDaskExecutor(...)``. dask is imported when it starts.
+    executor given as ``executor=LocalDaskExecutor(...)`` (or ``LocalExecutor()``, ...).
+    dask is imported when it starts.
 """
 
 from __future__ import annotations
@@ -28,20 +35,32 @@ import concurrent.futures as cf
 import copy
 import threading
 from collections.abc import Callable
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from prefectlite.eager.states import Crashed, State, from_engine
+from prefectlite.engine.state import State as EngineState
+from prefectlite.utilities.futures import DoneFuture
+
+if TYPE_CHECKING:  # imported when a runner is made: `import prefectlite` stays light
+    from prefectlite.executors.base import Executor
+    from prefectlite.executors.local import LocalThreadPoolExecutor
 
 __all__ = [
-    "ConcurrentTaskRunner", "DaskTaskRunner", "DoneCell", "ProcessPoolTaskRunner",
-    "SequentialTaskRunner", "TaskRunner", "ThreadPoolTaskRunner",
+    "ConcurrentTaskRunner", "DaskTaskRunner", "ProcessPoolTaskRunner", "SequentialTaskRunner",
+    "TaskRunner", "ThreadPoolTaskRunner",
 ]
 
 RunFn = Callable[[Any, dict[str, Any], dict[str, Any]], State]
 
 
 class TaskRunner:
-    """Base class of task runners (see the module docstring for the contract)."""
+    """Base class of task runners: an adapter over ``executor`` (see the module docstring)."""
+
+    def __init__(self, executor: Executor | None = None) -> None:
+        self.executor = executor
+        self._needs_start = executor is not None and _needs_start(executor)
+        self._started: Any = None
+        self._prepared: dict[int, tuple[Any, Any]] = {}
 
     @property
     def name(self) -> str:
@@ -53,62 +72,90 @@ class TaskRunner:
 
     def duplicate(self) -> Self:
         """A fresh, unstarted runner with the same settings (one per flow run)."""
-        return copy.copy(self)
+        new = copy.copy(self)
+        new.executor = copy.copy(self.executor)  # executors copy unstarted
+        new._started, new._prepared = None, {}
+        return new
 
     def __enter__(self) -> Self:
+        if self.executor is not None:
+            self._started = self.executor.start()
+            self._started.__enter__()
+            self._prepared = {}
         return self
 
     def __exit__(self, *exc_info: Any) -> None:
         """Wait for the runs still going, then release what the runner holds."""
+        started, self._started = self._started, None
+        if started is not None:
+            started.__exit__(*exc_info)
 
     def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
-               ) -> cf.Future[State]:
+               ) -> cf.Future[State] | DoneFuture:
         """Start ``fn(task, inputs, context)``; its future's value is the run's state."""
-        raise NotImplementedError(f"{self.name} must implement submit()")
+        executor = self.executor
+        if executor is None:
+            raise NotImplementedError(f"{self.name} must implement submit() or run on an "
+                                      "executor (TaskRunner(executor=...)).")
+        if self._started is None and self._needs_start:
+            raise RuntimeError(f"{self.name} is not started: it is entered by the flow run "
+                               "that uses it (or use `with runner:`).")
+        found = self._prepared.get(id(task))
+        if found is None or found[0] is not task:
+            found = self._prepared[id(task)] = (task, executor.prepare_task(task))
+        shipped_ctx = context if not executor.ships_work else {
+            k: v for k, v in context.items() if k != "_eager_run"}
+        try:
+            future = executor.submit(fn, found[1], inputs, shipped_ctx, extra_context=context)
+        except Exception as exc:  # fn does not raise for task errors: this is a crash
+            return DoneFuture(error=exc)
+        return self._bridge(future, str(context.get("task_run_name", "?")))
+
+    def _bridge(self, future: Any, name: str) -> cf.Future[State] | DoneFuture:
+        """A future holding the eager state of the executor's ``future``: a
+        :class:`DoneFuture` when it finished as it was submitted."""
+        executor, lock = self.executor, threading.Lock()
+        box: dict[str, Any] = {}
+
+        def finished(done: Any) -> None:
+            try:
+                value = executor.result(done)  # type: ignore[union-attr]
+                if isinstance(value, EngineState):  # e.g. a Failed for a lost Dask run
+                    value = from_engine(value)
+            except BaseException as exc:  # the executor lost the run
+                value = Crashed(message=f"Task run {name!r} was lost by {executor!r}: "
+                                f"{exc!r}", data=exc)
+            with lock:
+                cell = box.get("cell")
+                if cell is None:
+                    box["value"] = value
+                    return
+            cell.set_result(value)
+
+        executor.add_done_callback(future, finished)  # type: ignore[union-attr]
+        with lock:
+            if "value" in box:
+                return DoneFuture(box["value"])
+            cell = box["cell"] = cf.Future()
+            cell.set_running_or_notify_cancel()
+        return cell  # type: ignore[no-any-return]
 
 
-class DoneCell:
-    """A finished stand-in for a ``concurrent.futures.Future`` (no lock, no condition).
+def _is_executor(obj: Any) -> bool:
+    from prefectlite.executors.base import Executor
 
-    Runs that end as they are submitted (sequential runner, upstream not ready) get one; it
-    answers the few methods futures and waits use, and costs one small object.
-    """
-
-    __slots__ = ("_error", "_value")
-
-    def __init__(self, value: Any = None, error: BaseException | None = None) -> None:
-        self._value, self._error = value, error
-
-    def done(self) -> bool:
-        return True
-
-    def running(self) -> bool:
-        return False
-
-    def cancelled(self) -> bool:
-        return False
-
-    def result(self, timeout: float | None = None) -> Any:
-        if self._error is not None:
-            raise self._error
-        return self._value
-
-    def exception(self, timeout: float | None = None) -> BaseException | None:
-        return self._error
-
-    def add_done_callback(self, fn: Callable[[Any], Any]) -> None:
-        fn(self)
+    return isinstance(obj, Executor)
 
 
-def _done(fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]) -> Any:
-    try:
-        return DoneCell(fn(task, inputs, context))
-    except BaseException as exc:  # fn does not raise for task errors: this is a crash
-        return DoneCell(error=exc)
+def _needs_start(executor: Executor) -> bool:
+    """Whether ``executor`` sets anything up in ``start()`` (else it may be used unstarted)."""
+    from prefectlite.executors.base import Executor
+
+    return type(executor).start is not Executor.start
 
 
 class SequentialTaskRunner(TaskRunner):
-    """Run every submitted task at once, in the submitting thread.
+    """Run every submitted task at once, in the submitting thread (a ``LocalExecutor``).
 
     Examples
     --------
@@ -116,9 +163,10 @@ class SequentialTaskRunner(TaskRunner):
     3
     """
 
-    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
-               ) -> Any:
-        return _done(fn, task, inputs, context)
+    def __init__(self) -> None:
+        from prefectlite.executors.local import LocalExecutor
+
+        super().__init__(LocalExecutor())
 
 
 class ThreadPoolTaskRunner(TaskRunner):
@@ -131,38 +179,25 @@ class ThreadPoolTaskRunner(TaskRunner):
     8
     """
 
+    executor: LocalThreadPoolExecutor
+
     def __init__(self, max_workers: int | None = None) -> None:
-        if max_workers is not None and (isinstance(max_workers, bool)
-                                        or not isinstance(max_workers, int) or max_workers < 1):
+        from prefectlite.executors.local import LocalThreadPoolExecutor
+
+        try:
+            executor = LocalThreadPoolExecutor(max_workers)
+        except ValueError:
             raise ValueError(f"ThreadPoolTaskRunner(max_workers={max_workers!r}): give a "
-                             "positive int, or None for the default.")
-        self.max_workers = max_workers
-        self._pool: cf.ThreadPoolExecutor | None = None
-        self._lock = threading.Lock()
+                             "positive int, or None for the default.") from None
+        super().__init__(executor)
+
+    @property
+    def max_workers(self) -> int | None:
+        """The most tasks running at once (``None``: Python's default)."""
+        return self.executor.max_workers
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.name} (max_workers={self.max_workers})>"
-
-    def duplicate(self) -> Self:
-        return type(self)(self.max_workers)
-
-    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
-               ) -> cf.Future[State]:
-        pool = self._pool
-        if pool is None:
-            with self._lock:
-                if self._pool is None:
-                    self._pool = cf.ThreadPoolExecutor(self.max_workers,
-                                                       thread_name_prefix="prefectlite-task")
-                pool = self._pool
-        return pool.submit(fn, task, inputs, context)
-
-    def __exit__(self, *exc_info: Any) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:  # after an interrupt, drop what has not started and go
-            interrupted = exc_info and exc_info[0] is not None
-            pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
 
 ConcurrentTaskRunner = ThreadPoolTaskRunner  # Prefect 2's name for the same idea
@@ -176,7 +211,7 @@ def _run_shipped(payload: bytes) -> State:
     return fn(task, inputs, context)  # type: ignore[no-any-return]
 
 
-class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
+class ProcessPoolTaskRunner(TaskRunner):
     """Run submitted tasks in a pool of ``max_workers`` processes (default: one per CPU).
 
     The task, its inputs and its context are sent with cloudpickle, so tasks defined in a
@@ -188,9 +223,18 @@ class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
 
     def __init__(self, max_workers: int | None = None,
                  initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
-        super().__init__(max_workers)
+        if max_workers is not None and (isinstance(max_workers, bool)
+                                        or not isinstance(max_workers, int) or max_workers < 1):
+            raise ValueError(f"ProcessPoolTaskRunner(max_workers={max_workers!r}): give a "
+                             "positive int, or None for the default.")
+        super().__init__()
+        self.max_workers = max_workers
         self.initializer, self.initargs = initializer, tuple(initargs)
-        self._processes: cf.ProcessPoolExecutor | None = None
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<TaskRunner: {self.name} (max_workers={self.max_workers})>"
 
     def duplicate(self) -> Self:
         return type(self)(self.max_workers, self.initializer, self.initargs)
@@ -202,18 +246,18 @@ class ProcessPoolTaskRunner(ThreadPoolTaskRunner):
         import cloudpickle
 
         with self._lock:
-            if self._processes is None:
-                self._processes = cf.ProcessPoolExecutor(
+            if self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(
                     self.max_workers, mp_context=multiprocessing.get_context("spawn"),
                     initializer=self.initializer, initargs=self.initargs)
-            pool = self._processes
+            pool = self._pool
         shipped = {k: v for k, v in context.items() if k != "_eager_run"}
         return pool.submit(_run_shipped, cloudpickle.dumps((fn, task, inputs, shipped)))
 
     def __exit__(self, *exc_info: Any) -> None:
         with self._lock:
-            pool, self._processes = self._processes, None
-        if pool is not None:
+            pool, self._pool = self._pool, None
+        if pool is not None:  # after an interrupt, drop what has not started and go
             interrupted = exc_info and exc_info[0] is not None
             pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
@@ -253,55 +297,10 @@ class DaskTaskRunner(TaskRunner):
                                           client_kwargs)):
             raise ValueError("DaskTaskRunner: give either executor= or the cluster options "
                              "(address, cluster_class, ...), not both.")
-        self.executor = executor
-        self._started: Any = None
-        self._prepared: dict[int, tuple[Any, Any]] = {}
+        elif not _is_executor(executor):
+            raise TypeError(f"DaskTaskRunner(executor={executor!r}): give an executor of "
+                            "prefectlite.executors, e.g. LocalDaskExecutor().")
+        super().__init__(executor)
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.name} ({self.executor!r})>"
-
-    def duplicate(self) -> Self:
-        return type(self)(executor=copy.copy(self.executor))  # executors copy unstarted
-
-    def __enter__(self) -> Self:
-        self._started = self.executor.start()
-        self._started.__enter__()
-        self._prepared = {}
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        started, self._started = self._started, None
-        if started is not None:
-            started.__exit__(*exc_info)
-
-    def _in_process(self) -> bool:
-        return getattr(self.executor, "scheduler", None) in ("threads", "synchronous")
-
-    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
-               ) -> cf.Future[State]:
-        if self._started is None:
-            raise RuntimeError("DaskTaskRunner is not started: it is entered by the flow run "
-                               "that uses it (or use `with runner:`).")
-        found = self._prepared.get(id(task))
-        if found is None or found[0] is not task:
-            found = self._prepared[id(task)] = (task, self.executor.prepare_task(task))
-        shipped_ctx = context if self._in_process() else {
-            k: v for k, v in context.items() if k != "_eager_run"}
-        future = self.executor.submit(fn, found[1], inputs, shipped_ctx, extra_context=context)
-        return self._bridge(future, str(context.get("task_run_name", "?")))
-
-    def _bridge(self, future: Any, name: str) -> cf.Future[State]:
-        """A ``concurrent.futures.Future`` holding the eager state of an executor's future."""
-        cell: cf.Future[State] = cf.Future()
-        cell.set_running_or_notify_cancel()
-
-        def finished(done: Any) -> None:
-            try:
-                value = done.result() if self.executor.resolves_futures else \
-                    self.executor.result(done)
-            except BaseException as exc:
-                value = Crashed(message=f"Task run {name!r} was lost on Dask: {exc!r}", data=exc)
-            cell.set_result(value if isinstance(value, State) else from_engine(value))
-
-        future.add_done_callback(finished)
-        return cell

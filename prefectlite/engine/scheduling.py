@@ -1,10 +1,20 @@
-"""Running a flow on its schedule: ``flow.run()`` on a flow that has a ``schedule``.
+"""The schedule loop: run a flow at each time of a schedule until something stops it.
 
-Prefect 1 behaviour: sleep until the next scheduled time, run, and again, until the schedule
-has no more runs or the user presses Ctrl-C (which ends the loop cleanly after the current
-run and returns the last run's state). Each run's parameters are those given to ``run()``
-overlaid with the clock's ``parameter_defaults``; ``context.scheduled_start_time`` is the
-scheduled time. ``flow.run(run_on_schedule=False)`` runs once, ignoring the schedule.
+One loop serves ``flow.run()`` on a flow that has a ``schedule`` (Prefect 1 behaviour) and
+the command line's ``prefectlite run --schedule/--cron/--interval``. It asks the schedule for
+its next event, waits until the event's time, calls ``run(event)``, and again, until
+
+* the schedule has no more events (``ScheduleRuns.exhausted``),
+* ``max_runs`` runs happened,
+* the ``stop`` hook returns true (it is asked while waiting, every ``TICK`` seconds, and
+  after each run: the CLI's Ctrl-C handler sets a flag it reads),
+* a run ends ``Cancelled`` (Ctrl-C inside the run: the flow runner stops the walk and
+  returns that state), or ``KeyboardInterrupt`` is raised while waiting.
+
+The loop's only contact with time is its ``clock`` (``now()`` and ``sleep(seconds)``), so
+a test drives it with a fake clock instead of sleeping. What a run is (its parameters,
+``context.scheduled_start_time``, its observers) is the caller's ``run`` callback; signal
+handling stays with the command line.
 """
 
 from __future__ import annotations
@@ -12,45 +22,92 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from prefectlite.engine.state import Cancelled, State
 
-if TYPE_CHECKING:
-    from prefectlite.core.flow import Flow
-    from prefectlite.engine.flow_runner import FlowRunner
+__all__ = ["Clock", "ScheduleRuns", "TICK", "run_on_schedule"]
 
 logger = logging.getLogger("prefectlite.FlowRunner")
+TICK = 0.2  #: longest sleep between two looks at the stop hook while waiting
 
 
-def _sleep_until(moment: datetime.datetime) -> None:
-    while True:
-        delay = (moment - datetime.datetime.now(datetime.UTC)).total_seconds()
-        if delay <= 0:
-            return
-        time.sleep(min(delay, 1.0))
+class Clock:
+    """Real time for the loop: timezone-aware UTC ``now()`` and ``sleep(seconds)``."""
+
+    def now(self) -> datetime.datetime:
+        return datetime.datetime.now(datetime.UTC)
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
-def run_on_schedule(flow: Flow, runner: FlowRunner, run_kwargs: dict[str, Any]) -> State:
-    """Run ``flow`` at each time of ``flow.schedule``; return the last run's state."""
+@dataclass
+class ScheduleRuns:
+    """What :func:`run_on_schedule` did."""
+
+    runs: int = 0
+    #: runs whose state was not successful
+    failed: int = 0
+    #: the last run's state (``None`` before the first run)
     last: State | None = None
-    after = None
+    #: the schedule had no more events
+    exhausted: bool = False
+    #: the stop hook, a Cancelled run or Ctrl-C ended the loop
+    stopped: bool = False
+
+
+def _never() -> bool:
+    return False
+
+
+def run_on_schedule(
+    schedule: Any, run: Callable[[Any], State], *, max_runs: int | None = None,
+    stop: Callable[[], bool] = _never, announce: Callable[[Any], None] | None = None,
+    after: datetime.datetime | None = None, clock: Clock | None = None,
+) -> ScheduleRuns:
+    """Call ``run(event)`` at each event (a ``ClockEvent``) of ``schedule`` (module docstring).
+
+    ``announce(event)`` is called before waiting for an event (default: an INFO line on
+    the ``prefectlite.FlowRunner`` logger); ``after`` is the instant events are looked for
+    after (default: now, as ``schedule.next`` has it).
+    """
+    clock = clock or Clock()
+    out = ScheduleRuns()
     try:
-        while True:
-            events = flow.schedule.next(1, after=after, return_events=True)
+        while max_runs is None or out.runs < max_runs:
+            events = schedule.next(1, after=after, return_events=True)
             if not events:
-                if last is None:
-                    raise ValueError(f"Flow {flow.name!r} has no more scheduled runs.")
-                return last
+                out.exhausted = True
+                break
             event = events[0]
-            logger.info("Waiting for scheduled run of %r at %s", flow.name, event.start_time)
-            _sleep_until(event.start_time)
-            params = {**(run_kwargs.get("parameters") or {}), **(event.parameter_defaults or {})}
-            ctx = {**(run_kwargs.get("context") or {}), "scheduled_start_time": event.start_time}
-            last = runner.run(**{**run_kwargs, "parameters": params, "context": ctx})
-            if isinstance(last, Cancelled):  # Ctrl-C inside the run: stop after it
-                return last
+            (announce or _log_next)(event)
+            if not _wait_until(event.start_time, clock, stop):
+                out.stopped = True
+                break
+            out.last = state = run(event)
+            out.runs, out.failed = out.runs + 1, out.failed + (not state.is_successful())
+            if isinstance(state, Cancelled) or stop():
+                out.stopped = True
+                break
             after = event.start_time
     except KeyboardInterrupt:
-        logger.info("Schedule loop of %r stopped (KeyboardInterrupt).", flow.name)
-        return last or Cancelled(message="Stopped before the first scheduled run.")
+        logger.info("Schedule loop stopped (KeyboardInterrupt).")
+        out.stopped = True
+    return out
+
+
+def _log_next(event: Any) -> None:
+    logger.info("Waiting for the scheduled run at %s", event.start_time)
+
+
+def _wait_until(moment: datetime.datetime, clock: Clock, stop: Callable[[], bool]) -> bool:
+    """Sleep until ``moment``; False if ``stop()`` said so first."""
+    while not stop():
+        delay = (moment - clock.now()).total_seconds()
+        if delay <= 0:
+            return True
+        clock.sleep(min(delay, TICK))
+    return False

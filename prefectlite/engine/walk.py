@@ -16,14 +16,25 @@ as Prefect 1's mapped parent sees them, how many children it gets (the shortest 
 like ``zip``) or the state it ends in without mapping (``Pending``, ``Skipped``, ``Failed``).
 What each child receives along each edge follows :mod:`prefectlite.engine.mapping`.
 
-Bookkeeping (:class:`Walk`):
+Bookkeeping (:class:`Walk`), every field:
 
-``waiting[t]``      upstream links of ``t`` not yet released
-``ready``           runs that may be submitted now (a list used as a stack)
-``states[t]``       final state of each finished task (``Mapped`` once all children are)
-``children[t]``     child states of an expanded mapped task (``None`` while unfinished)
-``child_wait[t]``   per child, pipelined upstream children it still waits for
-``left[t]``         children of ``t`` not finished yet
+=====================  ==================================================================
+``plan``               the flow's :class:`Plan` (fixed for the walk)
+``resolves_futures``   the executor resolves futures on its workers: a run is available to
+                       dependents once *submitted* (see :class:`Walk`)
+``waiting[t]``         upstream links of ``t`` not yet released
+``ready``              runs that may be submitted now (a list used as a stack)
+``states[t]``          final state of each finished task (``Mapped`` once all children are)
+``children[t]``        child states of an expanded mapped task (``None`` while unfinished)
+``available[t]``       per child of ``t``: may pipelined children downstream use it yet
+                       (finished, or submitted when ``resolves_futures``)
+``child_wait[t]``      per child, pipelined upstream children it still waits for
+``left[t]``            children of ``t`` not finished yet
+``early[t]``           dependents of ``t`` released at its submission (``resolves_futures``),
+                       so its finish does not release them twice
+``futures[run]``       the future of each submitted, unfinished run (``resolves_futures``)
+``flat[t]``            element states of ``flatten(t)``, computed once when first needed
+=====================  ==================================================================
 
 Example: ``a = inc.map([1, 2]); b = inc.map(a)``. ``a`` is ready first. The runner expands it
 (width 2): ``a[0]``, ``a[1]`` become ready and ``b`` is released (pipelined) and expanded with
@@ -35,6 +46,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from prefectlite.core.edge import Edge
@@ -51,13 +63,19 @@ class Plan:
     """What the walk needs to know about a flow, computed once per flow shape."""
 
     tasks: tuple[Task, ...]
-    in_edges: dict[Task, tuple[Edge, ...]]
+    in_edges: dict[Task, tuple[Edge, ...]]  # by key, then upstream slug
     dependents: dict[Task, tuple[tuple[Task, bool], ...]]  # (downstream, pipelined)
     n_links: dict[Task, int]  # distinct upstream tasks
     mapped: frozenset[Task]
     constants: dict[Task, dict[str, Any]]
     slugs: dict[Task, str]
-    wire_edges: dict[Task, tuple[Edge, ...]]  # in_edges with TaskRef ends, for shipping
+
+    @cached_property
+    def wire_edges(self) -> dict[Task, tuple[Edge, ...]]:
+        """``in_edges`` with :class:`TaskRef` ends, for shipping (made when first asked)."""
+        refs = {t: TaskRef(t.name, self.slugs[t]) for t in self.tasks}
+        return {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
+                         for e in edges) for t, edges in self.in_edges.items()}
 
 
 def make_plan(flow: Flow) -> Plan:
@@ -67,29 +85,24 @@ def make_plan(flow: Flow) -> Plan:
 
 def _make_plan(flow: Flow) -> Plan:
     tasks = flow.sorted_tasks()
-    def order(edge: Edge) -> tuple[str, str]:
-        return (edge.key or "", flow.slugs[edge.upstream_task])
-
-    in_edges = {t: tuple(sorted(flow.edges_to(t), key=order)) for t in tasks}
-    mapped = frozenset(t for t in tasks if any(e.mapped for e in in_edges[t]))
-    dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
-    n_links: dict[Task, int] = {}
+    pred, slugs = flow._graph._pred, flow.slugs
+    in_edges: dict[Task, tuple[Edge, ...]] = {}
     for t in tasks:
-        by_upstream: dict[Task, list[Edge]] = {}
-        for e in in_edges[t]:
-            by_upstream.setdefault(e.upstream_task, []).append(e)
-        n_links[t] = len(by_upstream)
-        for up, edges in by_upstream.items():
+        edges = [e for keyed in pred[t].values() for e in keyed]
+        if len(edges) > 1:
+            edges.sort(key=lambda e: (e.key or "", slugs[e.upstream_task]))
+        in_edges[t] = tuple(edges)
+    mapped = frozenset(t for t, edges in in_edges.items() if any(e.mapped for e in edges))
+    dependents: dict[Task, list[tuple[Task, bool]]] = {t: [] for t in tasks}
+    for t in tasks:
+        for up, keyed in pred[t].items():
             pipelined = up in mapped and t in mapped and all(
-                e.mapped and not e.flattened for e in edges
+                e.mapped and not e.flattened for e in keyed
             )
             dependents[up].append((t, pipelined))
     constants = {t: dict(c) for t, c in flow.constants.items()}
-    refs = {t: TaskRef(t.name, flow.slugs[t]) for t in tasks}
-    wire = {t: tuple(Edge(refs[e.upstream_task], refs[t], e.key, e.mapped, e.flattened)
-                     for e in in_edges[t]) for t in tasks}
-    return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()}, n_links,
-                mapped, constants, dict(flow.slugs), wire)
+    return Plan(tasks, in_edges, {t: tuple(d) for t, d in dependents.items()},
+                {t: len(pred[t]) for t in tasks}, mapped, constants, dict(slugs))
 
 
 class TaskRef:
@@ -117,15 +130,15 @@ class TaskRef:
 class Walk:
     """The changing part of a walk (see the module docstring).
 
-    With ``eager`` (executors that resolve futures on the workers), a run is *available* to
-    its dependents as soon as it is submitted: the runner reports submissions with
-    :meth:`task_submitted` / :meth:`child_submitted`, and only links that need a value on
-    the driver (the width or the elements of a mapped input) wait for the upstream to
-    finish. ``futures`` then maps submitted runs to their futures.
+    With ``resolves_futures`` (executors that resolve futures on the workers), a run is
+    *available* to its dependents as soon as it is submitted: the runner reports
+    submissions with :meth:`task_submitted` / :meth:`child_submitted`, and only links that
+    need a value on the driver (the width or the elements of a mapped input) wait for the
+    upstream to finish. ``futures`` then maps submitted runs to their futures.
     """
 
     plan: Plan
-    eager: bool = False
+    resolves_futures: bool = False
     waiting: dict[Task, int] = field(default_factory=dict)
     ready: list[Run] = field(default_factory=list)
     states: dict[Task, State] = field(default_factory=dict)
@@ -165,7 +178,8 @@ class Walk:
                 self.release(down)
 
     def task_submitted(self, task: Task) -> None:
-        """(eager) ``task``, or every child of it, was submitted: release what needs no value."""
+        """(``resolves_futures``) ``task``, or every child of it, was submitted: release
+        what needs no value."""
         early = self.early.setdefault(task, set())
         for down, pipelined in self.plan.dependents[task]:
             if pipelined or down in early or self._needs_value(task, down):
@@ -215,7 +229,7 @@ class Walk:
                     self.ready.append((down, index))
 
     def child_submitted(self, task: Task, index: int) -> None:
-        """(eager) Child ``index`` of ``task`` was submitted."""
+        """(``resolves_futures``) Child ``index`` of ``task`` was submitted."""
         self.child_available(task, index)
         if all(self.available[task]):
             self.task_submitted(task)
@@ -224,7 +238,7 @@ class Walk:
         """Record the final state of child ``index`` of ``task``."""
         self.children[task][index] = state
         self.left[task] -= 1
-        if not self.eager:
+        if not self.resolves_futures:
             self.child_available(task, index)
         if self.left[task] == 0:
             self._finish_parent(task)
@@ -236,7 +250,8 @@ class Walk:
 
     def upstream_state(self, edge: Edge, index: int | None) -> Any:
         """What child ``index`` (or the whole task, ``None``) gets along ``edge``: a state,
-        or (eager) a future, or a list of child states/futures for a mapped upstream."""
+        or (``resolves_futures``) a future, or a list of child states/futures for a mapped
+        upstream."""
         up = edge.upstream_task
         if index is not None and edge.mapped:
             if edge.flattened:
@@ -301,22 +316,37 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
         if not state.is_successful():
             continue
         succeeded = True
-        if edge.flattened:
-            flat = _mapping.flatten_state(state) if not isinstance(state, Mapped) else state
-            if isinstance(flat, Mapped) or _mapping.mappable(flat.result):
-                widths.append(len(walk.flat_elements(up)))
-            elif bad is None:
-                bad = (edge.key or f"upstream {up.name!r}", flat.result)
-        elif isinstance(state, Mapped):  # given in task_states
-            widths.append(state.n_map_states)
-        elif _mapping.mappable(state.result):
-            widths.append(len(state.result))
+        width = _input_width(walk, edge, state)
+        if isinstance(width, int):
+            widths.append(width)
         elif bad is None:
-            bad = (edge.key or f"upstream {up.name!r}", state.result)
+            bad = width
+    return _not_mapped(task, seen, succeeded, bad, given, min(widths, default=0))
+
+
+def _input_width(walk: Walk, edge: Edge, state: State) -> int | tuple[str, Any]:
+    """The number of elements a successful mapped input gives, or (its name, its result)
+    when that result cannot be mapped over."""
+    up = edge.upstream_task
+    if edge.flattened:
+        flat = _mapping.flatten_state(state) if not isinstance(state, Mapped) else state
+        if isinstance(flat, Mapped) or _mapping.mappable(flat.result):
+            return len(walk.flat_elements(up))
+        return (edge.key or f"upstream {up.name!r}", flat.result)
+    if isinstance(state, Mapped):  # given in task_states
+        return state.n_map_states
+    if _mapping.mappable(state.result):
+        return len(state.result)
+    return (edge.key or f"upstream {up.name!r}", state.result)
+
+
+def _not_mapped(task: Task, seen: list[State], succeeded: bool, bad: tuple[str, Any] | None,
+                given: int | None, width: int) -> int | State:
+    """The rest of :func:`map_width`'s decision, in Prefect 1's order of checks."""
     if not all(s.is_finished() for s in seen):
         return Pending(message="Not all upstream states are finished; waiting.")
     if task.skip_on_upstream_skip and any(s.is_skipped() for s in seen):
-        from prefectlite.engine.task_runner import UPSTREAM_SKIPPED
+        from prefectlite.engine.task_steps import UPSTREAM_SKIPPED
 
         return Skipped(message=UPSTREAM_SKIPPED)
     if given is not None and (bad is not None or not succeeded):
@@ -325,7 +355,7 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
         return Failed(message=_mapping.NOTHING_TO_MAP)
     if bad is not None:
         return _mapping.unmappable(task.name, *bad)
-    return min(widths, default=0)
+    return width
 
 
 def rerun_width(state: Mapped) -> int | None:

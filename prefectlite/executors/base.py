@@ -18,6 +18,13 @@ arguments, and asks which submitted futures are done. Its methods:
     done ones (possibly none after a timeout).
 ``result(future)``
     The value of a done future.
+``add_done_callback(future, fn)``
+    Call ``fn(future)`` once ``future`` is done: at once, in the calling thread, if it is
+    already, else in whichever thread sees it finish (a worker, the executor's own). ``fn``
+    must be quick and must not raise; it reads the value with ``result(future)``. This is
+    what the eager task runners (:mod:`prefectlite.task_runners`) build on. The default
+    calls the future's own ``add_done_callback`` (``concurrent.futures``, dask's and
+    :class:`~prefectlite.utilities.futures.DoneFuture` have one).
 ``wait(futures)``
     Prefect 1's call: resolve a (nested) collection of futures to values (the base class
     raises ``NotImplementedError`` for ``submit`` and ``wait``, as Prefect 1's does).
@@ -72,6 +79,15 @@ class Executor:
     def result(self, future: Any) -> Any:
         """The value of a done future."""
         raise NotImplementedError(f"{type(self).__name__} must implement result()")
+
+    def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
+        """Call ``fn(future)`` once ``future`` is done (at once if it is)."""
+        add = getattr(future, "add_done_callback", None)
+        if add is None:
+            raise NotImplementedError(
+                f"{type(self).__name__} must implement add_done_callback(): its futures "
+                f"({type(future).__name__}) have no add_done_callback method.")
+        add(fn)
 
     def wait(self, futures: Any) -> Any:
         """Resolve futures (possibly inside lists, tuples, sets and dicts) to their values."""

@@ -1,6 +1,26 @@
-"""Persistence: the run journal, its rows and log records, resuming, checkpointing and the
+"""Persistence: the run journal, its rows and log records, journaled runs, resuming and the
 persisted cache.
 
-Nothing here is needed by a plain ``flow.run()``; the engine reaches this package only when a
-run asks for results to be written or for a journal.
+This package sits above the engine: it imports the engine (states, results, the walk, the
+:class:`~prefectlite.engine.observers.RunObserver` it implements), never the other way.
+The engine reaches it in two ways only: a run with ``journal=``/``resume=`` is prepared by
+:func:`prefectlite.persistence.runs.journaled_run`, which this package registers with
+:mod:`prefectlite.engine.hooks` when imported (``import prefectlite`` imports it), and the
+task runner asks the run context's ``_journal_cache`` (a
+:class:`~prefectlite.persistence.cache.JournalCache`) for persisted cache entries. Nothing
+here is loaded by a plain ``flow.run()``: importing this package imports only the hook.
 """
+
+from typing import Any
+
+from prefectlite.engine.hooks import register_journal_setup
+
+
+def _journaled_run(flow: Any, run_kwargs: dict[str, Any], journal: Any,
+                   resume: str | None, **options: Any) -> dict[str, Any]:
+    from prefectlite.persistence.runs import journaled_run  # the journal, loaded when used
+
+    return journaled_run(flow, run_kwargs, journal, resume, **options)
+
+
+register_journal_setup(_journaled_run)

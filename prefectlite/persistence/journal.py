@@ -5,16 +5,9 @@ engine writes it through :class:`~prefectlite.persistence.recorder.JournalRecord
 during ``flow.run(journal=True)``; :mod:`prefectlite.persistence.resume` reads it back for
 ``flow.run(resume=...)``; users and the CLI read it with :meth:`RunStore.list_runs`,
 :meth:`RunStore.get_run` and :meth:`RunStore.read_result`, and prune it with
-:meth:`RunStore.delete_runs`. The tables are described in
-:mod:`prefectlite.persistence.records`: ``flow_runs``, ``task_runs`` (one row per task
-or mapped child: state, times, run count, result location, checksum, serializer, Python
-version, code hash, and the result's bytes when small), ``result_kinds`` (how to read a
-location back), ``cache`` (persisted ``cache_for`` entries), ``flow_graphs`` and ``logs``
-(each run's graph and log records, :mod:`prefectlite.persistence.journal_logs`).
-
-Opening checks that the file is a prefectlite journal (the SQLite header's
-``application_id``), that its schema version is not newer than this prefectlite's, and
-applies the migrations it lacks, in one transaction.
+:meth:`RunStore.delete_runs`. The tables: :mod:`prefectlite.persistence.records`.
+Opening (:mod:`prefectlite.persistence.opening`) makes the file private, checks it and
+migrates it. Who runs (and may resume) a run: :mod:`prefectlite.persistence.claims`.
 
 Concurrency: WAL mode (readers never block the writer), a busy timeout, and every write in
 a ``BEGIN IMMEDIATE`` transaction, so several processes can journal runs at once and a
@@ -25,8 +18,8 @@ seconds (UTC); the read API turns them into aware ``datetime`` objects.
 from __future__ import annotations
 
 import datetime
+import json
 import os
-import socket
 import sqlite3
 import threading
 import time
@@ -38,9 +31,14 @@ from typing import Any
 import cloudpickle
 
 from prefectlite import settings
+from prefectlite.persistence import pruning
+from prefectlite.persistence.claims import Heartbeat, latest_to_resume
+from prefectlite.persistence.opening import connect, write_error
 from prefectlite.persistence.records import (
     CACHE_COLUMNS,
+    HOST,
     LOG_COLUMNS,
+    MASK,
     PYTHON,
     ROW_COLUMNS,
     RUN_COLUMNS,
@@ -49,11 +47,11 @@ from prefectlite.persistence.records import (
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
-    check_application,
+    clean_text,
     encode_parameters,
-    migrate,
-    schema_version,
+    insert_rows,
 )
+from prefectlite.utilities.files import check_private
 
 __all__ = ["FlowRunRecord", "JournalError", "RunStore", "TaskRunRecord", "SCHEMA_VERSION"]
 
@@ -84,8 +82,9 @@ class RunStore:
         self._lock = threading.RLock()
         self._kinds: dict[bytes, int] = {}
         self._recipes: dict[int, bytes] = {}
-        self._conn = self._open(timeout)
+        self._conn = connect(self.path, timeout)
         self.closed = False
+        self.heartbeat = Heartbeat(self)
 
     def __repr__(self) -> str:
         return f"<RunStore: {self.path}>"
@@ -98,102 +97,57 @@ class RunStore:
 
     def close(self) -> None:
         """Close the connection (the store cannot be used afterwards)."""
+        self.heartbeat.stop()
         with self._lock:
             self._conn.close()
             self.closed = True
 
-    # -- opening, checking and migrating -------------------------------------------------
-
-    def _open(self, timeout: float) -> sqlite3.Connection:
-        if self.path.exists() and not self.path.is_file():
-            raise JournalError(f"The run journal {self.path} is not a file.")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                                   check_same_thread=False)
-        except (OSError, sqlite3.Error) as exc:
-            raise JournalError(
-                f"Cannot open the run journal {self.path}: {exc}. Set PREFECTLITE_HOME (or "
-                "pass journal=PATH) to a writable directory."
-            ) from exc
-        try:
-            self._prepare(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _prepare(self, conn: sqlite3.Connection) -> None:
-        try:
-            conn.execute("PRAGMA foreign_keys = ON")
-            check_application(conn, self.path)
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            conn.execute("PRAGMA synchronous = NORMAL")
-            if schema_version(conn, self.path) < SCHEMA_VERSION:
-                with self._transaction(conn):  # another process may migrate at the same time
-                    migrate(conn, self.path)
-        except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc) or "malformed" in str(exc):
-                raise JournalError(
-                    f"{self.path} is not a prefectlite run journal ({exc}). Move the file "
-                    "away, or point PREFECTLITE_HOME (or journal=) at another place."
-                ) from exc
-            raise self._write_error(exc) from exc
-        if mode.lower() != "wal":
-            raise JournalError(f"The run journal {self.path} cannot use WAL mode ({mode}); "
-                               "it must be on a local file system.")
-
-    @contextmanager
-    def _transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        conn = conn or self._conn
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    def _write_error(self, exc: BaseException) -> JournalError:
-        return JournalError(
-            f"Could not write the run journal {self.path}: {exc}. The run's record is "
-            "incomplete; free some disk space or make the journal's directory writable, "
-            "then resume the run."
-        )
-
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; any failure becomes a :class:`JournalError`."""
-        try:
-            with self._transaction() as conn:
-                yield conn
-        except (sqlite3.Error, OSError) as exc:
-            raise self._write_error(exc) from exc
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                raise write_error(self.path, exc) from exc
 
     # -- writing (used by the engine) ----------------------------------------------------
 
     def start_run(self, run_id: str, flow_name: str, parameters: dict[str, Any],
                   resumed_from: str | None = None, parent_run_id: str | None = None,
-                  graph: str | None = None) -> None:
+                  graph: str | None = None, flow_file: str | None = None,
+                  secret: Sequence[str] = ()) -> None:
         """Record that flow run ``run_id`` started (committed at once).
 
-        ``resumed_from`` links a resumed run to the run it resumes, ``parent_run_id`` a
+        ``resumed_from`` links a resumed run to the run it resumes (its row, written by
+        :func:`~prefectlite.persistence.claims.claim`, is completed), ``parent_run_id`` a
         subflow's run to its parent's; ``graph`` is the flow's tasks and edges as JSON
-        (:func:`prefectlite.persistence.journal_logs.flow_graph`).
+        (:func:`prefectlite.persistence.journal_logs.flow_graph`), ``flow_file`` where the
+        flow came from; the values of the ``secret`` parameters are not stored.
         """
-        import prefectlite
+        from prefectlite.version import __version__
 
-        text, blob = encode_parameters(parameters)
+        text, blob = encode_parameters(parameters, secret)
+        now = time.time()
+        values = tuple(clean_text(v) for v in (
+            run_id, flow_name, "Running", "Running flow.", text, blob, now, None, resumed_from,
+            PYTHON, __version__, HOST, os.getpid(), parent_run_id, now, flow_file))
         with self.writing() as conn:
             conn.execute(
                 f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "
-                f"({', '.join('?' * len(RUN_COLUMNS))})",
-                (run_id, flow_name, "Running", "Running flow.", text, blob, time.time(), None,
-                 resumed_from, PYTHON, prefectlite.__version__, socket.gethostname(),
-                 os.getpid(), parent_run_id))
+                f"({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
+                "message = excluded.message, parameters = excluded.parameters, "
+                "parameters_pickle = excluded.parameters_pickle, heartbeat = excluded.heartbeat, "
+                "flow_file = excluded.flow_file", values)
             if graph is not None:
-                conn.execute("INSERT INTO flow_graphs VALUES (?, ?)", (run_id, graph))
+                conn.execute("INSERT OR REPLACE INTO flow_graphs VALUES (?, ?)", (run_id, graph))
+        self.heartbeat.add(run_id)
 
     def copy_task_runs(self, run_id: str, old_run_id: str,
                        keys: Iterable[tuple[str, int]]) -> None:
@@ -212,24 +166,23 @@ class RunStore:
         """Insert (or replace) ``task_runs`` rows, ``cache`` and ``logs`` rows, in one
         transaction."""
         with self.writing() as conn:
-            conn.executemany(
-                f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) VALUES "
-                f"({', '.join('?' * len(ROW_COLUMNS))})",
-                rows)
-            if cache_rows:
-                conn.executemany(
-                    f"INSERT INTO cache ({', '.join(CACHE_COLUMNS)}) VALUES "
-                    f"({', '.join('?' * len(CACHE_COLUMNS))})", cache_rows)
-            if log_rows:
-                conn.executemany(
-                    f"INSERT INTO logs ({', '.join(LOG_COLUMNS)}) VALUES "
-                    f"({', '.join('?' * len(LOG_COLUMNS))})", log_rows)
+            for table, columns, batch in (("task_runs", ROW_COLUMNS, rows),
+                                          ("cache", CACHE_COLUMNS, cache_rows),
+                                          ("logs", LOG_COLUMNS, log_rows)):
+                if batch:
+                    insert_rows(conn, f"INSERT {'OR REPLACE ' * (table == 'task_runs')}INTO "
+                                f"{table} ({', '.join(columns)}) VALUES "
+                                f"({', '.join('?' * len(columns))})", batch)
 
     def finish_run(self, run_id: str, state: str, message: str | None) -> None:
         """Record the final state of flow run ``run_id``."""
-        with self.writing() as conn:
-            conn.execute("UPDATE flow_runs SET state = ?, message = ?, ended = ? WHERE id = ?",
-                         (state, message, time.time(), run_id))
+        try:
+            with self.writing() as conn:
+                conn.execute("UPDATE flow_runs SET state = ?, message = ?, ended = ?, "
+                             "heartbeat = ended WHERE id = ?",
+                             (state, clean_text(message), time.time(), run_id))
+        finally:
+            self.heartbeat.remove(run_id)
 
     def result_kind(self, recipe: bytes) -> int:
         """The id of ``recipe`` in ``result_kinds`` (added when new)."""
@@ -244,25 +197,40 @@ class RunStore:
 
     # -- reading -------------------------------------------------------------------------
 
-    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for reads; a failure becomes a :class:`JournalError`."""
         with self._lock:
             try:
-                return self._conn.execute(sql, args).fetchall()
+                yield self._conn
             except sqlite3.Error as exc:
                 raise JournalError(f"Could not read the run journal {self.path}: {exc}") from exc
 
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self.reading() as conn:
+            return conn.execute(sql, args).fetchall()
+
     def list_runs(self, flow_name: str | None = None, state: str | None = None,
                   limit: int | None = None, offset: int = 0) -> list[FlowRunRecord]:
-        """Flow runs, newest first, optionally of one flow and/or in one final state
-        (``limit`` and ``offset`` choose a page of them)."""
-        where, args = self._filters(flow_name=flow_name, state=state)
+        """Flow runs, newest first, optionally of one flow and/or in one state (``Running``:
+        in progress now, ``Crashed``: its process died); ``limit`` and ``offset`` choose a
+        page of them."""
+        live = state in ("Running", "Crashed")
+        where, args = self._filters(flow_name=flow_name,
+                                    state="Running" if live else state)
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs{where} ORDER BY started DESC"
-        if limit is not None or offset:
+        if (limit is not None or offset) and not live:
             sql += f" LIMIT {-1 if limit is None else int(limit)} OFFSET {int(offset)}"
-        return [FlowRunRecord.from_row(row) for row in self._query(sql, args)]
+        runs = [FlowRunRecord.from_row(row) for row in self._query(sql, args)]
+        if live:
+            runs = [r for r in runs if r.state == state][offset:]
+            runs = runs if limit is None else runs[:limit]
+        return runs
 
     def count_runs(self, flow_name: str | None = None, state: str | None = None) -> int:
         """How many runs :meth:`list_runs` would list without a limit."""
+        if state in ("Running", "Crashed"):
+            return len(self.list_runs(flow_name, state))
         where, args = self._filters(flow_name=flow_name, state=state)
         return int(self._query(f"SELECT COUNT(*) FROM flow_runs{where}", args)[0][0])
 
@@ -306,12 +274,26 @@ class RunStore:
         return [TaskRunRecord.from_row(r) for r in rows]
 
     def latest_run(self, flow_name: str, unfinished: bool = True) -> FlowRunRecord | None:
-        """The newest run of ``flow_name`` (``unfinished``: the newest that did not succeed)."""
-        sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs WHERE flow_name = ?"
+        """The newest run of ``flow_name`` (``unfinished``: the newest that did not succeed
+        and was not resumed to success; :mod:`prefectlite.persistence.claims`)."""
         if unfinished:
-            sql += " AND state NOT IN ('Success', 'Cached', 'Skipped', 'Mapped')"
-        rows = self._query(sql + " ORDER BY started DESC LIMIT 1", (flow_name,))
+            return latest_to_resume(self, flow_name)
+        rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM flow_runs WHERE "
+                           "flow_name = ? ORDER BY started DESC LIMIT 1", (flow_name,))
         return FlowRunRecord.from_row(rows[0]) if rows else None
+
+    def run_parameters(self, run_id: str) -> dict[str, Any]:
+        """The parameters run ``run_id`` was given, those stored as a pickle included (read
+        only from a journal no other user can write; secret ones are missing)."""
+        rows = self._query("SELECT parameters, parameters_pickle FROM flow_runs WHERE id = ?",
+                           (run_id,))
+        if not rows:
+            raise JournalError(f"No flow run {run_id!r} in the run journal {self.path}.")
+        text, blob = rows[0]
+        values = {k: v for k, v in json.loads(text or "{}").items() if v != MASK}
+        if blob is not None:
+            values.update(self.unpickle(blob))
+        return values
 
     def recipe(self, kind: int) -> Any:
         """A new Result (without value) that reads locations of result kind ``kind``."""
@@ -321,6 +303,12 @@ class RunStore:
             if not rows:
                 raise JournalError(f"The run journal {self.path} has no result kind {kind}.")
             blob = self._recipes[kind] = rows[0][0]
+        return self.unpickle(blob)
+
+    def unpickle(self, blob: bytes) -> Any:
+        """Unpickle bytes read from the journal, which no other user may be able to write
+        (:func:`~prefectlite.utilities.files.check_private`)."""
+        check_private(self.path)
         return cloudpickle.loads(blob)
 
     def stored_result(self, kind: int, location: str, checksum: str | None,
@@ -330,6 +318,8 @@ class RunStore:
         if hasattr(result, "checksum"):
             result.location, result.checksum = location, checksum
         if hasattr(result, "inline"):
+            if inline is not None:
+                check_private(self.path)
             result.inline = inline
         return result.read(location)
 
@@ -386,64 +376,16 @@ class RunStore:
 
     def delete_runs(self, run_ids: Iterable[str] | None = None,
                     older_than: datetime.datetime | datetime.timedelta | None = None,
-                    flow_name: str | None = None, delete_results: bool = True) -> list[str]:
+                    flow_name: str | None = None, delete_results: bool = True,
+                    force: bool = False) -> list[str]:
         """Delete flow runs (with their task runs and cache entries); return their ids.
 
         Runs are chosen by id (or unique prefix), or by ``older_than`` (a time, or an age)
-        and/or ``flow_name``. With ``delete_results``, the result files the journal chose
-        for those runs are deleted too, unless a remaining run (e.g. one resumed from them)
-        still uses them. Targets and results written where a task's or flow's own
-        ``result=`` said are never deleted.
+        and/or ``flow_name``. A run in progress (a live process runs it) is refused with
+        :class:`~prefectlite.persistence.claims.RunInProgress` unless ``force``. With
+        ``delete_results``, the result files the journal chose for those runs are deleted
+        too, unless a remaining run (e.g. one resumed from them) still uses them. Targets
+        and results written where a task's or flow's own ``result=`` said are never deleted.
         """
-        ids = self._select_runs(run_ids, older_than, flow_name)
-        if not ids:
-            return []
-        marks = ", ".join("?" * len(ids))
-        files = self._query(
-            "SELECT DISTINCT result_kind, result_location FROM task_runs WHERE managed = 1 AND "
-            f"result_inline IS NULL AND flow_run_id IN ({marks})", ids) if delete_results else []
-        with self.writing() as conn:
-            conn.execute(f"DELETE FROM flow_runs WHERE id IN ({marks})", ids)
-        for kind, location in files:
-            still_used = self._query(
-                "SELECT 1 FROM task_runs WHERE result_location = ? AND result_kind = ? UNION "
-                "ALL SELECT 1 FROM cache WHERE result_location = ? AND result_kind = ? LIMIT 1",
-                (location, kind, location, kind))
-            if not still_used:
-                _delete_file(self.recipe(kind), location)
-        return ids
-
-    def _select_runs(self, run_ids: Iterable[str] | None,
-                     older_than: datetime.datetime | datetime.timedelta | None,
-                     flow_name: str | None) -> list[str]:
-        if run_ids is not None:
-            return [self.resolve_run_id(r) for r in run_ids]
-        if older_than is None and flow_name is None:
-            raise ValueError("delete_runs() needs run_ids, older_than or flow_name; it will "
-                             "not delete every run by accident.")
-        if isinstance(older_than, datetime.timedelta):
-            older_than = datetime.datetime.now(datetime.UTC) - older_than
-        where, args = self._filters(flow_name=flow_name)
-        if older_than is not None:
-            where += (" AND " if where else " WHERE ") + "started < ?"
-            args.append(older_than.timestamp())
-        return [r[0] for r in self._query(f"SELECT id FROM flow_runs{where}", args)]
-
-
-def _delete_file(recipe: Any, location: str) -> None:
-    path_of = getattr(recipe, "path", None)
-    if path_of is None:  # not a file-based result: nothing to delete
-        return
-    path = Path(path_of(location))
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return
-    root = Path(recipe.dir)
-    for parent in path.parents:  # remove directories the deletion left empty
-        if parent == root or root not in parent.parents:
-            break
-        try:
-            parent.rmdir()
-        except OSError:
-            break
+        return pruning.delete_runs(self, run_ids, older_than, flow_name, delete_results,
+                                   force)

@@ -5,9 +5,12 @@ While a journaled flow run is going, :class:`LogCapture` (one ``logging.Handler`
 that run into a ``logs`` row: the engine's lines (``prefectlite.TaskRunner``, ...), the
 task loggers (``prefectlite.<task name>``, which is ``prefectlite.context.logger``), and,
 for ``log_stdout=True`` tasks, their prints. A record belongs to the run and task run named
-by the ``prefectlite.context`` of the thread that logged it; a record made outside any
-task's context (the flow runner's own lines, or a record forwarded from a Dask worker
-process without its context) goes to the flow run when only one journaled run is going.
+by the ``prefectlite.context`` of the thread that logged it, or, for a record made in a Dask
+worker or pool process, by the identity that process stamped on it
+(:mod:`prefectlite.utilities.log_records`); a record made outside any task's context (the
+flow runner's own lines) goes to the flow run when only one journaled run is going. An eager
+task run is named by ``journal_slug`` in its context (its run name, ``add-0``: each eager
+task run, a ``.map`` child too, has a row of its own).
 
 The rows wait in the :class:`~prefectlite.persistence.recorder.JournalRecorder` with the
 task-run rows and are committed in the same transactions. A run keeps at most
@@ -28,12 +31,13 @@ from typing import TYPE_CHECKING, Any
 
 from prefectlite.persistence.records import LOG_COLUMNS, LogRecord
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.log_records import task_run_of
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
     from prefectlite.persistence.journal import RunStore
 
-__all__ = ["LogCapture", "flow_graph", "read_graph", "read_logs", "CAPTURE"]
+__all__ = ["LogCapture", "flow_graph", "read_graph", "read_logs", "save_graph", "CAPTURE"]
 
 MAX_MESSAGE = 20_000  # characters kept of one record's message (traceback included)
 _FORMATTER = logging.Formatter()
@@ -65,7 +69,7 @@ class LogCapture(logging.Handler):
                 logging.getLogger("prefectlite").removeHandler(self)
 
     def handle(self, record: logging.LogRecord) -> bool:  # no handler lock: sinks lock
-        ctx = _context._current.get()
+        ctx = task_run_of(record) or _context._current.get()  # stamped: from another process
         sinks = self.sinks
         sink = sinks.get(ctx.get("flow_run_id"))  # type: ignore[arg-type]
         if sink is None:
@@ -83,8 +87,10 @@ class LogCapture(logging.Handler):
                 message = f"{message}\n{record.exc_text}"
             if len(message) > MAX_MESSAGE:
                 message = message[:MAX_MESSAGE] + "... (cut)"
-            index = ctx.get("map_index")
-            sink(ctx.get("task_slug"), -1 if index is None else index, record.created,
+            slug, index = ctx.get("journal_slug"), None  # an eager task run: its run name
+            if slug is None:
+                slug, index = ctx.get("task_slug"), ctx.get("map_index")
+            sink(slug, -1 if index is None else index, record.created,
                  record.levelno, record.name, message)
         except Exception:
             self.handleError(record)
@@ -106,6 +112,12 @@ def flow_graph(flow: Flow, slugs: dict[Any, str]) -> str:
     edges = sorted([slugs[e.upstream_task], slugs[e.downstream_task], e.key, e.mapped]
                    for e in flow.edges)
     return json.dumps({"tasks": tasks, "edges": edges}, default=str)
+
+
+def save_graph(store: RunStore, run_id: str, graph: str) -> None:
+    """Store (or replace) the graph of run ``run_id`` (an eager run's is known at its end)."""
+    with store.writing() as conn:
+        conn.execute("INSERT OR REPLACE INTO flow_graphs VALUES (?, ?)", (run_id, graph))
 
 
 def read_graph(store: RunStore, run_id: str) -> dict[str, Any] | None:

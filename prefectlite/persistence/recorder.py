@@ -12,6 +12,10 @@ row itself (``JournalResult``), committed in the same transaction. So the journa
 calls a task finished whose result is not durably stored. A kill loses at most the last
 ``flush_interval`` seconds of rows; those tasks simply run again on resume.
 
+Graph runs reach it as a :class:`RunObserver`; eager runs (:mod:`prefectlite.eager.journal`)
+through :meth:`JournalRecorder.begin`, :meth:`~JournalRecorder.add_row` and
+:meth:`~JournalRecorder.end`, so both kinds batch, capture logs and fail the same way.
+
 The run's log records (:mod:`prefectlite.persistence.journal_logs`) wait and are committed with
 the task-run rows; at most ``max_log_records`` of them per run, then one marker record
 saying how many more were not stored. The flow's graph is stored with the run's row.
@@ -29,13 +33,14 @@ from typing import Any
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
-from prefectlite.engine.flow_runner import RunObserver
+from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Retrying, State, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.engine.task_steps import cache_key
+from prefectlite.persistence.cache import cache_row, code_hash
 from prefectlite.persistence.journal import RunStore
-from prefectlite.persistence.journal_logs import CAPTURE, flow_graph
-from prefectlite.persistence.records import PYTHON, JournalError
+from prefectlite.persistence.journal_logs import CAPTURE, flow_graph, save_graph
+from prefectlite.persistence.records import PYTHON, JournalError, task_run_row
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 
@@ -46,8 +51,9 @@ class JournalRecorder(RunObserver):
     def __init__(self, store: RunStore, resumed_from: str | None = None,
                  copied: list[tuple[str, int]] | None = None, flush_interval: float = 0.2,
                  batch_size: int = 1000, close_store: bool = False,
-                 max_log_records: int = 10_000) -> None:
+                 max_log_records: int = 10_000, flow_file: str | None = None) -> None:
         self.store, self.resumed_from, self.copied = store, resumed_from, list(copied or ())
+        self.flow_file = flow_file
         self.close_store = close_store  # the store is ours: close it when a run ends
         self.flush_interval, self.batch_size = flush_interval, batch_size
         self.run_id: str | None = None
@@ -64,33 +70,51 @@ class JournalRecorder(RunObserver):
         self._kinds: dict[tuple[Any, ...], tuple[int, Any]] = {}
 
     def flow_run_started(self, flow: Flow, context: dict[str, Any]) -> None:
+        self.flow_name, self.slugs = flow.name, flow.slugs
+        secret = [p.name for p in flow.parameters() if getattr(p, "secret", False)]
+        self.begin(context["flow_run_id"], flow.name, dict(context.get("parameters") or {}),
+                   graph=flow_graph(flow, self.slugs), secret=secret)
+
+    def begin(self, run_id: str, flow_name: str, parameters: dict[str, Any],
+              graph: str | None = None, secret: list[str] | tuple[str, ...] = (),
+              parent_run_id: str | None = None) -> None:
+        """Start writing run ``run_id``: its row (committed at once), its log records, the
+        flush thread. :meth:`flow_run_started` calls it for a graph run; an eager run (which
+        has no ``Flow``) calls it directly, then :meth:`add_row` and :meth:`end`."""
         if self.store.closed:  # the next run of a schedule
             self.store = RunStore(self.store.path)
-        self.run_id = context["flow_run_id"]
-        self.flow_name, self.slugs = flow.name, flow.slugs
-        self.parameters = dict(context.get("parameters") or {})
+        self.run_id = run_id
+        self.parameters = {k: v for k, v in parameters.items()
+                           if k not in secret}  # secret values are stored nowhere
         self._error, self._raised, self._cached = None, False, False
         self._log_seq = self._log_dropped = 0
         try:
-            self.store.start_run(self.run_id, flow.name, self.parameters, self.resumed_from,
-                                 graph=flow_graph(flow, self.slugs))
+            self.store.start_run(run_id, flow_name, {**self.parameters, **dict.fromkeys(secret)},
+                                 self.resumed_from,
+                                 parent_run_id=parent_run_id, graph=graph,
+                                 flow_file=self.flow_file, secret=secret)
             if self.copied and self.resumed_from:
-                self.store.copy_task_runs(self.run_id, self.resumed_from, self.copied)
+                self.store.copy_task_runs(run_id, self.resumed_from, self.copied)
         except BaseException:
             if self.close_store:
                 self.store.close()
             raise
-        CAPTURE.attach(self.run_id, self._log)
+        CAPTURE.attach(run_id, self._log)
         self._stop.clear()
         self._thread = threading.Thread(target=self._flush_regularly, daemon=True,
                                         name="prefectlite-journal")
         self._thread.start()
 
     def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
+        row, cache = self._row(task, map_index, state)
+        self.add_row(row, cache)
+
+    def add_row(self, row: tuple[Any, ...], cache: tuple[Any, ...] | None = None) -> None:
+        """Queue one ``task_runs`` row (and its ``cache`` row); raise an earlier write's
+        :class:`~prefectlite.persistence.records.JournalError`."""
         if self._error is not None:
             self._raised = True
             raise self._error
-        row, cache = self._row(task, map_index, state)
         with self._append_lock:
             self._rows.append(row)
             if cache is not None:
@@ -116,6 +140,11 @@ class JournalRecorder(RunObserver):
                 self._log_dropped += 1
 
     def flow_run_finished(self, flow: Flow, state: State) -> None:
+        self.end(type(state).__name__, state.message)
+
+    def end(self, state_name: str, message: Any, graph: str | None = None) -> None:
+        """Commit what waits, then the run's final state (and ``graph``, when the run's
+        graph was only known at its end); close the store if it is ours."""
         assert self.run_id is not None
         CAPTURE.detach(self.run_id)
         self._stop.set()
@@ -130,7 +159,9 @@ class JournalRecorder(RunObserver):
                     f"{self.max_log_records} per run; see JournalRecorder(max_log_records=))."))
         try:
             self.flush()
-            self.store.finish_run(self.run_id, type(state).__name__, _text(state.message))
+            if graph is not None:
+                save_graph(self.store, self.run_id, graph)
+            self.store.finish_run(self.run_id, state_name, _text(message))
             if self._cached:
                 self.store.purge_cache()
         except JournalError as exc:
@@ -173,22 +204,22 @@ class JournalRecorder(RunObserver):
         inline = getattr(result, "inline", None) if kind is not None else None
         code = self._codes.get(task)
         if code is None:
-            code = self._codes[task] = checkpoint.code_hash(task)
+            code = self._codes[task] = code_hash(task)
         run_count = state.run_count if isinstance(state, Retrying) else ctx.get("run_count")
-        row = (self.run_id, self.slugs[task], -1 if index is None else index, task.name,
-               type(state).__name__, _text(state.message), ctx.get("start_time"), time.time(),
-               run_count, len(state.map_states) if isinstance(state, Mapped) else None,
-               kind, location, getattr(result, "checksum", None) if kind else None,
-               getattr(result.serializer, "name", None) if kind else None,
-               PYTHON if kind else None, code, int(kind is not None and
-                                                   _is_journal_result(result)), None, inline)
+        assert self.run_id is not None
+        row = task_run_row(
+            self.run_id, self.slugs[task], index, task.name, type(state).__name__,
+            _text(state.message), started=ctx.get("start_time"), run_count=run_count,
+            n_map_states=len(state.map_states) if isinstance(state, Mapped) else None,
+            result_kind=kind, result_location=location,
+            result_checksum=getattr(result, "checksum", None) if kind else None,
+            serializer=getattr(result.serializer, "name", None) if kind else None,
+            python=PYTHON if kind else None, code_hash=code,
+            managed=kind is not None and _is_journal_result(result), result_inline=inline)
         cache = None
         if task.cache_for is not None and type(state) is Success and kind is not None:
-            from prefectlite.engine.task_runner import _cache_key
-
-            key = _cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
-            assert self.run_id is not None
-            cache = checkpoint.cache_row(task, key, state, self.run_id, self.parameters, kind)
+            key = cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})
+            cache = cache_row(task, key, state, self.run_id, self.parameters, kind)
         return row, cache
 
     def _kind(self, result: Any) -> int:

@@ -32,6 +32,15 @@ Version 2 adds::
                   records of the flow run itself), created, level, logger, message (with
                   the formatted traceback of a record that carried one)
 
+Version 3 adds to ``flow_runs``::
+
+    heartbeat     when the process running it last said it is alive (UNIX seconds; written
+                  every ``HEARTBEAT_INTERVAL`` seconds by :mod:`prefectlite.persistence.claims`)
+    flow_file     where the flow came from (``path/to/flow.py`` or ``module``, with
+                  ``:NAME`` when the file holds several flows), for the resume command
+
+A ``Running`` row whose process is gone is read back as ``Crashed`` (:func:`live_state`).
+
 Times are UNIX seconds (UTC); the records turn them into aware ``datetime`` objects.
 """
 
@@ -39,7 +48,10 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import pickle
+import re
+import socket
 import sqlite3
 import sys
 import time
@@ -51,10 +63,22 @@ import cloudpickle
 
 from prefectlite.exceptions import PrefectliteError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 APPLICATION_ID = 0x50464C54  # "PFLT" in the SQLite header: this file is a prefectlite journal
 PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 FINISHED_TASK = ("Success", "Cached", "Skipped", "Mapped")  # states a resume may keep
+#: final states of a flow run that succeeded (``Completed``: an eager run)
+MASK = "********"  # what a secret value is shown (and stored) as
+#: parameter (and task) names whose values are never shown
+SECRET = re.compile(r"secret|passw(or)?d|passwd|token|api[_-]?key|credential|private[_-]?key|"
+                    r"auth", re.IGNORECASE)
+SUCCEEDED = ("Success", "Cached", "Skipped", "Mapped", "Completed")
+HEARTBEAT_INTERVAL = 5.0  # seconds between two heartbeats of a running run
+STALE_AFTER = 60.0  # a heartbeat older than this: the run's process is gone (or hung)
+HOST = socket.gethostname()
+#: ids of the runs this process started and has not finished (a row of our own pid that is
+#: not here belongs to a run that ended without saying so)
+ACTIVE: set[str] = set()
 
 MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
@@ -98,11 +122,16 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
             created REAL NOT NULL, level INTEGER NOT NULL, logger TEXT NOT NULL,
             message TEXT NOT NULL, PRIMARY KEY (flow_run_id, seq)) WITHOUT ROWID""",
     ),
+    3: (
+        "ALTER TABLE flow_runs ADD COLUMN heartbeat REAL",
+        "ALTER TABLE flow_runs ADD COLUMN flow_file TEXT",
+        "CREATE INDEX flow_runs_by_resumed ON flow_runs (resumed_from)",
+    ),
 }
 
 RUN_COLUMNS = ("id", "flow_name", "state", "message", "parameters", "parameters_pickle",
                "started", "ended", "resumed_from", "python", "prefectlite_version", "host",
-               "pid", "parent_run_id")
+               "pid", "parent_run_id", "heartbeat", "flow_file")
 #: the columns of a task run as written; reading lists all but the inline bytes
 ROW_COLUMNS = ("flow_run_id", "task_slug", "map_index", "task_name", "state", "message",
                "started", "ended", "run_count", "n_map_states", "result_kind",
@@ -114,6 +143,33 @@ LOG_COLUMNS = ("flow_run_id", "seq", "task_slug", "map_index", "created", "level
 CACHE_COLUMNS = ("cache_key", "code_hash", "python", "created", "expires", "flow_run_id",
                  "parameters", "inputs", "inputs_hash", "result_kind", "result_location",
                  "result_checksum", "serializer", "result_inline")
+
+
+def task_run_row(
+    flow_run_id: str, task_slug: str, map_index: int | None, task_name: str, state: str,
+    message: str | None, *, started: float | None = None, ended: float | None = None,
+    run_count: int | None = None, n_map_states: int | None = None,
+    result_kind: int | None = None, result_location: str | None = None,
+    result_checksum: str | None = None, serializer: str | None = None,
+    python: str | None = None, code_hash: str | None = None, managed: bool = False,
+    copied_from: str | None = None, result_inline: bytes | None = None,
+) -> tuple[Any, ...]:
+    """One ``task_runs`` row as :meth:`RunStore.add_task_runs` takes it (``ROW_COLUMNS``).
+
+    Both journal writers (the Prefect 1 style runs' ``JournalRecorder`` and the eager
+    API's journal) build their rows here. ``map_index=None`` is the whole task (stored as
+    ``-1``); ``ended`` defaults to now.
+
+    Examples
+    --------
+    >>> row = task_run_row("run-1", "add-1", None, "add", "Success", None, ended=5.0)
+    >>> dict(zip(ROW_COLUMNS, row))["map_index"], len(row) == len(ROW_COLUMNS)
+    (-1, True)
+    """
+    return (flow_run_id, task_slug, -1 if map_index is None else map_index, task_name, state,
+            message, started, time.time() if ended is None else ended, run_count,
+            n_map_states, result_kind, result_location, result_checksum, serializer, python,
+            code_hash, int(managed), copied_from, result_inline)
 
 
 class JournalError(PrefectliteError, RuntimeError):
@@ -239,18 +295,73 @@ class FlowRunRecord:
     host: str | None
     pid: int | None
     parent_run_id: str | None = None
+    heartbeat: datetime.datetime | None = None
+    flow_file: str | None = None
+    #: some parameters are stored only as a pickle (not read when listing; see
+    #: ``RunStore.run_parameters``); ``parameters`` shows them as text
+    parameters_pickled: bool = False
     task_runs: tuple[TaskRunRecord, ...] = ()
 
     @classmethod
     def from_row(cls, row: Sequence[Any], tasks: tuple[TaskRunRecord, ...] = ()
                  ) -> FlowRunRecord:
-        """Build a record from ``RUN_COLUMNS``."""
+        """Build a record from ``RUN_COLUMNS`` (never unpickling anything)."""
         values = dict(zip(RUN_COLUMNS, row))
         blob, text = values.pop("parameters_pickle"), values.pop("parameters")
-        values["parameters"] = (cloudpickle.loads(blob) if blob is not None
-                                else json.loads(text or "{}"))
-        values["started"], values["ended"] = when(values["started"]), when(values["ended"])
+        values["parameters"] = _json_object(text)
+        values["parameters_pickled"] = blob is not None
+        values["state"], message = live_state(values)
+        values["message"] = message or values["message"]
+        for key in ("started", "ended", "heartbeat"):
+            values[key] = when(values[key])
         return cls(**values, task_runs=tasks)
+
+    @property
+    def in_progress(self) -> bool:
+        """Whether a live process is running it now (``Running``, not ``Crashed``)."""
+        return self.state == "Running"
+
+
+def _json_object(text: str | None) -> dict[str, Any]:
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def process_alive(host: str | None, pid: int | None, run_id: str) -> bool | None:
+    """Whether the process ``pid`` on ``host`` still runs run ``run_id``; ``None``: cannot
+    tell (another host)."""
+    if host != HOST or pid is None:
+        return None
+    if pid == os.getpid():
+        return run_id in ACTIVE
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def live_state(values: dict[str, Any], now: float | None = None) -> tuple[str, str | None]:
+    """The state of a ``flow_runs`` row (a dict of ``RUN_COLUMNS``), ``Crashed`` for a
+    ``Running`` run whose process is gone (not on this host any more, or silent for
+    ``STALE_AFTER`` seconds), with the message saying why (``None``: the row's)."""
+    state = values["state"]
+    if state != "Running" or values.get("ended") is not None:
+        return state, None
+    beat = values.get("heartbeat") or values["started"]
+    silent = (now or time.time()) - beat
+    where = f"{values.get('host')} pid {values.get('pid')}"
+    if process_alive(values.get("host"), values.get("pid"), values["id"]) is False:
+        return "Crashed", f"The process running it ({where}) is gone."
+    if silent > STALE_AFTER:
+        return "Crashed", (f"The process running it ({where}) has not been heard of for "
+                           f"{silent:.0f} s.")
+    return state, None
 
 
 @dataclass(frozen=True)
@@ -282,23 +393,99 @@ class LogRecord:
         return logging.getLevelName(self.level)
 
 
-def encode_parameters(parameters: dict[str, Any]) -> tuple[str | None, bytes | None]:
-    """Parameters as JSON text when they allow it, else as a cloudpickle.
+def encode_parameters(parameters: dict[str, Any], secret: Sequence[str] = ()
+                      ) -> tuple[str, bytes | None]:
+    """Parameters as JSON text, and a cloudpickle of those that JSON cannot hold.
+
+    The text holds every parameter: the JSON-able values themselves, the others as their
+    ``repr`` (for display; resuming reads the pickle), and the ``secret`` ones as ``MASK``
+    (their values are stored nowhere).
 
     Examples
     --------
-    >>> encode_parameters({"n": 3})
-    ('{"n": 3}', None)
-    >>> encode_parameters({"when": {1, 2}})[0] is None
-    True
+    >>> encode_parameters({"n": 3, "pw": "x"}, secret=["pw"])
+    ('{"n": 3, "pw": "********"}', None)
+    >>> text, blob = encode_parameters({"when": {1}})
+    >>> text, blob is not None
+    ('{"when": "{1}"}', True)
     """
+    shown: dict[str, Any] = {}
+    pickled: dict[str, Any] = {}
+    for name, value in parameters.items():
+        if name in secret:
+            shown[name] = MASK
+            continue
+        try:
+            text = json.dumps(value, sort_keys=True)
+            if json.loads(text) == value:
+                shown[name] = value
+                continue
+        except (TypeError, ValueError, RecursionError):
+            pass
+        pickled[name] = value
+        shown[name] = _short_repr(value)
+    return json.dumps(shown, sort_keys=True), cloudpickle.dumps(pickled) if pickled else None
+
+
+def masked(parameters: dict[str, Any]) -> dict[str, Any]:
+    """``parameters`` with the values of secret-looking names (:data:`SECRET`) masked.
+
+    Examples
+    --------
+    >>> masked({"n": 3, "db_password": "hunter2"})
+    {'n': 3, 'db_password': '********'}
+    """
+    return {k: MASK if SECRET.search(str(k)) else v for k, v in parameters.items()}
+
+
+def resume_command(flow_file: str | None, run_id: str) -> str:
+    """The command that resumes run ``run_id`` of the flow in ``flow_file``.
+
+    Examples
+    --------
+    >>> resume_command("/srv/my flows/etl.py:etl", "1a2b3c4d")
+    "prefectlite run '/srv/my flows/etl.py:etl' --resume 1a2b3c4d"
+    >>> resume_command(None, "1a2b3c4d")
+    'prefectlite run FLOW_FILE --resume 1a2b3c4d'
+    """
+    import shlex
+
+    where = shlex.quote(flow_file) if flow_file else "FLOW_FILE"
+    return f"prefectlite run {where} --resume {run_id}"
+
+
+def clean_text(value: Any) -> Any:
+    """``value``, with the lone surrogates of a string (which UTF-8, and so SQLite, cannot
+    hold) written as ``\\udcff`` escapes.
+
+    Examples
+    --------
+    >>> clean_text("bad\\udcff é"), clean_text(3)
+    ('bad\\\\udcff é', 3)
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return value
+
+
+def insert_rows(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """``conn.executemany(sql, rows)``; rows holding text UTF-8 cannot encode (a name with a
+    lone surrogate) are written with :func:`clean_text` (only then: no cost otherwise)."""
+    conn.execute("SAVEPOINT insert_rows")  # one per batch of rows, inside the transaction
     try:
-        text = json.dumps(parameters, sort_keys=True)
-        if json.loads(text) == parameters:
-            return text, None
-    except (TypeError, ValueError):
-        pass
-    return None, cloudpickle.dumps(parameters)
+        conn.executemany(sql, rows)
+    except UnicodeEncodeError:
+        conn.execute("ROLLBACK TO insert_rows")  # the rows before the bad one, written again
+        conn.executemany(sql, [tuple(clean_text(v) for v in row) for row in rows])
+    conn.execute("RELEASE insert_rows")
+
+
+def _short_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a repr that raises: the type is enough to show
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def pickle_or_none(value: Any) -> bytes | None:

@@ -1,20 +1,17 @@
-"""Journaled runs (``flow.run(journal=True)``) and resuming them (``flow.run(resume=...)``).
+"""Resuming a journaled run (``flow.run(resume=...)``): which of its task runs are kept.
 
-:func:`journaled_run` prepares a journaled run for ``run_flow``: the run journal, the
-persistence keys of the context (:mod:`prefectlite.persistence.checkpoint`), the
-:class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the journal, and,
-when resuming, the restored ``task_states``.
-
-:func:`restore` reads the old run's rows and rebuilds ``task_states`` for the
-new run, reading every stored result back at once (eagerly: a damaged file is found, and
-its task rerun, before anything depends on it). Walking the flow in topological order, a
-task (or mapped child) is kept when
+:func:`claimed_restore` claims the run to resume for the new run
+(:mod:`prefectlite.persistence.claims`), then :func:`restore` reads the old run's rows and
+rebuilds ``task_states`` for the new run, reading every stored result back at once
+(eagerly: a damaged file is found, and its task rerun, before anything depends on it).
+Walking the flow in topological order, a task (or mapped child) is kept when
 
 * its row is finished (Success, Cached, Skipped; a Mapped parent through its children),
 * its result reads back (the checksum matches; a pickle written by another Python minor
   version is not trusted: the task reruns),
 * its code hash equals the current code's,
-* it is not a Parameter whose value changed, and
+* it is not a Parameter whose value changed (a secret one, ``Parameter(secret=True)``,
+  and secret tasks store no value: they run again, and count as kept),
 * everything it depends on was kept (for a pipelined map, child ``i`` upstream).
 
 Everything else runs again, so a resumed run never mixes new upstream results with old
@@ -27,8 +24,8 @@ that really ran each), so any run can itself be resumed or inspected alone.
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,23 +33,20 @@ from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine import walk as _walk
 from prefectlite.engine.result.base import values_equal
-from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Cached, Mapped, Pending, Skipped, State, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.persistence import claims
+from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
-from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import (
     PYTHON,
     FlowRunRecord,
     JournalError,
     TaskRunRecord,
+    clean_text,
 )
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 _KEEPABLE: dict[str, type[State]] = {"Success": Success, "Cached": Cached, "Skipped": Skipped}
-
-
-# -- resuming ---------------------------------------------------------------------------
 
 
 @dataclass
@@ -66,15 +60,18 @@ class Restored:
 
 
 def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
-    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed)."""
+    """The run ``run_id`` of ``flow`` (``"latest"``: its newest run that did not succeed and
+    was not resumed to success)."""
+    name = clean_text(flow.name)  # as the journal holds it
     if run_id == "latest":
-        run = store.latest_run(flow.name)
+        run = store.latest_run(name)
         if run is None:
             raise JournalError(f"The run journal {store.path} has no unfinished or failed run "
-                               f"of flow {flow.name!r} to resume.")
+                               f"of flow {flow.name!r} to resume (runs resumed to success "
+                               "do not count).")
         return run
     run = store.get_run(run_id, tasks=False)
-    if run.flow_name != flow.name:
+    if run.flow_name != name:
         raise JournalError(f"Flow run {run.id} is a run of flow {run.flow_name!r}, not of "
                            f"{flow.name!r}; resume it with that flow.")
     return run
@@ -85,10 +82,15 @@ def restore(store: RunStore, flow: Flow, run_id: str,
     """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
     run = find_run(store, flow, run_id)
     given = dict(parameters or {})
+    stored = store.run_parameters(run.id)
+    for p in flow.parameters():
+        if getattr(p, "secret", False) and p.required and p.name not in given:
+            raise JournalError(f"Parameter {p.name!r} is secret: its value was not stored "
+                               f"with run {run.id}. Give it again to resume the run.")
     changed = {n for n, v in given.items()
-               if n not in run.parameters or not values_equal(v, run.parameters[n])}
+               if n not in stored or not values_equal(v, stored[n])}
     rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
-    restored = Restored(run, {**run.parameters, **given})
+    restored = Restored(run, {**stored, **given})
     _Restorer(store, flow, rows, changed, restored).walk()
     return restored
 
@@ -103,11 +105,15 @@ class _Restorer:
 
     def walk(self) -> None:
         for task in self.plan.tasks:
+            slug = clean_text(self.plan.slugs[task])  # as the journal holds it
+            whole = self.rows.get((slug, None))
+            if is_secret(task):  # runs again (its value was not stored), keeps what follows
+                if whole is not None and whole.is_finished:
+                    self.scratch.states[task] = Success(message="A secret: read again.")
+                continue
             if task in self.params:
                 continue
-            slug = self.plan.slugs[task]
-            whole = self.rows.get((slug, None))
-            if whole is not None and whole.code_hash != checkpoint.code_hash(task):
+            if whole is not None and whole.code_hash != code_hash(task):
                 continue
             if whole is not None and whole.state != "Mapped":
                 self._whole(task, slug, whole)
@@ -144,7 +150,7 @@ class _Restorer:
         children = [pending] * width
         for i in range(width):
             row = self.rows.get((slug, i))
-            if row is None or not row.is_finished or row.code_hash != checkpoint.code_hash(task):
+            if row is None or not row.is_finished or row.code_hash != code_hash(task):
                 continue
             if not all(self._child_upstream_kept(e, i) for e in self.plan.in_edges[task]):
                 continue
@@ -193,87 +199,31 @@ class _Restorer:
         return cls(message=row.message, result=result)
 
 
+def is_secret(task: Task) -> bool:
+    """Whether ``task`` yields a secret, stored nowhere: a ``Parameter(secret=True)`` or a
+    secret task (``PrefectSecret``, ``EnvVarSecret``). A resume runs it again, and keeps
+    the tasks after it as if it had been kept."""
+    from prefectlite.engine.results.secret_result import SecretResult
+
+    return bool(getattr(task, "secret", False)) or isinstance(task.result, SecretResult)
+
+
 def _portable(serializer: str | None) -> bool:
     return serializer is not None and serializer.rsplit("+", 1)[-1] == "json"
 
 
-# -- what run_flow calls ------------------------------------------------------------------
-
-
-def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
-                  resume: str | None) -> dict[str, Any]:
-    """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run."""
-    own = not isinstance(journal, RunStore)
-    store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
-        else journal
-    ctx = checkpoint.run_context(flow, run_kwargs.get("context"), journaled=True) or {}
-    if ctx.get("default_result") is None:
-        ctx["default_result"] = JournalResult(dir=store.results_dir)
-    ctx["journal"] = str(store.path)
-    parameters = dict(run_kwargs.get("parameters") or {})
-    task_states = dict(run_kwargs.get("task_states") or {})
-    recorder = JournalRecorder(store, close_store=own)
-    if resume is not None:
-        try:
-            restored = restore(store, flow, resume, parameters)
-        except BaseException:
-            if own:
-                store.close()
-            raise
-        parameters = restored.parameters
-        task_states = {**restored.task_states, **task_states}
-        recorder = JournalRecorder(store, resumed_from=restored.run.id, copied=restored.kept,
-                                   close_store=own)
-        logger.info("Resuming flow run %s: %d task runs restored.", restored.run.id,
-                    len(restored.kept))
-    observers = [*run_kwargs.get("observers", ()), recorder]
-    return {**run_kwargs, "parameters": parameters, "task_states": task_states,
-            "context": ctx, "observers": observers}
-
-
-def run_states(flow: Flow, run_id: str, store: RunStore | None = None,
-               results: bool = False) -> dict[Task, State]:
-    """The states the journal recorded for run ``run_id`` of ``flow``, by task.
-
-    Task runs the journal does not have are ``Pending``; with ``results``, stored results
-    are read back (unreadable ones are left out).
-    """
-    from prefectlite.engine import state as _state
-
-    if store is None:  # our own connection: close it when done
-        with RunStore() as own:
-            return run_states(flow, run_id, own, results)
-    run = find_run(store, flow, run_id)
-    rows = store.task_runs(run.id)
-    by_slug: dict[str, dict[int | None, TaskRunRecord]] = {}
-    for row in rows:
-        by_slug.setdefault(row.task_slug, {})[row.map_index] = row
-
-    def make(row: TaskRunRecord) -> State:
-        cls = getattr(_state, row.state, None)
-        if not (isinstance(cls, type) and issubclass(cls, State)):
-            cls = State
-        value = None
-        if results and row.result_location is not None:
-            try:
-                value = store.load_result(row)
-            except Exception:
-                value = None
-        return cls(message=row.message) if value is None else cls(message=row.message,
-                                                                  result=value)
-
-    states: dict[Task, State] = {}
-    for task in flow.sorted_tasks():
-        found = by_slug.get(flow.slugs[task], {})
-        kids = sorted(i for i in found if i is not None)
-        if kids:
-            width = (found[None].n_map_states if None in found else None) or kids[-1] + 1
-            kids_states = [make(found[i]) if i in found else Pending() for i in range(width)]
-            states[task] = Mapped(message=found[None].message if None in found else None,
-                                  map_states=kids_states,
-                                  result=[child.result for child in kids_states])
-        elif None in found:
-            states[task] = make(found[None])
-        else:
-            states[task] = Pending(message="Task run did not start.")
-    return states
+def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
+                     parameters: dict[str, Any], wait: bool | float) -> Restored:
+    """Claim the run to resume for the new run ``run_id``, then restore it; a failure
+    ends the new run's row as ``Failed`` (its claim goes with it)."""
+    asked = find_run(store, flow, resume)
+    tip = claims.claim(store, asked.id, run_id, clean_text(flow.name), wait)
+    try:
+        if tip.id != asked.id:
+            logger.info("Flow run %s was resumed by run %s already; resuming that one.",
+                        asked.id, tip.id)
+        return restore(store, flow, tip.id, parameters)
+    except BaseException as exc:
+        with contextlib.suppress(JournalError):
+            store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")
+        raise

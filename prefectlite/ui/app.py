@@ -73,56 +73,7 @@ def open_journal(path: str | os.PathLike[str]) -> RunStore:
 def create_app(journal: str | os.PathLike[str]) -> Starlette:
     """The dashboard application over the journal file ``journal`` (which must exist)."""
     store = open_journal(journal)
-    env = _env()
-    home = str(Path.home())
-    shown_path = str(store.path)
-    if shown_path.startswith(home + os.sep):
-        shown_path = "~" + shown_path[len(home):]
-
-    def page(name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = env.get_template(name).render(journal=shown_path, poll_ms=POLL_MS,
-                                             **values)
-        return HTMLResponse(html, status_code=status)
-
-    def now() -> datetime.datetime:
-        return datetime.datetime.now(datetime.UTC)
-
-    def missing(exc: JournalError) -> HTMLResponse:
-        return page("error.html", status=404, message=str(exc))
-
-    def runs(request: Request) -> Response:
-        q = request.query_params
-        try:
-            number = int(q.get("page", "1"))
-        except ValueError:
-            number = 1
-        data = views.runs_page(store, q.get("flow") or None, q.get("state") or None,
-                               number, now())
-        return page("runs.html", **data)
-
-    def run(request: Request) -> Response:
-        try:
-            data = views.run_page(store, request.path_params["run_id"], now())
-        except JournalError as exc:
-            return missing(exc)
-        return page("run.html", **data)
-
-    def task(request: Request) -> Response:
-        raw = request.query_params.get("index")
-        index = int(raw) if raw and raw.lstrip("-").isdigit() else None
-        try:
-            data = views.task_page(store, request.path_params["run_id"],
-                                   request.path_params["slug"], index)
-        except JournalError as exc:
-            return missing(exc)
-        return page("task.html", **data)
-
-    def status(request: Request) -> Response:
-        try:
-            data = views.run_status(store, request.path_params["run_id"], now())
-        except JournalError as exc:
-            return JSONResponse({"error": str(exc)}, status_code=404)
-        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+    pages = _Pages(store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -130,15 +81,70 @@ def create_app(journal: str | os.PathLike[str]) -> Starlette:
         store.close()
 
     app = Starlette(routes=[
-        Route("/", runs),
-        Route("/runs/{run_id}", run),
-        Route("/runs/{run_id}/tasks/{slug:path}", task),
-        Route("/api/runs/{run_id}/status", status),
+        Route("/", pages.runs),
+        Route("/runs/{run_id}", pages.run),
+        Route("/runs/{run_id}/tasks/{slug:path}", pages.task),
+        Route("/api/runs/{run_id}/status", pages.status),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ], lifespan=lifespan)
     app.add_middleware(_Headers)
     app.state.store = store
     return app
+
+
+class _Pages:
+    """The dashboard's pages over one open journal (each method is a route's endpoint)."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store, self.env = store, _env()
+        home, shown = str(Path.home()), str(store.path)
+        self.shown_path = "~" + shown[len(home):] if shown.startswith(home + os.sep) else shown
+
+    def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.env.get_template(name).render(journal=self.shown_path, poll_ms=POLL_MS,
+                                                  **values)
+        return HTMLResponse(html, status_code=status)
+
+    def missing(self, exc: JournalError) -> HTMLResponse:
+        return self.page("error.html", status=404, message=str(exc))
+
+    def runs(self, request: Request) -> Response:
+        q = request.query_params
+        try:
+            number = int(q.get("page", "1"))
+        except ValueError:
+            number = 1
+        data = views.runs_page(self.store, q.get("flow") or None, q.get("state") or None,
+                               number, _now())
+        return self.page("runs.html", **data)
+
+    def run(self, request: Request) -> Response:
+        try:
+            data = views.run_page(self.store, request.path_params["run_id"], _now())
+        except JournalError as exc:
+            return self.missing(exc)
+        return self.page("run.html", **data)
+
+    def task(self, request: Request) -> Response:
+        raw = request.query_params.get("index")
+        index = int(raw) if raw and raw.lstrip("-").isdigit() else None
+        try:
+            data = views.task_page(self.store, request.path_params["run_id"],
+                                   request.path_params["slug"], index)
+        except JournalError as exc:
+            return self.missing(exc)
+        return self.page("task.html", **data)
+
+    def status(self, request: Request) -> Response:
+        try:
+            data = views.run_status(self.store, request.path_params["run_id"], _now())
+        except JournalError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=404)
+        return JSONResponse(data, headers={"Cache-Control": "no-store"})
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 class _Headers:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -19,13 +18,15 @@ from typing import Any
 from prefectlite.engine import state as _states
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.journal_logs import logged_tasks, read_graph, read_logs
-from prefectlite.persistence.records import FlowRunRecord, TaskRunRecord
+from prefectlite.persistence.records import (
+    MASK,
+    SECRET,
+    FlowRunRecord,
+    TaskRunRecord,
+    resume_command,
+)
 
 PAGE_SIZE = 50
-MASK = "********"
-#: parameter (and task) names whose values are never shown
-SECRET = re.compile(r"secret|passw(or)?d|passwd|token|api[_-]?key|credential|private[_-]?key|"
-                    r"auth", re.IGNORECASE)
 PREVIEW_CHARS = 2000
 #: tracebacks show the files under the directory prefectlite is installed in relative to it
 _ROOT = '"' + str(Path(_states.__file__).resolve().parents[2]) + os.sep
@@ -86,7 +87,7 @@ def run_summary(run: FlowRunRecord, now: datetime.datetime) -> dict[str, Any]:
     return {"id": run.id, "short": run.id[:8], "flow": run.flow_name, "state": state,
             "color": color(state), "message": run.message or "", "started": run.started,
             "ended": run.ended, "duration": duration(run.started, run.ended, now),
-            "resumed_from": run.resumed_from, "running": run.ended is None}
+            "resumed_from": run.resumed_from, "running": run.in_progress}
 
 
 def runs_page(store: RunStore, flow: str | None, state: str | None, page: int,
@@ -202,8 +203,8 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
     summary = run_summary(run, now)
     resume = None
     if run.ended is None or run.state not in ("Success", "Cached", "Skipped"):
-        resume = f"prefectlite run FLOW_FILE --resume {run.id}"
-    return {"run": summary, "parameters": mask_parameters(_parameters(store, run, graph)),
+        resume = resume_command(run.flow_file, run.id)
+    return {"run": summary, "parameters": mask_parameters(run.parameters),
             "graph": drawn, "timeline": timeline(run.task_runs, run.started, run.ended or now),
             "resume": resume, "host": run.host, "pid": run.pid, "python": run.python,
             "version": run.prefectlite_version, "parent": run.parent_run_id,
@@ -211,20 +212,6 @@ def run_page(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, 
 
 
 _FAILED = ("Failed", "TriggerFailed", "TimedOut")
-
-
-def _parameters(store: RunStore, run: FlowRunRecord, graph: dict[str, Any]) -> dict[str, Any]:
-    """The parameters given to the run, plus the defaults its Parameter tasks returned."""
-    values = dict(run.parameters)
-    rows = {t.task_slug: t for t in run.task_runs if t.map_index is None}
-    for node in graph["tasks"]:
-        row = rows.get(node["slug"])
-        if node["type"] == "Parameter" and node["name"] not in values and row and row.inline:
-            try:
-                values[node["name"]] = store.read_result(row)
-            except Exception:  # a value this process cannot read back: leave it out
-                continue
-    return values
 
 
 def run_status(store: RunStore, run_id: str, now: datetime.datetime) -> dict[str, Any]:

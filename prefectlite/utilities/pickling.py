@@ -79,3 +79,23 @@ def find_unpicklable(
             if pickle_error(child) is not None:
                 return find_unpicklable(child, sub, depth - 1)
     return path, obj, pickle_error(obj)
+
+
+def culprit(obj: Any, path: str, depth: int = 4) -> str:
+    """Say which part of ``obj`` cannot be pickled: the innermost failing attribute or item.
+
+    The one wording of this finding, for ``prefectlite check`` and for the ``Failed`` state
+    of a task that could not be sent to (or back from) other processes.
+
+    Examples
+    --------
+    >>> import threading
+    >>> class Holder:
+    ...     def __init__(self):
+    ...         self.name, self.lock = "h", threading.Lock()
+    >>> print(culprit({"ok": 1, "h": Holder()}, "context"))  # doctest: +ELLIPSIS
+    context['h'].lock, of type lock, cannot be pickled (TypeError: cannot pickle ...)
+    """
+    where, part, exc = find_unpicklable(obj, path, depth)
+    why = f" ({type(exc).__name__}: {exc})" if exc is not None else ""
+    return f"{where}, of type {type(part).__name__}, cannot be pickled{why}"

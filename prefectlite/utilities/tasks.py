@@ -1,5 +1,10 @@
-"""The ``@task`` decorator, the ``tags()`` block, ``as_task``, ``apply_map``,
-``defaults_from_attrs`` and ``pause_task``."""
+"""Helpers for building tasks and flows: the ``tags()`` block, ``apply_map``,
+``defaults_from_attrs`` and ``pause_task``.
+
+``task`` (the decorator, :mod:`prefectlite.core.decorator`) and ``as_task``
+(:mod:`prefectlite.core.as_task`) live in the graph model next to ``Task``; they are
+importable from here too, Prefect 1's path.
+"""
 
 from __future__ import annotations
 
@@ -8,60 +13,18 @@ import datetime
 import functools
 import inspect
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
-from prefectlite.core.task import Task
+from prefectlite.core.as_task import as_task
+from prefectlite.core.decorator import task
 from prefectlite.utilities.context import context
-from prefectlite.utilities.edges import EdgeAnnotation, unmapped, unwrap
+from prefectlite.utilities.edges import unmapped
 
 if TYPE_CHECKING:
     from prefectlite.core.flow import Flow
-    from prefectlite.tasks.core.function import FunctionTask
 
 __all__ = ["task", "tags", "as_task", "apply_map", "unmapped", "defaults_from_attrs",
            "pause_task"]
-
-
-@overload
-def task(fn: Callable[..., Any], **task_init_kwargs: Any) -> FunctionTask: ...
-@overload
-def task(fn: None = None, **task_init_kwargs: Any) -> Callable[..., FunctionTask]: ...
-
-
-def task(
-    fn: Callable[..., Any] | None = None, **task_init_kwargs: Any
-) -> FunctionTask | Callable[[Callable[..., Any]], FunctionTask]:
-    """Turn a function into a task; usable as ``@task`` or ``@task(name=..., max_retries=...)``.
-
-    The task serves both styles: called inside ``with Flow()`` it records a graph node,
-    called inside a running eager ``@flow`` it runs at once. Options may use Prefect 1's
-    names (``max_retries``, ``retry_delay``, ``timeout``, ``log_stdout``) or Prefect 3's
-    (``retries``, ``retry_delay_seconds``, ``timeout_seconds``, ``log_prints``, plus
-    ``description`` and ``version``); see :func:`prefectlite.tasks.core.function.eager_options`.
-
-    Examples
-    --------
-    >>> @task
-    ... def add(x, y=1):
-    ...     return x + y
-    >>> add
-    <Task: add>
-    >>> @task(name="plus", tags=["math"])
-    ... def add2(x, y):
-    ...     return x + y
-    >>> add2.name, sorted(add2.tags)
-    ('plus', ['math'])
-    >>> @task(retries=2, timeout_seconds=10)
-    ... def fetch(url):
-    ...     return url
-    >>> fetch.max_retries, fetch.timeout
-    (2, 10)
-    """
-    from prefectlite.tasks.core.function import FunctionTask
-
-    if fn is None:
-        return lambda fn: FunctionTask(fn, **task_init_kwargs)
-    return FunctionTask(fn, **task_init_kwargs)
 
 
 @contextlib.contextmanager
@@ -77,47 +40,6 @@ def tags(*tags: str) -> Iterator[None]:
     """
     with context(tags=set(context.get("tags", ())) | set(tags)):
         yield
-
-
-def _contains_task(value: Any) -> bool:
-    if isinstance(value, Task | EdgeAnnotation):
-        return True
-    if isinstance(value, list | tuple | set | frozenset):
-        return any(_contains_task(v) for v in value)
-    if isinstance(value, dict):
-        return any(_contains_task(k) or _contains_task(v) for k, v in value.items())
-    return False
-
-
-def as_task(x: Any, flow: Flow | None = None) -> Task:
-    """Return ``x`` as a task: tasks as they are, collections holding tasks as collection
-    tasks bound in ``flow``, and any other value (collections of plain values included) as a
-    ``Constant``. Tasks made here are marked ``auto_generated``.
-
-    Examples
-    --------
-    >>> as_task(3)
-    <Task: 3>
-    >>> as_task(3).auto_generated
-    True
-    """
-    from prefectlite.tasks.core import collections
-    from prefectlite.tasks.core.constants import Constant
-
-    x = unwrap(x)[0]
-    if isinstance(x, Task):
-        return x
-    made: Task
-    if not _contains_task(x):
-        made = Constant(x)
-    elif isinstance(x, dict):
-        made = collections.Dict().bind(keys=list(x), values=list(x.values()), flow=flow)
-    else:
-        sequences: dict[type, type[collections.VarArgsTask]] = {
-            list: collections.List, tuple: collections.Tuple}
-        made = sequences.get(type(x), collections.Set)().bind(*x, flow=flow)
-    made.auto_generated = True
-    return made
 
 
 def defaults_from_attrs(*attr_args: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

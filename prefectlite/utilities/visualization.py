@@ -9,6 +9,11 @@ when mapped.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import sys
+import tempfile
+import warnings
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -115,8 +120,34 @@ def visualize(
             graph.render(filename, cleanup=True)
         except graphviz.ExecutableNotFound:
             raise RuntimeError(
-                "Rendering needs the Graphviz 'dot' program, which was not found on PATH. "
-                "Install it (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
-                "graphviz; conda: conda install graphviz), or write flow.to_dot() to a file."
+                f"Rendering needs {_NO_DOT}, or write flow.to_dot() to a file."
             ) from None
+    elif not _in_notebook():
+        _show(graph)
     return graph
+
+
+_NO_DOT = ("the Graphviz 'dot' program, which was not found on PATH. Install it "
+           "(Debian/Ubuntu: apt-get install graphviz; macOS: brew install graphviz; conda: "
+           "conda install graphviz)")
+
+
+def _in_notebook() -> bool:
+    """Whether we run inside IPython/Jupyter, which displays the returned graph itself."""
+    shell = sys.modules.get("IPython")
+    get = getattr(shell, "get_ipython", None)
+    return bool(get and get() is not None)
+
+
+def _show(graph: Any) -> None:
+    """Open ``graph`` in the system's viewer (as Prefect 1 did); warn when that is impossible."""
+    if shutil.which("dot") is None:
+        warnings.warn(f"flow.visualize() cannot draw the graph: it needs {_NO_DOT}. "
+                      "flow.to_mermaid() and flow.to_dot() need no program.", stacklevel=3)
+        return
+    path = os.path.join(tempfile.mkdtemp(prefix="prefectlite-"), graph.name or "flow")
+    try:
+        graph.render(path, format="pdf", view=True, cleanup=True)
+    except Exception as exc:  # no viewer, no display: say where the picture is
+        warnings.warn(f"flow.visualize() drew the graph to {path}.pdf but could not open a "
+                      f"viewer ({exc}); pass filename= to choose where it goes.", stacklevel=3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -17,17 +18,22 @@ class TestInspect:
         out = result.stdout
         assert out.startswith("Flow 'needs-param' from ")
         assert "  repeat-1  repeat  FunctionTask" in out
-        assert "  times  2        no" in out and "  word            yes" in out
+        assert "  name   type  default  required" in out
+        assert "  times  any   2        no" in out and "  word   any            yes" in out
         assert "  word -> repeat-1  (argument word)" in out
         assert "Reference tasks: repeat-1" in out
         assert "Next scheduled runs" not in out
+
+    def test_types_are_shown(self, invoke, flow_file) -> None:
+        out = invoke("inspect", flow_file("typed")).stdout
+        assert "  n      int   1        no" in out and "  start  date           yes" in out
 
     def test_json_and_schedule(self, invoke, flow_file) -> None:
         result = invoke("inspect", flow_file("scheduled"), "--json", "-n", "3")
         info = json.loads(result.stdout)
         assert len(info["next_scheduled_runs"]) == 3
         assert info["parameters"] == [{"name": "label", "default": None, "required": True,
-                                       "class": "Parameter"}]
+                                       "class": "Parameter", "type": None}]
         assert info["edges"][0] == {"upstream": "label", "downstream": "record-1",
                                     "key": "label", "mapped": False, "flattened": False}
 
@@ -63,9 +69,17 @@ class TestVisualize:
         pytest.importorskip("graphviz")
         monkeypatch.setenv("PATH", str(tmp_path / "empty"))
         result = invoke("visualize", flow_file("simple"), "-o", tmp_path / "flow.svg")
-        assert result.exit_code == 1
+        assert result.exit_code == 2  # a missing extra is bad input, as for `-e dask`
         assert result.stderr.startswith("Error: writing .svg files needs Graphviz's `dot` "
                                         "program, which is not on PATH")
+        assert not (tmp_path / "flow.svg").exists()
+
+    def test_svg_without_graphviz_package(self, invoke, flow_file, tmp_path,
+                                          monkeypatch) -> None:
+        monkeypatch.setitem(sys.modules, "graphviz", None)  # import graphviz -> ImportError
+        result = invoke("visualize", flow_file("simple"), "-o", tmp_path / "flow.svg")
+        assert result.exit_code == 2
+        assert result.stderr.startswith("Error: writing .svg files needs the graphviz package")
         assert not (tmp_path / "flow.svg").exists()
 
     @pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot program")

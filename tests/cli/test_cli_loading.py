@@ -59,8 +59,112 @@ class TestLoadFile:
             load_flow(f"{flow_file('two_flows')}:third")
 
     def test_no_flow(self, write_flow) -> None:
-        with pytest.raises(CliError, match="defines no Flow object at module level"):
+        with pytest.raises(CliError, match=r"defines no flow at module level \(no Flow object, "
+                           r"no @flow function\); build one at the top level with "):
             load_flow(str(write_flow("x = 1\n")))
+
+    def test_no_flow_names_the_functions_that_could_build_one(self, write_flow) -> None:
+        code = """
+            def helper(x):
+                return x
+
+            def build():
+                pass
+
+            def _private():
+                pass
+        """
+        path = write_flow(code)
+        with pytest.raises(CliError) as info:
+            load_flow(str(path))
+        assert info.value.message == (
+            f"{path} defines no flow at module level (no Flow object, no @flow function); it "
+            f"defines the functions build(): if one of them returns a Flow, name it, e.g. "
+            f"{path}:build.")
+
+
+BUILDERS = """
+    from prefectlite import Flow, task
+
+    calls = []
+
+    @task
+    def one():
+        return 1
+
+    def build() -> Flow:
+        calls.append("build")
+        with Flow("built") as flow:
+            one()
+        return flow
+
+    def needs(x):
+        return Flow("never")
+
+    def main() -> None:
+        calls.append("main")
+
+    def not_a_flow():
+        return 42
+"""
+
+
+class TestFlowFromAFunction:
+    def test_named_function_returning_a_flow(self, write_flow) -> None:
+        loaded = load_flow(f"{write_flow(BUILDERS)}:build")
+        assert loaded.flow.name == "built" and loaded.variable == "build()"
+        assert not loaded.is_eager and loaded.module.calls == ["build"]
+
+    def test_function_needing_arguments(self, write_flow) -> None:
+        with pytest.raises(CliError, match=r":needs is a function that needs arguments"):
+            load_flow(f"{write_flow(BUILDERS)}:needs")
+
+    def test_function_annotated_none_is_not_called(self, write_flow) -> None:
+        path = write_flow(BUILDERS)
+        with pytest.raises(CliError, match=r":main\(\) is annotated to return None, not a Flow"):
+            load_flow(f"{path}:main")
+
+    def test_function_returning_something_else(self, write_flow) -> None:
+        with pytest.raises(CliError, match=r":not_a_flow\(\) returned int, not a Flow"):
+            load_flow(f"{write_flow(BUILDERS)}:not_a_flow")
+
+    def test_function_raising_is_a_load_error(self, write_flow) -> None:
+        code = "def build():\n    raise ValueError('no data')\n"
+        with pytest.raises(FlowCodeError, match=r"line 2: ValueError: no data$"):
+            load_flow(f"{write_flow(code)}:build")
+
+
+EAGER = """
+    from prefectlite import flow, task
+
+    @task
+    def double(x):
+        return 2 * x
+
+    @flow(name="doubler")
+    def doubler(x: int = 2):
+        return double(x)
+"""
+
+
+class TestEagerFlows:
+    def test_single_eager_flow_is_found(self, write_flow) -> None:
+        loaded = load_flow(str(write_flow(EAGER)))
+        assert loaded.is_eager and loaded.variable == "doubler" and loaded.flow.name == "doubler"
+
+    def test_graph_commands_refuse_an_eager_flow(self, write_flow) -> None:
+        path = write_flow(EAGER)
+        with pytest.raises(CliError, match=(
+            rf"^{path}: doubler is an eager @flow function; its tasks are known only while it "
+            rf"runs, so `prefectlite inspect` has no graph to show\. Run it with "
+            rf"`prefectlite run {path}:doubler`\.$")):
+            load_flow(str(path)).graph_flow("inspect")
+
+    def test_graph_and_eager_flows_side_by_side_need_a_name(self, write_flow) -> None:
+        path = write_flow(EAGER + "\n    from prefectlite import Flow\n    graph = Flow('g')\n")
+        with pytest.raises(CliError, match="defines 2 flows: 'doubler' .*'g' .*pick one"):
+            load_flow(str(path))
+        assert load_flow(f"{path}:g").flow.name == "g"
 
     def test_file_not_found(self, tmp_path: Path) -> None:
         with pytest.raises(TargetNotFound, match="file not found: .*nope.py"):

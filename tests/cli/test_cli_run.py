@@ -207,15 +207,15 @@ class TestSchedule:
 
     def test_cron_with_timezone_is_accepted(self, invoke, flow_file, monkeypatch) -> None:
         """Invalid input is caught first; a valid cron waits for its time (one run here)."""
-        from prefectlite.cli import scheduling
+        from prefectlite.engine import scheduling
 
         calls = []
 
-        def fake_loop(schedule, run, say, max_runs):
+        def fake_loop(schedule, run, **options):
             calls.append([str(t) for t in schedule.next(2)])
-            return 1, 0
+            return scheduling.ScheduleRuns(runs=1)
 
-        monkeypatch.setattr(scheduling, "loop", fake_loop)
+        monkeypatch.setattr(scheduling, "run_on_schedule", fake_loop)
         result = invoke("run", flow_file("simple"), "--cron", "30 9 * * *",
                         "--timezone", "Asia/Kolkata")
         assert result.exit_code == 0
@@ -235,3 +235,18 @@ def test_the_flows_own_executor_address_is_checked(invoke, write_flow) -> None:
     result = invoke("run", write_flow(code, "remote.py"))
     assert result.exit_code == 2
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in one_error_line(result)
+
+
+class TestTypedParameters:
+    def test_values_are_converted_before_the_run(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("typed"), "-p", "start=2024-02-28", "-p", "n=2",
+                        "--no-journal", "--json")
+        assert result.exit_code == 0
+        (task,) = [t for t in json.loads(result.stdout)["tasks"] if t["task"] == "days_after"]
+        assert task["state"] == "Success"
+
+    def test_a_misfit_is_bad_input(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("typed"), "-p", "start=someday", "--no-journal")
+        assert result.exit_code == 2
+        assert one_error_line(result) == ("Error: parameter 'start' expects date: Input should "
+                                          "be a valid date, got 'someday'.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import networkx as nx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from prefectlite import Task
 from prefectlite.core import graph
@@ -54,6 +56,27 @@ class TestSortedNodes:
         assert graph.sorted_nodes(g, roots=[5]) == [5]
         assert graph.sorted_nodes(g, roots=[2, 50]) == [2, 50, 5]
         assert graph.sorted_nodes(g, roots=[]) == []
+
+    @given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)), max_size=30),
+           st.permutations(range(13)))
+    def test_same_order_as_networkx_smallest_first(self, pairs, insertion) -> None:
+        # edges both ways of the insertion order (the fast path and Kahn's sort), no cycles
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(insertion)
+        g.add_edges_from((min(a, b), max(a, b)) for a, b in pairs if a != b)
+        index = {node: i for i, node in enumerate(g)}
+        expected = list(nx.lexicographical_topological_sort(g, key=index.__getitem__))
+        assert graph.sorted_nodes(g) == expected
+        for root in (insertion[0], insertion[-1]):
+            kept = g.subgraph({root} | nx.descendants(g, root))
+            assert graph.sorted_nodes(g, roots=[root]) == list(
+                nx.lexicographical_topological_sort(kept, key=index.__getitem__))
+
+    def test_edge_against_insertion_order(self) -> None:
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(["a", "b", "c"])
+        g.add_edge("c", "a")  # added later, runs first
+        assert graph.sorted_nodes(g) == ["b", "c", "a"]
 
     def test_cycle(self) -> None:
         g = nx.MultiDiGraph([("a", "b"), ("b", "c"), ("c", "b")])

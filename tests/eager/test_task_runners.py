@@ -72,28 +72,38 @@ class TestThreadPool:
     def test_options_and_copies(self) -> None:
         runner = ThreadPoolTaskRunner(max_workers=3)
         copy = runner.duplicate()
-        assert copy is not runner and copy.max_workers == 3 and copy._pool is None
+        assert copy is not runner and copy.max_workers == 3
+        assert copy.executor is not runner.executor and copy.executor._pool is None
         assert repr(runner) == "<TaskRunner: ThreadPoolTaskRunner (max_workers=3)>"
         assert ConcurrentTaskRunner is ThreadPoolTaskRunner
         for bad in (0, -1, 1.5, True):
             with pytest.raises(ValueError, match="max_workers"):
                 ThreadPoolTaskRunner(max_workers=bad)  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("workers,concurrent", [(1, False), (3, True)])
-    def test_max_workers_bounds_concurrency(self, workers: int, concurrent: bool) -> None:
+    @pytest.mark.parametrize("workers", [1, 3])
+    def test_max_workers_bounds_concurrency(self, workers: int) -> None:
+        lock, running, peak = threading.Lock(), [0], [0]
+        all_in = threading.Barrier(3, timeout=30)  # passes only with 3 runs at once
+
         @task
         def nap(i):
-            time.sleep(0.1)
+            with lock:
+                running[0] += 1
+                peak[0] = max(peak[0], running[0])
+            if workers == 3:
+                all_in.wait()
+            else:
+                time.sleep(0.02)  # room for a second run to overlap, were one let in
+            with lock:
+                running[0] -= 1
             return i
 
         @flow(task_runner=ThreadPoolTaskRunner(max_workers=workers))
         def naps():
-            started = time.monotonic()
-            assert nap.map(range(3)).result() == [0, 1, 2]
-            return time.monotonic() - started
+            return nap.map(range(3)).result()
 
-        elapsed = naps()
-        assert (elapsed < 0.25) if concurrent else (elapsed >= 0.3)
+        assert naps() == [0, 1, 2]
+        assert peak[0] == workers
 
     def test_exit_waits_for_running_work(self) -> None:
         done = []
@@ -187,3 +197,50 @@ def test_dask_cluster_subflow_has_its_own_runner(dask_runner: DaskTaskRunner) ->
 
     here, there = parent()
     assert here == os.getpid() and there != os.getpid()
+
+
+class TestAdaptersOverExecutors:
+    """Every runner submits through an executor; any executor will do."""
+
+    @pytest.mark.parametrize("make", [
+        lambda: DaskTaskRunner(executor=__import__("prefectlite.executors").executors
+                               .LocalExecutor()),
+        lambda: TaskRunner(executor=__import__("prefectlite.executors").executors
+                           .LocalThreadPoolExecutor(max_workers=2)),
+    ], ids=["dask-runner-over-local-executor", "base-runner-over-thread-pool"])
+    def test_any_executor(self, make: Any) -> None:
+        @flow(task_runner=make())
+        def anywhere():
+            return pipeline(), nested.submit(1).result()
+
+        assert anywhere() == (([2, 3, 4, 5], True, "NotReady", "ok"), 20)
+
+    def test_runners_name_their_executor(self) -> None:
+        from prefectlite.executors import LocalExecutor, LocalThreadPoolExecutor
+
+        assert isinstance(SequentialTaskRunner().executor, LocalExecutor)
+        assert isinstance(ThreadPoolTaskRunner(3).executor, LocalThreadPoolExecutor)
+        with pytest.raises(TypeError, match="give an executor"):
+            DaskTaskRunner(executor="threads")
+
+    def test_sequential_futures_are_finished_futures(self) -> None:
+        from prefectlite.utilities.futures import DoneFuture
+
+        future = SequentialTaskRunner().submit(lambda t, i, c: i["x"], None, {"x": 1}, {})
+        assert isinstance(future, DoneFuture) and future.result() == 1
+
+    def test_thread_pool_needs_starting(self) -> None:
+        with pytest.raises(RuntimeError, match="ThreadPoolTaskRunner is not started"):
+            ThreadPoolTaskRunner().submit(lambda t, i, c: None, None, {}, {})
+
+    def test_a_lost_run_is_crashed(self) -> None:
+        from prefectlite.executors import LocalThreadPoolExecutor
+
+        class Losing(LocalThreadPoolExecutor):
+            def result(self, future: Any) -> Any:
+                raise ConnectionError("worker gone")
+
+        with TaskRunner(executor=Losing(1)) as runner:
+            state = runner.submit(lambda t, i, c: 1, None, {}, {"task_run_name": "t-0"}).result()
+        assert state.is_crashed() and "'t-0' was lost" in state.message
+        assert isinstance(state.data, ConnectionError)

@@ -62,7 +62,7 @@ def snapshot(walk: Walk) -> dict[str, Any]:
         return x
 
     return {f.name: plain(getattr(walk, f.name)) for f in dataclasses.fields(walk)
-            if f.name not in ("plan", "eager")}
+            if f.name not in ("plan", "resolves_futures")}
 
 
 def expect(walk: Walk, **fields: Any) -> dict[str, Any]:

@@ -118,18 +118,19 @@ def test_unpicklable_values_pass_between_tasks() -> None:
 def test_a_timed_out_task_leaves_its_thread_running() -> None:
     # Documented limit: on the LocalExecutor, as on every executor, a timed-out function is
     # not stopped; its (daemon) thread runs on and its result is dropped.
-    done = threading.Event()
+    release, done = threading.Event(), threading.Event()
 
     @task(timeout_seconds=0.05)
     def slow():
-        time.sleep(0.3)
+        release.wait(60)
         done.set()
 
     with Flow("timeout") as flow:
         s = slow()
     state = flow.run(executor=LocalExecutor())
     assert type(state.result[s]) is TimedOut and not done.is_set()
-    assert done.wait(5)
+    release.set()
+    assert done.wait(60)
 
 
 def test_context_reaches_tasks_unchanged() -> None:
@@ -152,3 +153,33 @@ def test_a_failed_task_does_not_raise_out_of_the_run() -> None:
     state = flow.run(executor=LocalExecutor())
     assert type(state) is Failed and isinstance(state.result[b].result, ValueError)
     assert not isinstance(state.result[b], Success)
+
+
+class TestLocalThreadPoolExecutor:
+    def test_bad_max_workers(self) -> None:
+        from prefectlite.executors import LocalThreadPoolExecutor
+
+        for bad in (0, -1, 1.5, True):
+            with pytest.raises(ValueError, match="max_workers"):
+                LocalThreadPoolExecutor(max_workers=bad)  # type: ignore[arg-type]
+
+    def test_not_started(self) -> None:
+        from prefectlite.executors import LocalThreadPoolExecutor
+
+        with pytest.raises(RuntimeError, match="not started"):
+            LocalThreadPoolExecutor().submit(print)
+
+    def test_runs_in_pool_threads_and_copies_unstarted(self) -> None:
+        import copy
+        import threading
+
+        from prefectlite.executors import LocalThreadPoolExecutor
+
+        ex = LocalThreadPoolExecutor(max_workers=2)
+        with ex.start():
+            name = ex.wait(ex.submit(lambda: threading.current_thread().name))
+            twin = copy.copy(ex)
+        assert name.startswith("prefectlite-task")
+        assert twin._pool is None and twin.max_workers == 2
+        assert repr(ex) == "<Executor: LocalThreadPoolExecutor (max_workers=2)>"
+        assert ex.max_in_flight == 4

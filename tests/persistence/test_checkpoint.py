@@ -1,4 +1,5 @@
-"""Tests for prefectlite.persistence.checkpoint: targets, result writing, the persisted cache.
+"""Tests for targets and result writing (prefectlite.engine.checkpointing) and the persisted
+cache (prefectlite.persistence.cache).
 
 Each class is one step the task runner takes through that module. Flows run for real; the
 cross-process cache tests run their flows in fresh interpreters.
@@ -21,11 +22,12 @@ import pytest
 
 from prefectlite import Flow, Parameter, Task, task, unmapped
 from prefectlite.engine import cache_validators as cv
-from prefectlite.engine import task_runner
+from prefectlite.engine import checkpointing, task_steps
 from prefectlite.engine.result.base import Result
 from prefectlite.engine.results import JournalResult, LocalResult, PrefectResult
 from prefectlite.engine.state import Cached, Failed, Success
-from prefectlite.persistence import checkpoint
+from prefectlite.persistence import cache
+from prefectlite.persistence.cache import code_hash
 from prefectlite.persistence.journal import RunStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -35,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 def home(tmp_path: Path, config_env: Callable[..., None]) -> Path:
     config_env("PREFECTLITE_HOME", str(tmp_path / "home"))
     config_env("PREFECTLITE__FLOWS__CHECKPOINTING", None)
-    task_runner._CACHE.clear()
+    task_steps.CACHE.clear()
     return tmp_path / "home"
 
 
@@ -310,15 +312,15 @@ class TestCodeHash:
         def b(x: int) -> int:
             return x + 1
 
-        assert checkpoint.code_hash(a) == checkpoint.code_hash(a.copy())
-        assert checkpoint.code_hash(a) != checkpoint.code_hash(b)
+        assert code_hash(a) == code_hash(a.copy())
+        assert code_hash(a) != code_hash(b)
 
     def test_functions_without_source_hash_their_bytecode(self) -> None:
         space: dict[str, Any] = {}
         exec("def f(x):\n    return x * 2\n", space)  # noqa: S102 - no source file on purpose
-        first = checkpoint.code_hash(task(space["f"]))
+        first = code_hash(task(space["f"]))
         exec("def f(x):\n    return x * 3\n", space)  # noqa: S102
-        assert checkpoint.code_hash(task(space["f"])) != first
+        assert code_hash(task(space["f"])) != first
 
     def test_task_subclasses_hash_their_run_method(self) -> None:
         class Load(Task):
@@ -329,7 +331,7 @@ class TestCodeHash:
             def run(self) -> int:
                 return 2
 
-        assert checkpoint.code_hash(Load()) != checkpoint.code_hash(Save())
+        assert code_hash(Load()) != code_hash(Save())
 
 
 CACHED_FLOW = textwrap.dedent('''
@@ -387,7 +389,7 @@ class TestPersistedCache:
         with Flow("mapped-cache") as flow:
             out = slow.map(list(range(60)))  # more entries under one key than one page
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         state = flow.run(journal=True).result[out]
         assert {type(s) for s in state.map_states} == {Cached}
         assert state.result == [2 * x for x in range(60)] and len(calls.args) == 60
@@ -402,10 +404,10 @@ class TestPersistedCache:
         with Flow("expiring") as flow:
             out = slow()
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run(journal=True).result[out]) is Cached
         time.sleep(0.35)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run(journal=True).result[out]) is Success
         assert calls.args == [1, 1]
 
@@ -419,7 +421,7 @@ class TestPersistedCache:
         with Flow("plain-cache") as flow:
             out = slow()
         flow.run(journal=True)
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         assert type(flow.run().result[out]) is Success  # not from the journal
         assert calls.args == [1, 1]
 
@@ -434,7 +436,7 @@ class TestPersistedCache:
             out = slow()
         flow.run(journal=True)
         (home / "results" / "c.pkl").write_bytes(b"garbage")
-        task_runner._CACHE.clear()
+        task_steps.CACHE.clear()
         state = flow.run(journal=True).result[out]
         assert type(state) is Success and state.result == 5 and calls.args == [5, 5]
 
@@ -445,8 +447,9 @@ class TestHotPath:
         def forbidden(*args: Any, **kwargs: Any) -> None:
             raise AssertionError("the persistence step ran for a plain task")
 
-        for name in ("persist", "check_target", "check_persisted_cache"):
-            monkeypatch.setattr(checkpoint, name, forbidden)
+        for name in ("persist", "check_target"):
+            monkeypatch.setattr(checkpointing, name, forbidden)
+        monkeypatch.setattr(cache, "check_persisted_cache", forbidden)
 
         @task(cache_for=datetime.timedelta(hours=1), cache_validator=cv.all_inputs)
         def cached(x: int) -> int:

@@ -26,7 +26,8 @@ from prefectlite import Flow, Parameter, task, unmapped
 from prefectlite.engine.results import LocalResult, PrefectResult
 from prefectlite.engine.state import Cached, Failed, Mapped, Pending, Skipped, Success
 from prefectlite.persistence.journal import JournalError, RunStore
-from prefectlite.persistence.resume import restore, run_states
+from prefectlite.persistence.resume import restore
+from prefectlite.persistence.runs import run_states
 
 REPO = Path(__file__).resolve().parents[2]
 CALLS: collections.Counter[str] = collections.Counter()
@@ -416,7 +417,8 @@ class TestKilledRun:
 
         with RunStore() as store:
             (killed,) = store.list_runs()
-            assert killed.state == "Running" and killed.ended is None
+            assert killed.state == "Crashed" and killed.ended is None  # its pid is gone
+            assert "is gone" in (killed.message or "")
             done = {r.map_index: r for r in store.task_runs(killed.id)
                     if r.task_slug == "inc-1" and r.map_index is not None}
             assert all(r.state == "Success" for r in done.values())

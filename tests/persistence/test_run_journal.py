@@ -189,6 +189,31 @@ class TestRecording:
         assert child.started is not None and child.started <= child.ended
         assert store.read_result(child) == 8
 
+    @pytest.mark.parametrize("error", [SystemExit(2), KeyboardInterrupt("own"), GeneratorExit()])
+    def test_a_task_ending_the_process_loses_no_rows(self, store: RunStore,
+                                                     error: BaseException) -> None:
+        @task
+        def leave() -> None:
+            raise error
+
+        @task
+        def after(x: Any) -> int:
+            return 1
+
+        with Flow("leaving") as flow:
+            gone = leave()
+            after(gone)
+            add_one = after(None)
+        state = flow.run(journal=store)
+        run = store.get_run(state.context["flow_run_id"])
+        assert run.state == "Failed" and run.ended is not None
+        rows = {r.task_slug: r for r in run.task_runs}
+        assert rows["leave-1"].state == "Failed" and state.result[gone].is_failed()
+        assert f"Task 'leave' raised {type(error).__name__}(" in rows["leave-1"].message
+        assert sorted(r.state for r in run.task_runs if r.task_name == "after") == [
+            "Success", "TriggerFailed"]
+        assert state.result[add_one].result == 1
+
     def test_retries_leave_the_final_state(self, store: RunStore) -> None:
         attempts: list[int] = []
 
@@ -229,7 +254,10 @@ class TestRecording:
         with Flow("dates") as flow:
             show(Parameter("d"))
         state = flow.run(journal=store, d=when)
-        assert store.get_run(state.context["flow_run_id"]).parameters == {"d": when}
+        run_id = state.context["flow_run_id"]
+        listed = store.get_run(run_id)  # reading a run never unpickles: shown as text
+        assert listed.parameters == {"d": repr(when)} and listed.parameters_pickled
+        assert store.run_parameters(run_id) == {"d": when}  # what a resume reads
 
     def test_journal_accepts_a_path(self, tmp_path: Path) -> None:
         state = add_flow().run(journal=tmp_path / "elsewhere.db")
@@ -532,9 +560,9 @@ def test_journaled_runs_on_a_local_dask_executor(scheduler: str, home: Path) -> 
     first = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert first.result[out].result == [bytes([i]) * (40_000 if i % 2 else 10)
                                         for i in range(6)]
-    from prefectlite.engine import task_runner
+    from prefectlite.engine import task_steps
 
-    task_runner._CACHE.clear()
+    task_steps.CACHE.clear()
     second = flow.run(journal=True, executor=LocalDaskExecutor(scheduler, num_workers=2))
     assert {type(s).__name__ for s in second.result[out].map_states} == {"Cached"}
     with RunStore() as s:

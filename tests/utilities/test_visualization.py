@@ -105,10 +105,21 @@ def test_empty_flow() -> None:
     assert Flow("empty").to_mermaid() == "flowchart TD"
 
 
-def test_visualize_returns_a_digraph(picture_flow: tuple[Flow, list[Task]]) -> None:
+@pytest.fixture
+def shown(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Graphs ``flow.visualize()`` would open in a viewer (none is opened in tests)."""
+    graphs: list[object] = []
+    monkeypatch.setattr(visualization, "_show", graphs.append)
+    return graphs
+
+
+def test_visualize_returns_a_digraph(
+    picture_flow: tuple[Flow, list[Task]], shown: list[object]
+) -> None:
     graphviz = pytest.importorskip("graphviz")
     flow, _ = picture_flow
     graph = flow.visualize()
+    assert shown == [graph]  # outside a notebook it is shown, as in Prefect 1
     assert isinstance(graph, graphviz.Digraph)
     assert graph.name == "pic" and graph.format == "pdf"
     source = graph.source
@@ -118,7 +129,9 @@ def test_visualize_returns_a_digraph(picture_flow: tuple[Flow, list[Task]]) -> N
     assert flow.visualize(format="svg").format == "svg"
 
 
-def test_visualize_with_a_flow_state(picture_flow: tuple[Flow, list[Task]]) -> None:
+def test_visualize_with_a_flow_state(
+    picture_flow: tuple[Flow, list[Task]], shown: list[object]
+) -> None:
     pytest.importorskip("graphviz")
     flow, (numbers, *_) = picture_flow
     source = flow.visualize(Success(result={numbers: Success()})).source
@@ -153,3 +166,33 @@ def test_visualize_without_the_graphviz_package(
     with pytest.raises(ImportError, match=r'needs the graphviz package: pip install '
                        r'"prefectlite\[viz\]"\. flow\.to_dot\(\) and flow\.to_mermaid\(\) work'):
         flow.visualize()
+
+
+def test_visualize_without_dot_says_so(
+    picture_flow: tuple[Flow, list[Task]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graphviz = pytest.importorskip("graphviz")
+    flow, _ = picture_flow
+    monkeypatch.setenv("PATH", "")
+    with pytest.warns(UserWarning, match=r"flow\.visualize\(\) cannot draw the graph: it needs "
+                      r"the Graphviz 'dot' program.*flow\.to_mermaid\(\) and flow\.to_dot\(\)"):
+        graph = flow.visualize()
+    assert isinstance(graph, graphviz.Digraph)  # still returned, e.g. for graph.source
+
+
+def test_visualize_in_a_notebook_leaves_display_to_it(
+    picture_flow: tuple[Flow, list[Task]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    graphviz = pytest.importorskip("graphviz")
+    import types
+    import warnings
+
+    shell = types.ModuleType("IPython")
+    shell.get_ipython = lambda: object()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "IPython", shell)
+    monkeypatch.setenv("PATH", "")
+    flow, _ = picture_flow
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graph = flow.visualize()  # no viewer, no warning: the notebook shows the graph
+    assert isinstance(graph, graphviz.Digraph)

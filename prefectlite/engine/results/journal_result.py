@@ -43,7 +43,8 @@ def journal_location(flow_run_id: str, task_slug: str, map_index: int | None = N
     if name is None:
         name = _UNSAFE.sub("_", task_slug).strip("_")[:80] or "task"
         if name != task_slug:
-            name += "." + hashlib.blake2b(task_slug.encode(), digest_size=4).hexdigest()
+            digest = hashlib.blake2b(task_slug.encode("utf-8", "surrogatepass"), digest_size=4)
+            name += "." + digest.hexdigest()
         _SAFE_NAMES[task_slug] = name
     if map_index is None:
         return f"{flow_run_id}/{name}.result"

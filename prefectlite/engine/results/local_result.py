@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 from prefectlite import settings
 from prefectlite.engine.result.base import Result
 from prefectlite.engine.serializers import PickleSerializer, Serializer
+from prefectlite.utilities.files import FILE_MODE, check_private, private_dir
 
 __all__ = ["LocalResult", "ResultCorruptError", "checksum", "write_atomic"]
 
@@ -47,13 +49,15 @@ def checksum(data: bytes) -> str:
 def write_atomic(path: str, data: bytes, fsync: bool = True) -> None:
     """Write ``data`` to ``path`` so that no reader ever sees a partial file.
 
-    Parent directories are created as needed. With ``fsync`` the data and the rename are
-    flushed to the disk before this returns.
+    Parent directories are created as needed (``0700``), the file is ``0600`` (private:
+    results can hold anything). With ``fsync`` the data and the rename are flushed to the
+    disk before this returns.
     """
     directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
+    if not os.path.isdir(directory):
+        private_dir(directory)
     tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         try:
             view = memoryview(data)
@@ -174,6 +178,8 @@ class LocalResult(Result):
             When nothing is stored there.
         """
         path = self.path(location)
+        if not self.serializer.name.endswith("json"):  # unpickling runs code: trusted files only
+            check_private(path, root=self.dir)
         with open(path, "rb") as f:
             data = f.read()
         digest = checksum(data)
@@ -197,7 +203,7 @@ class LocalResult(Result):
     def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether a file is stored at ``location`` (formatted with ``kwargs`` if given)."""
         if kwargs:
-            location = location.format(**kwargs)
+            location = inside(location, location.format(**kwargs), kwargs, self.dir)
         return os.path.exists(self.path(location))
 
     def copy(self) -> LocalResult:
@@ -220,6 +226,59 @@ class LocalResult(Result):
 
     def format(self, /, **kwargs: Any) -> LocalResult:
         new = super().format(**kwargs)
-        assert isinstance(new, LocalResult)
+        assert isinstance(new, LocalResult) and new.location is not None
+        new.location = inside(self.location, new.location, kwargs, self.dir)
         new.checksum = None  # it describes the bytes of a location, not of a template
         return new
+
+
+_ROOTS = ("/", "\\") if os.name != "nt" else ("/", "\\", *(f"{c}:" for c in string.ascii_letters))
+
+
+def _escapes(piece: str) -> bool:
+    """Whether ``piece`` is absolute or has a ``..`` part (cheap: called for every write)."""
+    if piece.startswith(_ROOTS):
+        return True
+    return ".." in piece and ".." in piece.replace("\\", "/").split("/")
+
+
+def inside(template: Any, location: str, values: dict[str, Any], directory: str) -> str:
+    """``location`` (``template`` rendered with ``values``), checked to stay in ``directory``.
+
+    A value put into a template may not be (or contain) ``..`` or an absolute path: it
+    could write, and later unpickle, a file anywhere. The template's own text is the
+    user's and stays as written; a location a callable returned may not contain ``..`` or
+    be absolute either.
+
+    Examples
+    --------
+    >>> inside("{name}.pkl", "a.pkl", {"name": "a"}, "/r")
+    'a.pkl'
+    >>> inside("{name}.pkl", "../x.pkl", {"name": "../x"}, "/r")
+    Traceback (most recent call last):
+    ...
+    ValueError: Result location '{name}.pkl': the value of 'name' ('../x') would put the \
+file outside the result directory /r; a value used in a location may not contain '..' or \
+be an absolute path.
+    """
+    if not _escapes(location):  # the usual case, decided without parsing the template
+        return location
+    if isinstance(template, str):
+        formatter = string.Formatter()
+        for _, field, spec, conversion in formatter.parse(template):
+            if not field:
+                continue
+            try:
+                value = formatter.get_field(field, (), values)[0]
+                piece = formatter.format_field(formatter.convert_field(value, conversion),
+                                               spec or "")
+            except (KeyError, AttributeError, IndexError, TypeError, ValueError):
+                continue  # rendering succeeded, so this is only a lookup we do differently
+            if _escapes(piece):
+                raise ValueError(
+                    f"Result location {template!r}: the value of {field!r} ({piece!r}) would "
+                    f"put the file outside the result directory {directory}; a value used "
+                    "in a location may not contain '..' or be an absolute path.")
+        return location
+    raise ValueError(f"Result location {location!r} (from {template!r}) is outside the "
+                     f"result directory {directory}.")

@@ -1,14 +1,18 @@
-"""The task runner's persistence steps: targets, result writing, and the persisted cache.
+"""The task runner's result steps: targets and result writing (steps 4 and 7 of run_task).
 
 :mod:`prefectlite.engine.task_runner` calls into this module only when a task or the run
-asks for persistence, so a plain run of plain tasks never gets here. The run's context
-says what the run wants (``run_flow`` fills these keys in):
+asks for it, so a plain run of plain tasks never gets here. The run's context says what the
+run wants (:func:`run_context` fills these keys in; a journaled run, see
+:mod:`prefectlite.persistence.runs`, adds the journal's):
 
 ``checkpointing``     write every successful task's result (Prefect 1's name)
 ``default_result``    the ``Result`` of tasks without ``result=``: the flow's ``result``, or in
-                      a journaled run a ``LocalResult`` under the journal's ``results/``
-``journal``           path of the run journal (journaled runs): persisted cache lookups, and
-                      start time / run count stamped into each state's ``context``
+                      a journaled run a ``JournalResult`` kept in the journal
+``journal``           path of the run journal (journaled runs): start time / run count are
+                      stamped into each state's ``context``, and ``None`` results are written
+``_journal_cache``    journaled runs: the persisted cache (an object with ``lookup(task,
+                      key, inputs, ctx, validator)``, see :mod:`prefectlite.persistence.cache`)
+                      that the task runner asks after an in-process cache miss
 ``_persist``          present when any of the above is on: the one key the task runner tests
 
 Rules, per task run:
@@ -23,10 +27,6 @@ Rules, per task run:
    result used is ``task.result``, else ``default_result`` (a target alone gets a
    ``LocalResult``); with a target, the target is the location. A write that fails makes
    the task ``Failed`` with a message naming the location.
-3. **Persisted cache** (journaled runs, tasks with ``cache_for``): after an in-process miss,
-   entries recorded in the journal by earlier runs, in any process, are tried newest first.
-   An entry is keyed on the cache key *and a hash of the task's code*, so editing a task
-   invalidates its entries; the task's ``cache_validator`` decides as usual.
 
 Templates (``target``, ``Result(location=...)``) are formatted with the flow parameters,
 then the context (``flow_name``, ``task_name``, ``task_slug``, ``map_index``,
@@ -35,24 +35,14 @@ then the context (``flow_name``, ``task_name``, ``task_slug``, ``map_index``,
 
 from __future__ import annotations
 
-import atexit
-import datetime
-import hashlib
-import inspect
 import logging
-import threading
-import time
 from typing import Any
-
-import cloudpickle
 
 from prefectlite.core.task import Task
 from prefectlite.engine.result.base import Result, ResultNotImplementedError
 from prefectlite.engine.state import Cached, Failed, State, Success
-from prefectlite.persistence.records import CACHE_COLUMNS, PYTHON, pickle_or_none
 
 logger = logging.getLogger("prefectlite.TaskRunner")
-_UTC = datetime.UTC
 
 
 def format_kwargs(inputs: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
@@ -191,152 +181,6 @@ def _write_failed(task: Task, result: Result, kwargs: dict[str, Any], ctx: dict[
     return (f"Task {_name(task, ctx)!r} ran, but its result could not be written{to} with "
             f"{type(result).__name__}: {exc!r}. Make that place writable (and check free disk "
             "space), or set checkpoint=False on the task to keep its result in memory only.")
-
-
-# -- 3. the persisted cache ------------------------------------------------------------------
-
-
-_CODE_HASHES: dict[Any, str] = {}
-
-
-def code_hash(task: Task) -> str:
-    """A hash of the code of ``task.run``: its bytecode, constants and names.
-
-    Copies of one task share it; editing the function's body changes it, while moving it
-    (line numbers) does not. The bytecode is used rather than the source because a worker
-    process that received the function by value (cloudpickle) has no source to read.
-    """
-    run = task.run
-    fn = inspect.unwrap(getattr(run, "__func__", run))
-    code = getattr(fn, "__code__", None)
-    key = code if code is not None else type(task)
-    digest = _CODE_HASHES.get(key)
-    if digest is None:
-        text = _code_text(code) if code is not None else repr(fn)
-        owner = f"{type(task).__module__}.{type(task).__qualname__}\n"
-        digest = hashlib.blake2b((owner + text).encode(), digest_size=16).hexdigest()
-        _CODE_HASHES[key] = digest
-    return digest
-
-
-def _code_text(code: Any) -> str:
-    return f"{code.co_code.hex()}|{_const_text(code.co_consts)}|{code.co_names}"
-
-
-def _const_text(value: Any) -> str:
-    """A text of a code constant that is the same in every process (no hash order).
-
-    Examples
-    --------
-    >>> _const_text((1, frozenset({"b", "a"})))
-    "(1,frozenset('a','b'),)"
-    """
-    if inspect.iscode(value):
-        return _code_text(value)
-    if isinstance(value, tuple):
-        return "(" + "".join(_const_text(v) + "," for v in value) + ")"
-    if isinstance(value, frozenset):
-        return "frozenset(" + ",".join(sorted(_const_text(v) for v in value)) + ")"
-    return repr(value)
-
-
-_STORES: dict[str, Any] = {}
-_STORES_LOCK = threading.Lock()
-
-
-@atexit.register
-def _close_stores() -> None:
-    with _STORES_LOCK:
-        while _STORES:
-            _STORES.popitem()[1].close()
-
-
-def _store(path: str) -> Any:
-    """This process's (read) connection to the journal at ``path``; the last few are kept."""
-    from prefectlite.persistence.journal import RunStore
-
-    with _STORES_LOCK:
-        store = _STORES.pop(path, None)
-        if store is None or store.closed:
-            store = RunStore(path)
-        _STORES[path] = store  # most recently used last
-        while len(_STORES) > 4:
-            _STORES.pop(next(iter(_STORES))).close()
-        return store
-
-
-def check_persisted_cache(task: Task, key: str, inputs: dict[str, Any], ctx: dict[str, Any],
-                          validator: Any) -> State | None:
-    """A ``Cached`` state from the journal's cache (rule 3), or ``None``."""
-    try:
-        store = _store(ctx["journal"])
-        rows = store.cache_entries(key, code_hash(task), inputs_hash(inputs))
-    except Exception as exc:  # the cache only saves work: never fail a task over it
-        logger.warning("Task %r: cannot look up its cache in the run journal (%s).",
-                       _name(task, ctx), exc)
-        return None
-    parameters = ctx.get("parameters") or {}
-    for row in rows:
-        entry = dict(zip(CACHE_COLUMNS, row))
-        candidate = _candidate(entry)
-        if candidate is None:
-            continue
-        try:
-            if not validator(candidate, inputs, parameters):
-                continue
-        except Exception as exc:
-            return Failed(message=f"Cache validator raised {exc!r}.", result=exc)
-        try:
-            value = store.stored_result(entry["result_kind"], entry["result_location"],
-                                        entry["result_checksum"], entry["result_inline"])
-        except Exception as exc:
-            logger.warning("Task %r: cached result %s cannot be read (%s); trying older "
-                           "entries.", _name(task, ctx), entry["result_location"], exc)
-            continue
-        return candidate.copy(result=value, message="Task run used a cached result (from the "
-                              f"run journal, flow run {entry['flow_run_id']}).")
-    return None
-
-
-def _candidate(entry: dict[str, Any]) -> Cached | None:
-    try:
-        parameters = cloudpickle.loads(entry["parameters"])
-        inputs = cloudpickle.loads(entry["inputs"])
-    except Exception:  # e.g. written by code that no longer imports
-        return None
-    expiration = datetime.datetime.fromtimestamp(entry["expires"], _UTC)
-    return Cached(cached_inputs=inputs, cached_parameters=parameters,
-                  cached_result_expiration=expiration)
-
-
-def cache_row(task: Task, key: str, state: State, run_id: str, parameters: dict[str, Any],
-              kind: int) -> tuple[Any, ...] | None:
-    """A row of the journal's ``cache`` table for a successful, written run of ``task``.
-
-    ``None`` when the inputs or parameters cannot be pickled (the run is not cached then).
-    """
-    params, inputs = pickle_or_none(dict(parameters)), pickle_or_none(dict(state.cached_inputs))
-    if params is None or inputs is None:
-        return None
-    now = time.time()
-    result = state._result
-    assert task.cache_for is not None
-    return (key, code_hash(task), PYTHON, now, now + task.cache_for.total_seconds(),
-            run_id, params, inputs, inputs_hash(state.cached_inputs), kind, result.location,
-            getattr(result, "checksum", None), getattr(result.serializer, "name", None),
-            getattr(result, "inline", None))
-
-
-def inputs_hash(inputs: dict[str, Any]) -> str | None:
-    """A hash of a task run's inputs (to find matching cache entries first), if picklable.
-
-    Examples
-    --------
-    >>> inputs_hash({"x": 1}) == inputs_hash({"x": 1}) != inputs_hash({"x": 2})
-    True
-    """
-    data = pickle_or_none(dict(sorted(inputs.items())))
-    return None if data is None else hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 # -- the run's settings ------------------------------------------------------------------------

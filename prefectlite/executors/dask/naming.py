@@ -1,0 +1,74 @@
+"""Naming work on Dask: keys that group a task's runs on the dashboard, and the worker
+resources a task's ``dask-resource:NAME=AMOUNT`` tags ask for."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+__all__ = ["dask_resources", "task_key"]
+
+
+def map_index(ctx: Mapping[str, Any]) -> Any:
+    """The map index in an extra context: ``map_index``, or Prefect 1's ``task_index``."""
+    index = ctx.get("map_index")
+    return ctx.get("task_index") if index is None else index
+
+
+def task_key(extra_context: Mapping[str, Any] | None) -> str:
+    """A unique Dask key for one submission: task name, map index, random suffix.
+
+    The dashboard groups keys by the part before the suffix, so all children of a map
+    share one colour.
+
+    Examples
+    --------
+    >>> task_key({"task_name": "inc", "map_index": 3}).startswith("inc-3-")
+    True
+    >>> len(task_key(None).split("-")[-1])
+    32
+    """
+    ctx = extra_context or {}
+    name = str(ctx.get("task_name") or ctx.get("task_full_name") or "prefectlite")
+    index = map_index(ctx)
+    prefix = name if index is None else f"{name}-{index}"
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def dask_resources(tags: Iterable[str]) -> dict[str, float]:
+    """Dask worker resources from task tags of the form ``dask-resource:NAME=AMOUNT``.
+
+    Raises
+    ------
+    ValueError
+        For a tag that starts with ``dask-resource`` but does not have that form.
+
+    Examples
+    --------
+    >>> dask_resources(["dask-resource:GPU=1", "io", "Dask-Resource:memory=2e9"])
+    {'GPU': 1.0, 'memory': 2000000000.0}
+    """
+    resources = {}
+    for tag in tags:
+        if not tag.lower().startswith("dask-resource"):
+            continue
+        prefix, _, amount = tag.partition("=")
+        name = prefix.partition(":")[2].strip()
+        try:
+            value = float(amount)
+        except ValueError:
+            name = ""
+        if not name:
+            raise ValueError(f"Malformed Dask resource tag {tag!r}: expected the form "
+                             "'dask-resource:NAME=AMOUNT', e.g. 'dask-resource:GPU=1'.")
+        resources[name] = value
+    return resources
+
+
+def task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) -> str:
+    """The name a submission is known by in messages: the task's full name, else ``fn``'s."""
+    ctx = extra_context or {}
+    return str(ctx.get("task_full_name") or ctx.get("task_name")
+               or getattr(fn, "__name__", repr(fn)))
+
