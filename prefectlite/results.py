@@ -34,9 +34,9 @@ __all__ = ["ResultRecord", "ResultRecordMetadata", "ResultStore", "get_default_r
 def get_default_result_storage() -> LocalFileSystem:
     """``storage/`` under the prefectlite home directory (``$PREFECTLITE_HOME`` or the
     configuration's ``home_dir``)."""
-    from prefectlite import settings
+    from prefectlite.settings import home
 
-    return LocalFileSystem(str(settings.home() / "storage"))
+    return LocalFileSystem(str(home() / "storage"))
 
 
 def _storage(value: Any) -> LocalFileSystem:
@@ -83,7 +83,7 @@ class ResultRecord:
             import cloudpickle
 
             payload = base64.b64encode(cloudpickle.dumps(self.result)).decode()
-        from prefectlite import __version__
+        from prefectlite.version import __version__
 
         exp = meta.expiration.isoformat() if meta.expiration is not None else None
         return json.dumps({"metadata": {
