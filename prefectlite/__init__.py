@@ -19,6 +19,7 @@ from typing import Any as _Any
 
 # imported for its effect: the run journal registers itself with the engine's run setup
 import prefectlite.persistence as _persistence  # noqa: F401
+from prefectlite import context
 from prefectlite.configuration import config
 from prefectlite.core import Edge, Flow, Parameter, Task
 from prefectlite.core.decorator import task
@@ -27,7 +28,6 @@ from prefectlite.eager.flows import flow
 from prefectlite.eager.loggers import get_run_logger
 from prefectlite.tasks.control_flow import case
 from prefectlite.tasks.core.resource_manager import resource_manager
-from prefectlite.utilities.context import context
 from prefectlite.utilities.edges import flatten, mapped, unmapped
 from prefectlite.utilities.tasks import apply_map, tags
 from prefectlite.version import __version__

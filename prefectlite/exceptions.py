@@ -18,7 +18,7 @@ from typing import Any
 
 __all__ = [
     "CycleError", "DuplicateArgumentError", "DuplicateSlugError", "FlowContextError",
-    "NotATaskError", "ParameterError", "PrefectException",
+    "NotATaskError", "ParameterError", "PrefectException", "ServerOnlyError",
     "PrefectSignal", "PrefectliteError", "TaskDefinitionError", "TaskNotInFlowError",
     "TaskTimeoutSignal",
 ]
@@ -95,3 +95,8 @@ class CycleError(PrefectliteError, ValueError):
 
 class ParameterError(PrefectliteError, ValueError):
     """Flow parameters given to a run do not match the flow's Parameters."""
+
+
+class ServerOnlyError(PrefectliteError, RuntimeError):
+    """A Prefect 3 feature that needs a Prefect server (``serve``, ``deploy``, blocks,
+    events, variables, the API client): prefectlite runs without one."""

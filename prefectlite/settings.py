@@ -92,3 +92,22 @@ def checkpointing() -> bool | None:
                              "journal.") from None
         raise ValueError(f"The configuration value flows.checkpointing={value!r} is not a "
                          "boolean; use true, false or \"journal\".") from None
+
+
+class Setting:
+    """A setting read each time it is asked for (Prefect 3's ``PREFECT_HOME.value()``)."""
+
+    def __init__(self, name: str, read: Any) -> None:
+        self.name, self._read = name, read
+
+    def __repr__(self) -> str:
+        return f"<Setting: {self.name}>"
+
+    def value(self) -> Any:
+        """The value in effect now."""
+        return self._read()
+
+
+#: prefectlite's home directory as Prefect 3 code asks for it (``PREFECT_HOME.value()``)
+PREFECT_HOME = Setting("PREFECT_HOME", home)
+PREFECTLITE_HOME = PREFECT_HOME

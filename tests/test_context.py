@@ -15,8 +15,15 @@ from prefectlite.utilities import context as ctx_module
 
 
 def test_the_public_name() -> None:
-    assert prefectlite.context is ctx_module.context
+    # prefectlite.context is a module (Prefect 3 imports from it) that acts as the context
+    import prefectlite.context as public
+
+    assert prefectlite.context is public is context
     assert isinstance(context, ctx_module.Context)
+    with context(answer=42):
+        assert ctx_module.context["answer"] == 42
+        assert public.get("answer") == 42
+    assert callable(public.get_run_context)
 
 
 def test_block_adds_keys_and_restores() -> None:

@@ -125,6 +125,9 @@ class Task(TaskOperators, metaclass=TaskMeta):
     log_stdout: bool = False
     nout: int | None = None
     task_run_name: str | Callable[..., str] | None = None
+    #: ``policy(task, run_count, failed_state)``: the delay before the next retry, or
+    #: ``None`` for no retry (set by eager tasks with per-retry delays or a retry condition)
+    retry_policy: Callable[..., timedelta | None] | None = None
     auto_generated: bool = False
     #: a clean-up task that never counts as a reference task (see Flow.reference_tasks)
     _reference_passthrough: bool = False
@@ -288,7 +291,7 @@ class Task(TaskOperators, metaclass=TaskMeta):
                 if run is not None:
                     return run.call_task(self, args, kwargs, mapped=mapped, task_args=task_args,
                                          upstream_tasks=upstream_tasks)
-                self._resolve_flow(None, "call")  # raises: say how to do either
+                return self._call_outside_flows(args, kwargs)  # raises, unless configured
         new = self.copy(**(task_args or {}))
         try:
             return new.bind(
@@ -356,6 +359,11 @@ class Task(TaskOperators, metaclass=TaskMeta):
             _forget_copy(new)
             raise
 
+    def _call_outside_flows(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """A call outside of any flow: an error (function tasks may run, see
+        ``[tasks] run_outside_flows``)."""
+        self._resolve_flow(None, "call")  # raises: say how to do either
+
     def _resolve_flow(self, flow: Flow | None, verb: str) -> Flow:
         flow = flow if flow is not None else context.get("flow")
         if flow is None:
@@ -373,7 +381,9 @@ class Task(TaskOperators, metaclass=TaskMeta):
                 f"Could not infer an active Flow context while creating edge to {self}. This "
                 "often means you called a task outside a `with Flow(...)` block. To run it "
                 "now as part of an eager flow, call it inside a function decorated with "
-                f"`@flow` (from prefectlite import flow){fn_too}. If you're trying to run this "
+                f"`@flow` (from prefectlite import flow){fn_too}; to run function tasks at once "
+                "outside of any flow as Prefect 3 does, set `run_outside_flows = true` in the "
+                "`[tasks]` section of the configuration. If you're trying to run this "
                 f"task outside of a Flow context, you need to call `{shown}.run(...)`"
             )
         return flow

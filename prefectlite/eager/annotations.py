@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["allow_failure", "quote"]
+__all__ = ["allow_failure", "opaque", "quote"]
 
 
 class _Annotation:
@@ -37,5 +37,12 @@ class allow_failure(_Annotation):  # noqa: N801 - Prefect 3 name
 
 class quote(_Annotation):  # noqa: N801 - Prefect 3 name
     """Pass this argument as it is: futures and states inside it are not resolved."""
+
+    __slots__ = ()
+
+
+class opaque(_Annotation):  # noqa: N801 - Prefect 3 name
+    """Resolve this future (or state) to its value, but leave what the value holds alone:
+    futures inside a returned object are not looked for."""
 
     __slots__ = ()

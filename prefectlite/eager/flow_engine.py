@@ -36,6 +36,7 @@ import warnings
 from collections.abc import AsyncIterator, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
+from prefectlite.client.schemas.objects import FlowRun as FlowRunInfo
 from prefectlite.eager import resolution, task_calls
 from prefectlite.eager.exceptions import (
     FlowRunTimeoutError,
@@ -54,8 +55,10 @@ from prefectlite.eager.states import (
     Completed,
     Crashed,
     Failed,
+    Running,
     State,
     StateDetails,
+    StateType,
     return_value_to_state,
 )
 from prefectlite.eager.timeouts import flow_timeout
@@ -122,6 +125,7 @@ def _begin(run: FlowRun, wait_for: Any) -> State | None:
             return Failed(message=f"{message} ParameterTypeError: {exc}", data=exc,
                           state_details=details)
     run.build_context()
+    _call_hooks(run, "on_running", Running())
     return None
 
 
@@ -142,11 +146,36 @@ def _end(run: FlowRun, state: State, return_state: bool) -> Any:
     run.state = state
     log = run.logger.info if state.is_completed() else run.logger.error
     log("Finished in state %s", state)
+    _call_hooks(run, _HOOK_OF.get(state.type), state)
     if run.journal is not None:
         run.journal.flow_run_finished(run, state)
     if return_state:
         return state
     return state.result()
+
+
+_HOOK_OF = {StateType.COMPLETED: "on_completion", StateType.FAILED: "on_failure",
+            StateType.CRASHED: "on_crashed", StateType.CANCELLED: "on_cancellation"}
+
+
+def _call_hooks(run: FlowRun, name: str | None, state: State) -> None:
+    """The flow's ``name`` hooks, each as ``hook(flow, flow_run, state)``; an error in one is
+    logged and the others still run."""
+    hooks = run.flow.hooks.get(name, ()) if name is not None else ()
+    if not hooks:
+        return
+    flow_run = FlowRunInfo(id=run.id, name=run.name, flow_name=run.flow.name,
+                                     parameters=run.parameters, state=state)
+    for hook in hooks:
+        label = getattr(hook, "__name__", None) or getattr(
+            getattr(hook, "func", None), "__name__", repr(hook))
+        run.logger.info("Running hook %r in response to entering state %r", label, state.name)
+        try:
+            hook(run.flow, flow_run, state)
+        except Exception:
+            run.logger.exception("An error was encountered while running hook %r", label)
+        else:
+            run.logger.info("Hook %r finished running successfully", label)
 
 
 @contextlib.contextmanager

@@ -38,15 +38,51 @@ from prefectlite.eager.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 __all__ = ["EagerFlow", "ParameterSchema", "flow"]
 
-_UNSET: Any = object()
-
-
 def _number(value: Any, option: str, owner: str, allow_zero: bool = True) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (
             not allow_zero and value == 0):
         kind = "a number >= 0" if allow_zero else "a positive number"
         raise ValueError(f"{owner}: {option}={value!r} must be {kind} of seconds.")
     return value
+
+
+FLOW_HOOKS = ("on_completion", "on_failure", "on_cancellation", "on_crashed", "on_running")
+_OPTIONS: dict[str, Any] = {
+    "name": None, "version": None, "flow_run_name": None, "retries": None,
+    "retry_delay_seconds": None, "task_runner": None, "description": None,
+    "timeout_seconds": None, "validate_parameters": True, "log_prints": None,
+    "journal": None, "persist_result": None, "result_storage": None,
+    "result_serializer": None, "cache_result_in_memory": True,
+    **dict.fromkeys(FLOW_HOOKS),
+}
+
+
+def _task_runner(task_runner: Any, owner: str) -> TaskRunner:
+    if isinstance(task_runner, type):
+        task_runner = task_runner()
+    if task_runner is not None and not isinstance(task_runner, TaskRunner):
+        raise TypeError(f"{owner}: task_runner={task_runner!r} is not a task runner; use "
+                        "e.g. prefectlite.task_runners.ThreadPoolTaskRunner(max_workers=4).")
+    return task_runner or ThreadPoolTaskRunner()
+
+
+def _hooks(hooks: Any, name: str, owner: str) -> list[Callable[..., Any]]:
+    if hooks is None:
+        return []
+    if callable(hooks) or not isinstance(hooks, list | tuple):
+        raise TypeError(f"{owner}: expected a list of hooks for {name!r}, got {hooks!r}; "
+                        f"write {name}=[{getattr(hooks, '__name__', 'hook')}].")
+    for hook in hooks:
+        if not callable(hook):
+            raise TypeError(f"{owner}: {name} hook {hook!r} is not callable.")
+    return list(hooks)
+
+
+def _server_only(what: str, instead: str) -> Exception:
+    from prefectlite.exceptions import ServerOnlyError
+
+    return ServerOnlyError(f"{what} needs a Prefect server, and prefectlite runs without one; "
+                           f"{instead} instead.")
 
 
 class ParameterSchema:
@@ -94,70 +130,115 @@ class EagerFlow:
     and ``isgenerator`` tell what kind of function it is.
     """
 
-    def __init__(
-        self, fn: Callable[..., Any], name: str | None = None, version: str | None = None,
-        flow_run_name: str | Callable[[], str] | None = None, retries: int | None = None,
-        retry_delay_seconds: int | float | None = None,
-        task_runner: TaskRunner | type[TaskRunner] | None = None,
-        description: str | None = None, timeout_seconds: int | float | None = None,
-        validate_parameters: bool = True, log_prints: bool | None = None,
-        journal: Any = None,
-    ) -> None:
+    def __init__(self, fn: Callable[..., Any], **options: Any) -> None:
+        unknown = sorted(set(options) - set(_OPTIONS))
+        if unknown:
+            raise TypeError(f"@flow got unknown option(s) {', '.join(unknown)}; the options "
+                            f"of a flow are: {', '.join(_OPTIONS)}.")
+        self._binding: type | None = None
+        if isinstance(fn, classmethod | staticmethod):  # @flow over @classmethod
+            self._binding, fn = type(fn), fn.__func__
         if not callable(fn):
             raise TypeError(f"@flow needs a function, got {fn!r}.")
         self.fn = fn
         functools.update_wrapper(self, fn)
-        self.name = name or getattr(fn, "__name__", "flow").replace("_", "-")
-        owner = f"Flow {self.name!r}"
-        self.version, self.flow_run_name = version, flow_run_name
-        self.description = description if description is not None else inspect.getdoc(fn)
-        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)
-                                    or retries < 0):
-            raise ValueError(f"{owner}: retries={retries!r} must be an int >= 0.")
-        self.retries = retries or 0
-        self.retry_delay_seconds = 0.0 if retry_delay_seconds is None else _number(
-            retry_delay_seconds, "retry_delay_seconds", owner)
-        self.timeout_seconds = None if timeout_seconds is None else _number(
-            timeout_seconds, "timeout_seconds", owner, allow_zero=False)
-        if isinstance(task_runner, type):
-            task_runner = task_runner()
-        if task_runner is not None and not isinstance(task_runner, TaskRunner):
-            raise TypeError(f"{owner}: task_runner={task_runner!r} is not a task runner; use "
-                            "e.g. prefectlite.task_runners.ThreadPoolTaskRunner(max_workers=4).")
-        self.task_runner: TaskRunner = task_runner or ThreadPoolTaskRunner()
-        self.should_validate_parameters = bool(validate_parameters)
-        self.log_prints = log_prints
-        self.journal = journal
+        self._options = {**_OPTIONS, **options}
+        self._apply(self._options)
         self.isasync = inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn)
         self.isgenerator = inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)
         self._signature = inspect.signature(fn)
         self._hints: dict[str, Any] | None = None
-        self._options = {"name": name, "version": version, "flow_run_name": flow_run_name,
-                         "retries": retries, "retry_delay_seconds": retry_delay_seconds,
-                         "task_runner": task_runner, "description": description,
-                         "timeout_seconds": timeout_seconds,
-                         "validate_parameters": validate_parameters, "log_prints": log_prints,
-                         "journal": journal}
+
+    def _apply(self, o: dict[str, Any]) -> None:
+        """Check the options and set them as attributes."""
+        fn = self.fn
+        self.name = o["name"] or getattr(fn, "__name__", "flow").replace("_", "-")
+        owner = f"Flow {self.name!r}"
+        self.version, self.flow_run_name = o["version"], o["flow_run_name"]
+        self.description = o["description"] if o["description"] is not None else (
+            inspect.getdoc(fn))
+        retries = o["retries"]
+        if retries is not None and (isinstance(retries, bool) or not isinstance(retries, int)
+                                    or retries < 0):
+            raise ValueError(f"{owner}: retries={retries!r} must be an int >= 0.")
+        self.retries = retries or 0
+        self.retry_delay_seconds = 0.0 if o["retry_delay_seconds"] is None else _number(
+            o["retry_delay_seconds"], "retry_delay_seconds", owner)
+        self.timeout_seconds = None if o["timeout_seconds"] is None else _number(
+            o["timeout_seconds"], "timeout_seconds", owner, allow_zero=False)
+        self.task_runner = _task_runner(o["task_runner"], owner)
+        self.should_validate_parameters = bool(o["validate_parameters"])
+        self.log_prints, self.journal = o["log_prints"], o["journal"]
+        self.persist_result, self.result_storage = o["persist_result"], o["result_storage"]
+        self.result_serializer = o["result_serializer"]
+        self.cache_result_in_memory = o["cache_result_in_memory"]
+        self.hooks = {name: _hooks(o[name], name, owner) for name in FLOW_HOOKS}
 
     def __repr__(self) -> str:
         return f"<EagerFlow: name={self.name!r}>"
 
     def __get__(self, instance: Any, owner: type | None = None) -> EagerFlow:
-        """Bind the flow to ``instance`` when it is defined as a method of a class."""
-        if instance is None:
+        """Bind the flow to ``instance`` when it is defined as a method of a class (to the
+        class for a ``classmethod``; a ``staticmethod`` stays unbound)."""
+        if self._binding is staticmethod:
+            return self
+        target = owner if self._binding is classmethod else instance
+        if target is None:
             return self
         bound = copy.copy(self)
-        bound.fn = types.MethodType(self.fn, instance)
+        bound.fn = types.MethodType(self.fn, target)
         bound._signature = inspect.signature(bound.fn)
+        bound._binding = None
         return bound
 
     def with_options(self, **options: Any) -> EagerFlow:
         """A copy of this flow with some options changed (``name``, ``retries``, ...)."""
-        unknown = sorted(set(options) - set(self._options))
+        unknown = sorted(set(options) - set(_OPTIONS))
         if unknown:
             raise TypeError(f"with_options() got unknown option(s) {', '.join(unknown)}; the "
                             f"options of a flow are: {', '.join(self._options)}.")
-        return EagerFlow(self.fn, **{**self._options, **options})
+        fn = self._binding(self.fn) if self._binding is not None else self.fn
+        hooks = {k: list(v) for k, v in self.hooks.items()}
+        return EagerFlow(fn, **{**self._options, **hooks, **options})
+
+    def serve(self, *args: Any, **kwargs: Any) -> Any:
+        """Serving a flow needs a Prefect server; prefectlite has none."""
+        raise _server_only(f"{self.name}.serve()", "call the flow, or run it on a schedule "
+                           "with `prefectlite run`")
+
+    def deploy(self, *args: Any, **kwargs: Any) -> Any:
+        """Deploying a flow needs a Prefect server; prefectlite has none."""
+        raise _server_only(f"{self.name}.deploy()", "call the flow where it should run")
+
+    @classmethod
+    def from_source(cls, *args: Any, **kwargs: Any) -> Any:
+        """Loading a flow from remote storage is a deployment feature; not in prefectlite."""
+        raise _server_only("Flow.from_source()", "import the flow's module and call it")
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(flow, flow_run, state)`` when a run completes."""
+        self.hooks["on_completion"].append(fn)
+        return fn
+
+    def on_failure(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(flow, flow_run, state)`` when a run fails."""
+        self.hooks["on_failure"].append(fn)
+        return fn
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(flow, flow_run, state)`` when a run starts."""
+        self.hooks["on_running"].append(fn)
+        return fn
+
+    def on_crashed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(flow, flow_run, state)`` when a run crashes."""
+        self.hooks["on_crashed"].append(fn)
+        return fn
+
+    def on_cancellation(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(flow, flow_run, state)`` when a run is cancelled."""
+        self.hooks["on_cancellation"].append(fn)
+        return fn
 
     # -- parameters ----------------------------------------------------------------------
 

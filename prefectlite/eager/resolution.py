@@ -12,11 +12,13 @@ A future may only be used by the flow run that submitted it and by that run's su
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import inspect
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from prefectlite.eager.annotations import allow_failure, quote
+from prefectlite.eager.annotations import allow_failure, opaque, quote
 from prefectlite.eager.exceptions import ForeignFutureError, UpstreamTaskError
 from prefectlite.eager.futures import PrefectFuture, PrefectFutureList
 from prefectlite.eager.states import Pending, State, StateDetails, StateType
@@ -130,7 +132,33 @@ def resolve(run: FlowRun, task: Any, value: Any) -> Any:
     if cls is dict:
         resolved = {k: resolve(run, task, v) for k, v in value.items()}
         return value if all(resolved[k] is v for k, v in value.items()) else resolved
+    if cls is opaque:  # the future itself is resolved, never what its value holds
+        inner = value.value
+        return resolve(run, task, inner) if isinstance(inner, PrefectFuture | State) else inner
+    if _is_dataclass(value):
+        return _resolve_fields(run, task, value)
     return value
+
+
+def _is_dataclass(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
+def _resolve_fields(run: FlowRun, task: Any, value: Any) -> Any:
+    """A dataclass instance with the futures and states in its fields resolved (a copy,
+    only when something changed)."""
+    changed = {}
+    for field in dataclasses.fields(value):
+        old = getattr(value, field.name)
+        new = resolve(run, task, old)
+        if new is not old:
+            changed[field.name] = new
+    if not changed:
+        return value
+    copied = copy.copy(value)
+    for name, new in changed.items():
+        object.__setattr__(copied, name, new)  # frozen dataclasses too
+    return copied
 
 
 def collect_futures(run: FlowRun, task: Any, value: Any, found: list[PrefectFuture]
@@ -152,6 +180,12 @@ def collect_futures(run: FlowRun, task: Any, value: Any, found: list[PrefectFutu
     elif cls is dict:
         for v in value.values():
             collect_futures(run, task, v, found)
+    elif cls is opaque:
+        if isinstance(value.value, PrefectFuture):
+            collect_futures(run, task, value.value, found)
+    elif _is_dataclass(value):
+        for field in dataclasses.fields(value):
+            collect_futures(run, task, getattr(value, field.name), found)
 
 
 def check_wait_for(run: FlowRun, task: Any, wait_for: Iterable[Any]) -> None:

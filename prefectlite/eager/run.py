@@ -129,12 +129,14 @@ class FlowRun:
         return f"{task.name}-{next(counter)}"
 
     def task_context(self, task: Task, run_name: str, task_run_id: uuid.UUID,
-                     map_index: int | None = None) -> dict[str, Any]:
+                     map_index: int | None = None, inputs: dict[str, Any] | None = None
+                     ) -> dict[str, Any]:
         """The context one task run sees (a copy of the run's, plus the task's keys)."""
         return {**self.task_ctx, "task_name": task.name, "task_slug": task.name,
                 "task_full_name": run_name, "task_run_name": run_name,
                 "task_run_id": task_run_id, "task_tags": task.tags, "logger": task.logger,
-                "map_index": map_index, "journal_slug": run_name}
+                "map_index": map_index, "journal_slug": run_name, "task_parameters": inputs,
+                "task": task}
 
     def effective_task(self, task: Task) -> Task:
         """``task``, or a copy that logs its prints when it inherits the flow's ``log_prints``."""

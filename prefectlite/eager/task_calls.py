@@ -56,6 +56,7 @@ from prefectlite.eager.resolution import (
     resolve,
 )
 from prefectlite.eager.states import State, StateDetails, from_engine
+from prefectlite.eager.task_extras import needs_extras, run_with_extras
 from prefectlite.engine.task_runner import run_task
 from prefectlite.engine.task_stdout import capturing_prints, prints_as_is
 from prefectlite.utilities.edges import unwrap
@@ -77,6 +78,14 @@ def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
         run.journal.task_run_started(run, ctx["task_run_name"])
     flow_run_id = run.id if run is not None else uuid.UUID(ctx["flow_run_id"])
     details = StateDetails(flow_run_id, ctx["task_run_id"])
+    if needs_extras(task):
+        return with_details(run_with_extras(
+            task, inputs, ctx, lambda: _execute(task, inputs, ctx, details)), details)
+    return _execute(task, inputs, ctx, details)
+
+
+def _execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any], details: StateDetails
+             ) -> State:
     if getattr(task, "isasync", False):
         engine_state = run_coro_sync(run_task_async(task, inputs, ctx))
     elif getattr(task, "log_prints", None) is False and capturing_prints():
@@ -85,6 +94,13 @@ def execute(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
     else:
         engine_state = run_task(task, {}, inputs, ctx)
     return from_engine(engine_state, details)
+
+
+def with_details(state: State, details: StateDetails) -> State:
+    """``state`` tied to its task run (a cached state is made without its ids)."""
+    if state._details is None:
+        state._details = details
+    return state
 
 
 def _start(run: FlowRun, task: Task) -> tuple[str, uuid.UUID, StateDetails]:
@@ -106,17 +122,25 @@ def run_now(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any) -> 
         if journal is not None:
             journal.task_run_finished(run, task.name, name, None, state)
         return state
-    ctx = run.task_context(task, name, task_run_id)
+    ctx = run.task_context(task, name, task_run_id, inputs=inputs)
     if journal is not None:
         journal.task_run_started(run, name)
-    if run.log_prints and getattr(task, "log_prints", None) is False:
-        with prints_as_is():  # the flow logs its prints; this task asked not to
-            state = from_engine(run_task(task, {}, inputs, ctx), details)
+    if needs_extras(task):
+        state = with_details(run_with_extras(
+            task, inputs, ctx, lambda: _run_inline(run, task, inputs, ctx, details)), details)
     else:
-        state = from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
+        state = _run_inline(run, task, inputs, ctx, details)
     if journal is not None:
         journal.task_run_finished(run, task.name, name, None, state)
     return state
+
+
+def _run_inline(run: FlowRun, task: Task, inputs: dict[str, Any], ctx: dict[str, Any],
+                details: StateDetails) -> State:
+    if run.log_prints and getattr(task, "log_prints", None) is False:
+        with prints_as_is():  # the flow logs its prints; this task asked not to
+            return from_engine(run_task(task, {}, inputs, ctx), details)
+    return from_engine(run_task(run.effective_task(task), {}, inputs, ctx), details)
 
 
 def _options(kwargs: dict[str, Any]) -> tuple[bool, Any]:
@@ -159,7 +183,7 @@ async def _call_async(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for
         await until_done(future)
     try:
         inputs = prepare(run, task, inputs, wait_for)
-        ctx = run.task_context(task, name, task_run_id)
+        ctx = run.task_context(task, name, task_run_id, inputs=inputs)
         if run.journal is not None:
             run.journal.task_run_started(run, name)
         state = from_engine(await run_task_async(run.effective_task(task), inputs, ctx), details)
@@ -231,7 +255,7 @@ def submit_bound(run: FlowRun, task: Task, inputs: dict[str, Any], wait_for: Any
             ready = prepare(run, task, inputs, wait_for)
         except NotReady as exc:
             return DoneFuture(not_ready(exc.args[0], details))
-        ctx = run.task_context(task, name, task_run_id, map_index)
+        ctx = run.task_context(task, name, task_run_id, map_index, ready)
         return run.task_runner.submit(execute, run.effective_task(task), ready, ctx)
 
     cell = dispatch() if not pending else _after(pending, dispatch)

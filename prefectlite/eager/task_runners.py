@@ -46,8 +46,8 @@ if TYPE_CHECKING:  # imported when a runner is made: `import prefectlite` stays 
     from prefectlite.executors.local import LocalThreadPoolExecutor
 
 __all__ = [
-    "ConcurrentTaskRunner", "DaskTaskRunner", "SequentialTaskRunner", "TaskRunner",
-    "ThreadPoolTaskRunner",
+    "ConcurrentTaskRunner", "DaskTaskRunner", "ProcessPoolTaskRunner", "SequentialTaskRunner",
+    "TaskRunner", "ThreadPoolTaskRunner",
 ]
 
 RunFn = Callable[[Any, dict[str, Any], dict[str, Any]], State]
@@ -201,6 +201,65 @@ class ThreadPoolTaskRunner(TaskRunner):
 
 
 ConcurrentTaskRunner = ThreadPoolTaskRunner  # Prefect 2's name for the same idea
+
+
+def _run_shipped(payload: bytes) -> State:
+    """In a worker process: unpickle ``(fn, task, inputs, context)`` and run it."""
+    import cloudpickle
+
+    fn, task, inputs, context = cloudpickle.loads(payload)
+    return fn(task, inputs, context)  # type: ignore[no-any-return]
+
+
+class ProcessPoolTaskRunner(TaskRunner):
+    """Run submitted tasks in a pool of ``max_workers`` processes (default: one per CPU).
+
+    The task, its inputs and its context are sent with cloudpickle, so tasks defined in a
+    script work; the processes are started fresh (``spawn``), never forked from a process
+    running threads; ``initializer(*initargs)`` runs first in each. A task in another
+    process cannot call or submit further tasks, and its log lines are written by that
+    process.
+    """
+
+    def __init__(self, max_workers: int | None = None,
+                 initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
+        if max_workers is not None and (isinstance(max_workers, bool)
+                                        or not isinstance(max_workers, int) or max_workers < 1):
+            raise ValueError(f"ProcessPoolTaskRunner(max_workers={max_workers!r}): give a "
+                             "positive int, or None for the default.")
+        super().__init__()
+        self.max_workers = max_workers
+        self.initializer, self.initargs = initializer, tuple(initargs)
+        self._pool: cf.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"<TaskRunner: {self.name} (max_workers={self.max_workers})>"
+
+    def duplicate(self) -> Self:
+        return type(self)(self.max_workers, self.initializer, self.initargs)
+
+    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
+               ) -> cf.Future[State]:
+        import multiprocessing
+
+        import cloudpickle
+
+        with self._lock:
+            if self._pool is None:
+                self._pool = cf.ProcessPoolExecutor(
+                    self.max_workers, mp_context=multiprocessing.get_context("spawn"),
+                    initializer=self.initializer, initargs=self.initargs)
+            pool = self._pool
+        shipped = {k: v for k, v in context.items() if k != "_eager_run"}
+        return pool.submit(_run_shipped, cloudpickle.dumps((fn, task, inputs, shipped)))
+
+    def __exit__(self, *exc_info: Any) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:  # after an interrupt, drop what has not started and go
+            interrupted = exc_info and exc_info[0] is not None
+            pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
 
 class DaskTaskRunner(TaskRunner):

@@ -26,6 +26,7 @@ same whichever way the task is called.
 from __future__ import annotations
 
 import datetime
+import inspect
 import logging
 import time
 from collections.abc import Generator
@@ -236,7 +237,10 @@ def named_context(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> di
         return ctx
     values = {**ctx, **inputs}
     try:
-        name = template(**values) if callable(template) else template.format(**values)
+        if not callable(template):
+            name = template.format(**values)
+        else:  # Prefect 1 passes the inputs and context as keywords; Prefect 3's take none
+            name = template(**values) if _takes_arguments(template) else template()
     except Exception as exc:
         raise ValueError(
             f"task_run_name {template!r} of {task!r} could not be formatted ({exc!r}); it may "
@@ -245,6 +249,13 @@ def named_context(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> di
     ctx = {**ctx, "task_run_name": name}
     _context.install(ctx)
     return ctx
+
+
+def _takes_arguments(fn: Any) -> bool:
+    try:
+        return bool(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):
+        return True
 
 
 def attempt_error(task: Task, exc: BaseException, ctx: dict[str, Any]) -> State:
@@ -288,7 +299,13 @@ def retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
         logger.info("Task %r: Skipping retry. Exception of type %r is not an instance of the "
                     "retry on exception types.", full_name(ctx, task), type(state.result).__name__)
         return state
-    start = datetime.datetime.now(_UTC) + (task.retry_delay or datetime.timedelta(0))
+    delay = task.retry_delay or datetime.timedelta(0)
+    if task.retry_policy is not None:  # per-retry delays or a condition (eager tasks)
+        decided = task.retry_policy(task, run_count, state)
+        if decided is None:
+            return state
+        delay = decided
+    start = datetime.datetime.now(_UTC) + delay
     return Retrying(
         message=f"Retrying task (after attempt {run_count} of {task.max_retries + 1}): "
         f"{state.message}",

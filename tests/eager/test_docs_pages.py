@@ -35,6 +35,9 @@ def test_eager_flows_page() -> None:
     assert ns["parse_all"](["1", "2", "x"]) == ([1, 2], True)
     assert ns["scaled_total"]([1, 2, 3]) == 60
     assert ns["main_flow"]() == 43
+    assert ns["cached_flow"]() == ("Cached", "Cached")  # the page's run stored the records
+    assert ns["undone"] == ["side-effect.txt"]
+    assert ns["named"](2) == ("run-2", {"x": 2}, ("custom-name", "custom-name"))
     assert asyncio.run(ns["fetch_all"]()) == [0, 2, 4]
     assert str(ns["maybe_work"](False, return_state=True)) == \
         "Skipped('No work to do', type=COMPLETED)"

@@ -64,13 +64,19 @@ class TestSpellings:
             def f():
                 pass
 
-    def test_a_list_of_delays_is_refused(self) -> None:
-        with pytest.raises(TaskDefinitionError, match="a list of delays is not supported"):
-            task(retries=2, retry_delay_seconds=[1, 2])(lambda: 1)
+    def test_a_list_of_delays_gives_one_delay_per_retry(self) -> None:
+        t = task(retries=2, retry_delay_seconds=[1, 2])(lambda: 1)
+        assert t.max_retries == 2
+        assert t.p3_options.retry_delays == [1.0, 2.0]
+        assert [t.p3_options.retry_delay(n) for n in (1, 2, 3)] == [1.0, 2.0, 2.0]
+
+    def test_a_bad_list_of_delays_is_refused(self) -> None:
+        with pytest.raises(TaskDefinitionError, match=r"retry_delay_seconds=\[1, -2\]"):
+            task(retries=2, retry_delay_seconds=[1, -2])(lambda: 1)
 
     def test_unknown_option(self) -> None:
-        with pytest.raises(TypeError, match="cache_policy"):
-            task(cache_policy=None)(lambda: 1)
+        with pytest.raises(TypeError, match="cache_polcy"):
+            task(cache_polcy=None)(lambda: 1)
 
 
 class TestOutsideBothStyles:

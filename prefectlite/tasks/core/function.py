@@ -24,6 +24,7 @@ from typing import Any
 
 from prefectlite.core.task import Task
 from prefectlite.core.task_definition import SIGNATURE_ATTR, as_seconds, check_run_signature
+from prefectlite.eager.task_options import TaskOptions, split_options
 from prefectlite.exceptions import TaskDefinitionError
 from prefectlite.utilities.context import context
 
@@ -63,11 +64,6 @@ def eager_options(options: dict[str, Any], owner: str) -> tuple[dict[str, Any], 
     extra: dict[str, Any] = {k: options.pop(k) for k in ("description", "version")
                              if k in options}
     retries, delay = options.pop("retries", None), options.pop("retry_delay_seconds", None)
-    if isinstance(delay, list | tuple):
-        raise TaskDefinitionError(
-            f"{owner}: retry_delay_seconds={delay!r}: a list of delays is not supported; give "
-            "one number of seconds for every retry."
-        )
     if retries is not None:
         options.setdefault("max_retries", retries)
     if delay is not None and options.get("max_retries"):
@@ -116,6 +112,7 @@ class FunctionTask(Task):
     log_prints: bool | None = None  # None: inherit the eager flow's log_prints
     description: str | None = None
     version: str | None = None
+    p3_options: TaskOptions | None = None  # the Prefect 3-only options (eager runs)
     _is_method: bool = False
     _wraps_function = True
     __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
@@ -124,7 +121,9 @@ class FunctionTask(Task):
         if not callable(fn):
             raise TypeError(f"FunctionTask needs a callable, got {fn!r}.")
         name = name or getattr(fn, "__name__", type(self).__name__)
-        options, extra = eager_options(kwargs, f"Task {name!r}")
+        given = dict(kwargs)
+        p3_options = split_options(given, f"Task {name!r}")
+        options, extra = eager_options(given, f"Task {name!r}")
         sig = check_run_signature(fn, f"Task {name!r}")
         self.run = fn
         # What functools.update_wrapper would put on every instance lives in one dict shared
@@ -145,6 +144,8 @@ class FunctionTask(Task):
         for attr, value in extra.items():
             setattr(self, attr, as_seconds(value, f"Task {name!r}") if attr == "timeout"
                     else value)
+        if p3_options is not None:
+            self._use_options(p3_options)
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
         parts = getattr(fn, "__qualname__", "").split(".")
@@ -154,6 +155,48 @@ class FunctionTask(Task):
             # classes hold, stays a plain task attribute)
             self._is_method = True
         meta["_options"] = {"name": name, **kwargs}
+
+    def _call_outside_flows(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """Run now when the configuration says ``[tasks] run_outside_flows = true``."""
+        if context.config.get("tasks", {}).get("run_outside_flows"):
+            from prefectlite.eager.outside import call_outside
+
+            return call_outside(self, args, kwargs)
+        return super()._call_outside_flows(args, kwargs)
+
+    def _use_options(self, p3_options: TaskOptions) -> None:
+        self.p3_options = p3_options
+        if (p3_options.retry_delays or p3_options.retry_condition_fn
+                or p3_options.retry_jitter_factor):
+            from prefectlite.eager.task_extras import retry_policy
+
+            self.retry_policy = retry_policy
+
+    def _hook_decorator(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        if self.p3_options is None:
+            self.p3_options = TaskOptions(f"Task {self.name!r}")
+        self.p3_options.add_hook(name, fn)
+        return fn
+
+    def on_commit(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(txn)`` when a completed run of this task commits."""
+        return self._hook_decorator("on_commit", fn)
+
+    def on_rollback(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(txn)`` when a completed run of this task is rolled back."""
+        return self._hook_decorator("on_rollback", fn)
+
+    def on_completion(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run completes."""
+        return self._hook_decorator("on_completion", fn)
+
+    def on_running(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run starts."""
+        return self._hook_decorator("on_running", fn)
+
+    def on_crashed(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Decorator: run ``fn(task, task_run, state)`` when a run crashes."""
+        return self._hook_decorator("on_crashed", fn)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -229,6 +272,22 @@ class FunctionTask(Task):
                 return run.map_task(task, args, kwargs)
         return super().map(*args, upstream_tasks=upstream_tasks, flow=flow,
                            task_args=task_args, **kwargs)
+
+    def delay(self, *args: Any, **kwargs: Any) -> Any:
+        """Background task workers need a Prefect server; prefectlite has none."""
+        raise self._server_only("delay")
+
+    def serve(self, *args: Any, **kwargs: Any) -> Any:
+        """Serving tasks to workers needs a Prefect server; prefectlite has none."""
+        raise self._server_only("serve")
+
+    def _server_only(self, verb: str) -> Exception:
+        from prefectlite.exceptions import ServerOnlyError
+
+        return ServerOnlyError(
+            f"{self.name}.{verb}() hands the run to a task worker through a Prefect server, "
+            f"and prefectlite runs without one; use {self.name}.submit(...) inside a flow "
+            "(a task runner runs it in the background) instead.")
 
     def _no_eager_run(self, verb: str) -> Exception:
         from prefectlite.exceptions import FlowContextError
