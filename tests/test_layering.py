@@ -47,9 +47,7 @@ ALLOWED_EDGES = {
 
 #: Modules and functions over budget, as (path relative to prefectlite/, qualified name or
 #: None for the module). Owner in the comment. Delete an entry when its item fits.
-KNOWN_OVER: set[tuple[str, str | None]] = {
-    ("cli/run.py", "run_command"),  # lead16 (rerun / eager flows in `prefectlite run`)
-}
+KNOWN_OVER: set[tuple[str, str | None]] = set()
 
 #: Imports that close a cross-package cycle by pointing up a layer: (importer, imported
 #: module), left out of the cycle check until removed. Owner in the comment.
