@@ -75,7 +75,7 @@ def build_apply_map(
             t = as_task(value, flow=flow)  # a collection of tasks is built in the flow itself
         is_constant = isinstance(t, Constant)
         info[t] = (is_mapped, is_constant, isinstance(value, flatten))
-        if not is_constant:
+        if not isinstance(t, Constant):
             flow.add_task(t)
             with context(case=None, resource=None):
                 scratch.add_task(t)
@@ -85,7 +85,7 @@ def build_apply_map(
 
     with flow._atomic():
         inputs = [prepare(a) for a in args]
-        kw_inputs = {k: prepare(v) for k, v in kwargs.items()}
+        kw_inputs: dict[str, Any] = {k: prepare(v) for k, v in kwargs.items()}
         if flow_given:
             kw_inputs["flow"] = scratch
         with context(mapped=True, case=None, resource=None), scratch:

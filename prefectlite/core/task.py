@@ -186,8 +186,9 @@ def _result_at_target(result: Any, target: Any, stacklevel: int) -> Any:
     return result
 
 
-def _whole_seconds(timeout: int | timedelta, owner: str) -> int:
-    """Prefect 1's ``timeout``: whole seconds, as an ``int`` or a ``timedelta``."""
+def _whole_seconds(timeout: int | float | timedelta, owner: str) -> int:
+    """Prefect 1's ``timeout``: whole seconds, as an ``int`` or a ``timedelta`` (a float is
+    an error that says so)."""
     if isinstance(timeout, timedelta):
         if timeout.microseconds:
             warnings.warn(
@@ -745,7 +746,7 @@ class Task(metaclass=_TaskMeta):
         keyword_tasks: dict[str, Any] | None = None,
         mapped: bool = False,
         validate: bool | None = None,
-    ) -> None:
+    ) -> Task:
         """Add dependencies of this task in the active or given flow (``Flow.set_dependencies``);
         return this task, so that calls can be chained."""
         self._resolve_flow(flow, "set_dependencies").set_dependencies(

@@ -17,8 +17,12 @@ from prefectlite.core.task import Task
 class VarArgsTask(Task):
     """Binds positional inputs as ``arg_1, arg_2, ...`` (``run()`` gets them by keyword)."""
 
-    def bind(self, *args: Any, upstream_tasks: Iterable[Any] | None = None,
-             mapped: bool = False, flow: Any = None) -> Task:
+    def bind(self, *args: Any, mapped: bool = False,
+             upstream_tasks: Iterable[Any] | None = None, flow: Any = None,
+             **kwargs: Any) -> Task:
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}.bind() got an unexpected keyword argument "
+                            f"{min(kwargs)!r} (its inputs are positional).")
         return super().bind(upstream_tasks=upstream_tasks, mapped=mapped, flow=flow,
                             **{f"arg_{i}": a for i, a in enumerate(args, 1)})
 

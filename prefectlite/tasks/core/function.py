@@ -116,7 +116,7 @@ class FunctionTask(Task):
     description: str | None = None
     version: str | None = None
     _is_method: bool = False
-    __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
+    __doc__ = _FunctionDoc(__doc__)
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
@@ -140,8 +140,8 @@ class FunctionTask(Task):
                 setattr(self, attr, value)
         self._meta = meta
         super().__init__(name=name, **options)
-        for attr, value in extra.items():
-            setattr(self, attr, _as_seconds(value, f"Task {name!r}") if attr == "timeout"
+        for key, value in extra.items():
+            setattr(self, key, _as_seconds(value, f"Task {name!r}") if key == "timeout"
                     else value)
         if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
             self.isasync = True
