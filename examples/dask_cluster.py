@@ -15,7 +15,9 @@ would try to start a cluster of its own.
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 
 from prefectlite import Flow, context, task
 from prefectlite.executors import DaskExecutor, LocalDaskExecutor, LocalExecutor
@@ -40,6 +42,9 @@ def build() -> tuple[Flow, object, object]:
 
 
 def main() -> None:
+    if importlib.util.find_spec("distributed") is None:
+        sys.exit("This example needs the dask extra (dask and distributed): "
+                 'pip install ".[dask]" in prefectlite\'s source tree.')
     flow, squares, total = build()
     executors = [
         LocalExecutor(),

@@ -221,3 +221,16 @@ def smtp_servers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     for server in started:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """SIGINT raises ``KeyboardInterrupt`` here, as in an interactive run (a test runner
+    started in the background inherits SIGINT ignored)."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

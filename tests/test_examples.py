@@ -41,3 +41,18 @@ def test_example_runs(path: Path) -> None:
         timeout=TIMEOUT.get(path.name, 60),
     )
     assert proc.returncode == 0, f"{path.name} exited {proc.returncode}:\n{proc.stderr}"
+
+
+def test_dask_example_without_dask_says_what_to_install(tmp_path: Path) -> None:
+    """Without the dask extra the Dask example stops with one line naming the extra."""
+    blocker = tmp_path / "sitecustomize.py"  # makes dask and distributed unimportable
+    blocker.write_text("import sys\n"
+                       "sys.modules['dask'] = sys.modules['distributed'] = None\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(tmp_path), str(REPO), env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, str(REPO / "examples" / "dask_cluster.py")],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stderr == ("This example needs the dask extra (dask and distributed): "
+                           'pip install ".[dask]" in prefectlite\'s source tree.\n')

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import click
 
+from prefectlite.cli.terminal import escape
+
 #: exit code of a flow run that did not succeed (and of ``check`` with problems)
 FLOW_FAILED = 1
 #: exit code of bad input
@@ -21,8 +23,14 @@ class CliError(click.ClickException):
 
     exit_code = USAGE
 
+    def format_message(self) -> str:
+        return escape(self.message)
+
 
 class CommandFailed(click.ClickException):
     """The command could not do its job (e.g. Graphviz is missing): ``Error: ...``, exit 1."""
 
     exit_code = FLOW_FAILED
+
+    def format_message(self) -> str:
+        return escape(self.message)

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from prefectlite import settings
-from prefectlite.utilities.logging import DATEFMT, FORMAT
+from prefectlite.cli.terminal import escape
+from prefectlite.utilities.logging import DATEFMT, FORMAT, LineFormatter
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -24,7 +25,7 @@ class StderrHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.write(escape(self.format(record)) + "\n")
             sys.stderr.flush()
         except Exception:
             self.handleError(record)
@@ -50,7 +51,7 @@ def cli_logging(level: str | None, quiet: bool, progress: bool) -> Iterator[logg
     chosen = level or ("WARNING" if quiet else configured)
     log.setLevel((chosen or "INFO").upper())
     handler = StderrHandler()
-    handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+    handler.setFormatter(LineFormatter(FORMAT, DATEFMT))
     if progress and level is None:
         task_log.setLevel(max(logging.WARNING, log.level))
         handler.addFilter(_quiet_task_lines)  # records forwarded from Dask workers too

@@ -30,6 +30,7 @@ from prefectlite.cli.executors import (
 )
 from prefectlite.cli.loading import FlowCodeError, load_flow
 from prefectlite.cli.run import executor_options, param_options
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import Parameter
 from prefectlite.utilities.pickling import culprit, pickle_error
@@ -110,14 +111,14 @@ def _count(n: int, noun: str) -> str:
 
 def _report(what: str, problems: list[str], note: str) -> None:
     if not problems:
-        click.echo(f"No problems found in {what}.")
+        echo(f"No problems found in {what}.")
         if note:
-            click.echo(note)
+            echo(note)
         return
     plural = "problem" if len(problems) == 1 else "problems"
-    click.echo(f"{len(problems)} {plural} found in {what}:")
+    echo(f"{len(problems)} {plural} found in {what}:")
     for i, problem in enumerate(problems, 1):
-        click.echo(f"  {i}. {problem}")
+        echo(f"  {i}. {problem}")
     if note:
-        click.echo(note)
+        echo(note)
     raise SystemExit(FLOW_FAILED)

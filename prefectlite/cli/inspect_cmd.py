@@ -1,7 +1,7 @@
 """``prefectlite inspect``: what a flow is made of, without running it.
 
-Tasks (slug, name, class, mapped or not, retries, timeout, tags), Parameters (default,
-required), edges (upstream -> downstream, argument, mapped), reference tasks, and the next
+Tasks (slug, name, class, mapped or not, retries, timeout, tags), Parameters (type,
+default, required), edges (upstream -> downstream, argument, mapped), reference tasks, and the next
 scheduled times when the flow has a schedule. ``--json`` prints the same as one object.
 """
 
@@ -13,8 +13,10 @@ from typing import Any
 import click
 
 from prefectlite.cli.loading import load_flow
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import Parameter
+from prefectlite.utilities.coercion import type_name
 
 
 def describe_flow(flow: Flow, next_runs: int = 5) -> dict[str, Any]:
@@ -28,7 +30,7 @@ def describe_flow(flow: Flow, next_runs: int = 5) -> dict[str, Any]:
     } for t in flow.sorted_tasks() if not isinstance(t, Parameter)]
     params = [{
         "name": p.name, "default": p.default, "required": p.required,
-        "class": type(p).__name__,
+        "class": type(p).__name__, "type": None if p.type is None else type_name(p.type),
     } for p in sorted(flow.parameters(), key=lambda p: p.name)]
     order = {t: i for i, t in enumerate(flow.sorted_tasks())}
     edges = [{
@@ -61,11 +63,11 @@ def format_description(info: dict[str, Any], source: str) -> str:
                      else f"{t['timeout']:g}s", ", ".join(t["tags"])])
     lines += _table(rows) if info["tasks"] else ["  (none)"]
     lines += ["", f"Parameters ({len(info['parameters'])}):"]
-    rows = [["name", "default", "required"]]
+    rows = [["name", "type", "default", "required"]]
     for p in info["parameters"]:
         default = "" if p["required"] and p["default"] is None else json.dumps(
             p["default"], default=repr)
-        rows.append([p["name"], default, "yes" if p["required"] else "no"])
+        rows.append([p["name"], p["type"] or "any", default, "yes" if p["required"] else "no"])
     lines += _table(rows) if info["parameters"] else ["  (none)"]
     lines += ["", f"Edges ({len(info['edges'])}):"]
     for e in info["edges"]:
@@ -92,6 +94,6 @@ def inspect_command(target: str, as_json: bool, next_runs: int) -> None:
     loaded = load_flow(target)
     info = describe_flow(loaded.graph_flow("inspect"), next_runs)
     if as_json:
-        click.echo(json.dumps(info, indent=2, default=repr))
+        echo(json.dumps(info, indent=2, default=repr))
     else:
-        click.echo(format_description(info, f"{loaded.source} (variable {loaded.variable})"))
+        echo(format_description(info, f"{loaded.source} (variable {loaded.variable})"))

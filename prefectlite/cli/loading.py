@@ -278,7 +278,8 @@ def _raise_load_error(exc: BaseException, source: str, file: str | None = None) 
     if isinstance(exc, KeyboardInterrupt):
         raise exc
     if isinstance(exc, SyntaxError):
-        where = f"{exc.filename}, line {exc.lineno}"
+        where = exc.filename or file or source
+        where = where if exc.lineno is None else f"{where}, line {exc.lineno}"
         code = (exc.text or "").rstrip("\n")
         detail = f"\n    {code.strip()}" if code.strip() else ""
         raise FlowCodeError(f"{where}: {type(exc).__name__}: {exc.msg}{detail}") from None

@@ -17,6 +17,7 @@ Parameter itself (:func:`shape_problem`):
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 from prefectlite.cli._errors import CliError
 from prefectlite.core.flow import Flow
 from prefectlite.core.parameter import DateTimeParameter, Parameter
+from prefectlite.exceptions import ParameterError
 
 
 @dataclass(frozen=True)
@@ -64,11 +66,17 @@ def read_params_file(path: str) -> dict[str, Given]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"cannot read --params-file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise CliError(f"--params-file {path} is not UTF-8 text (byte 0x{byte:02x} at offset "
+                       f"{exc.start}); save it as UTF-8 JSON.") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise CliError(f"--params-file {path} is not valid JSON: {exc.msg} at line "
                        f"{exc.lineno}, column {exc.colno}.") from None
+    except RecursionError:
+        raise CliError(f"--params-file {path} is nested too deeply to read as JSON.") from None
     if not isinstance(data, dict):
         raise CliError(f"--params-file {path} must hold a JSON object "
                        f'({{"name": value, ...}}), not {_kind_name(data)}.')
@@ -107,6 +115,8 @@ def _kind_name(value: Any) -> str | None:
 def shape_problem(param: Parameter, given: Given) -> tuple[Any, str | None]:
     """The value to use for ``param`` and, if it has the wrong shape, why (see above)."""
     value = given.value
+    if param.type is not None:
+        return _typed(param, given)
     if value is None:
         return value, None
     if isinstance(param, DateTimeParameter):
@@ -122,6 +132,17 @@ def shape_problem(param: Parameter, given: Given) -> tuple[Any, str | None]:
     return value, (f"parameter {param.name!r} takes {wanted} (like its default "
                    f"{json.dumps(param.default, default=repr)}), got {got or 'a value'}: "
                    f"{json.dumps(value, default=repr)}")
+
+
+def _typed(param: Parameter, given: Given) -> tuple[Any, str | None]:
+    """A typed Parameter's value converted; a JSON-looking text for a ``str`` stays text."""
+    try:
+        return param.coerce(given.value), None
+    except ParameterError as exc:
+        if given.raw is not None and given.raw != given.value:
+            with contextlib.suppress(ParameterError):  # e.g. -p zip=01234 for a str
+                return param.coerce(given.raw), None
+        return given.value, str(exc)
 
 
 def _datetime_problem(param: Parameter, value: Any) -> str | None:

@@ -46,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from prefectlite.cli.terminal import escape
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
 from prefectlite.engine.observers import RunObserver
@@ -240,6 +241,8 @@ def describe(state: State, width: int = 80) -> str:
     '3 mapped runs: 2 Success, 1 Failed'
     >>> describe(Failed("boom\\nand more"))
     'boom and more'
+    >>> describe(Failed("connection refused by the upstream server"), width=30)
+    'connection refused by the…'
     """
     if isinstance(state, Mapped):
         kinds = collections.Counter(type(s).__name__ for s in state.map_states)
@@ -247,7 +250,28 @@ def describe(state: State, width: int = 80) -> str:
         text = f"{len(state.map_states)} mapped runs" + (f": {parts}" if parts else "")
     else:
         text = " ".join(str(state.message or "").split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return shorten(text, width)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters at a word boundary, ending in "…" when cut.
+
+    A word longer than half the width is cut inside (a path or a URL, say).
+
+    Examples
+    --------
+    >>> shorten("short", 10), shorten("retry in 5 seconds please", 14)
+    ('short', 'retry in 5…')
+    >>> shorten("/a/very/long/path/without/spaces", 12)
+    '/a/very/lon…'
+    """
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1]
+    space = cut.rfind(" ")
+    if space >= width // 2:
+        cut = cut[:space]
+    return cut.rstrip() + "…"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -280,7 +304,7 @@ class PlainProgress(RunRecorder):
     def _write(self, text: str) -> None:
         stamp = datetime.datetime.now().strftime("%H:%M:%S")
         stream = self.stream or sys.stderr
-        stream.write(f"[{stamp}] {text}\n")
+        stream.write(f"[{stamp}] {escape(text)}\n")
         stream.flush()
 
     def task_run_finished(self, task: Task, map_index: int | None, state: State) -> None:
@@ -340,7 +364,7 @@ class LiveProgress(RunRecorder):
             c = self.counts()
             elapsed = self.clock() - self.started
             head = Text.assemble(
-                (f"Flow {self.flow.name!r}" if self.flow else "Flow", "bold"),
+                (escape(f"Flow {self.flow.name!r}") if self.flow else "Flow", "bold"),
                 f"  {format_duration(elapsed)}  {c['finished']}/{c['tasks']} tasks done  ",
                 (f"{c['running']} running  ", "blue"),
                 (f"{c['failed']} failed  ", "red" if c["failed"] else "dim"),
@@ -349,7 +373,7 @@ class LiveProgress(RunRecorder):
             bar = ProgressBar(total=max(c["tasks"], 1), completed=c["finished"], width=50)
             table = Table(box=None, show_header=False, pad_edge=False)
             for label, status, style in self._notable():
-                table.add_row(Text(label), Text(status, style=style))
+                table.add_row(Text(escape(label)), Text(escape(status), style=style))
             layout = Table.grid()  # a grid puts the bar (one line, no newline) on its own row
             for part in (head, bar, table):
                 layout.add_row(part)

@@ -36,6 +36,7 @@ from prefectlite.cli.progress import (
     rich_available,
 )
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine import scheduling
 from prefectlite.engine.run_setup import run_with
@@ -54,6 +55,7 @@ class Display:
     source: str = ""
     wait: bool = False  # --wait: wait for another process resuming the same run
     flow_file: str | None = None  # recorded in the journal for the resume command
+    limits: dict[str, int] | None = None  # --limit TAG=N: tag concurrency limits of the run
 
     @property
     def live(self) -> bool | None:
@@ -94,6 +96,9 @@ def executor_options(fn: Any) -> Any:
                    "(`latest`: its newest run that did not succeed and was not resumed to "
                    "success). Parameters default to that run's. A run another process is "
                    "running or resuming is refused (see --wait).")
+@click.option("--limit", "limit", multiple=True, metavar="TAG=N",
+              help="At most N runs of tasks tagged TAG at once (repeatable; wins over the "
+                   "configuration's [task_concurrency] table).")
 @click.option("--wait", "wait", is_flag=True,
               help="With --resume: if another process is running or resuming that run, wait "
                    "for it to end, then resume what is left (instead of an error).")
@@ -117,7 +122,7 @@ def executor_options(fn: Any) -> Any:
               help="With a schedule: stop after N runs.")
 def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                 executor: str | None, connect_timeout: float, journal: bool,
-                resume: str | None, wait: bool, quiet: bool,
+                resume: str | None, limit: tuple[str, ...], wait: bool, quiet: bool,
                 log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
                 cron: str | None, interval: float | None, timezone: str | None,
                 max_runs: int | None) -> None:
@@ -156,7 +161,8 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
         raise CliError("; ".join(problems) + ".")
     chosen = make_executor(executor, flow, connect_timeout)
     display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
-                      source=target, wait=wait, flow_file=flow_file_of(loaded, target))
+                      source=target, wait=wait, flow_file=flow_file_of(loaded, target),
+                      limits=_limits(limit))
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
             ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
@@ -190,7 +196,7 @@ def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: 
     """Run on ``schedule`` with the library's loop; Ctrl-C is handled by the Stopper."""
     def say(text: str) -> None:
         if not display.quiet:
-            click.echo(text, err=True)
+            echo(text, err=True)
 
     def one(event: Any) -> State:
         context = {"scheduled_start_time": event.start_time}
@@ -213,6 +219,20 @@ def _run_scheduled(flow: Flow, schedule: Any, values: dict[str, Any], executor: 
     return done.failed == 0
 
 
+def _limits(texts: tuple[str, ...]) -> dict[str, int]:
+    """``--limit TAG=N`` options as ``{tag: n}`` (a malformed one is bad input)."""
+    from prefectlite.engine.limits import parse_limit
+
+    limits = {}
+    for text in texts:
+        try:
+            tag, n = parse_limit(text)
+        except ValueError as exc:
+            raise CliError(f"--limit: {exc}") from None
+        limits[tag] = n
+    return limits
+
+
 def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Display,
              context: dict[str, Any] | None = None, resume: str | None = None) -> State:
     """Run ``flow`` once with a progress observer and print the summary; its state."""
@@ -224,7 +244,7 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
         state = run_with(flow, values, executor=executor, context=context,
                          journal=display.journal, resume=resume, resume_wait=display.wait,
                          flow_file=display.flow_file, observers=[recorder],
-                         run_on_schedule=False)
+                         run_on_schedule=False, task_concurrency=display.limits)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
         state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
     except JournalError as exc:
@@ -256,7 +276,7 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
     elapsed = (recorder.ended or recorder.started) - recorder.started
     run_id = state.context.get("flow_run_id")
     if display.as_json:
-        click.echo(json.dumps({
+        echo(json.dumps({
             "flow": flow.name, "flow_run_id": run_id, "state": type(state).__name__,
             "message": state.message, "duration": elapsed,
             "tasks": json.loads(rows_json(rows)),
@@ -270,15 +290,15 @@ def show_summary(flow: Flow, state: State, recorder: RunRecorder, display: Displ
 
         Console().print(rich_table(rows, title=title))
     else:
-        click.echo(title)
-        click.echo(plain_table(rows))
+        echo(title)
+        echo(plain_table(rows))
     if display.journal and run_id and not state.is_successful():
         from prefectlite.persistence.records import resume_command
 
-        click.echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
+        echo(f"Resume it with: {resume_command(display.flow_file, run_id[:8])}")
         from prefectlite import settings
         from prefectlite.cli.ui import dashboard_url
 
         url = dashboard_url(run_id, settings.journal_path())
         if url:
-            click.echo(f"See it in the dashboard: {url}")
+            echo(f"See it in the dashboard: {url}")

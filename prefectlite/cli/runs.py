@@ -20,6 +20,7 @@ import click
 from prefectlite.cli._errors import CliError, CommandFailed
 from prefectlite.cli.progress import Row, format_duration
 from prefectlite.cli.summary import plain_table
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine.state import State
 
@@ -103,10 +104,10 @@ def list_command(flow_name: str | None, state: str | None, limit: int, as_json: 
     with open_store() as store:
         runs = store.list_runs(flow_name=flow_name, state=state, limit=limit)
     if as_json:
-        click.echo(json.dumps([_run_info(r) for r in runs], indent=2, default=str))
+        echo(json.dumps([_run_info(r) for r in runs], indent=2, default=str))
         return
     if not runs:
-        click.echo("No runs recorded" + (f" for flow {flow_name!r}." if flow_name else "."))
+        echo("No runs recorded" + (f" for flow {flow_name!r}." if flow_name else "."))
         return
     rows = [["run id", "flow", "state", "started", "duration", "resumed from"]]
     for r in runs:
@@ -115,7 +116,7 @@ def list_command(flow_name: str | None, state: str | None, limit: int, as_json: 
                      (r.resumed_from or "")[:8]])
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+        echo("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
 
 
 def _run_info(run: Any) -> dict[str, Any]:
@@ -171,27 +172,27 @@ def show_command(run_id: str, children: bool, as_json: bool) -> None:
     if as_json:
         info = _run_info(run)
         info["tasks"] = [r.__dict__ for r in rows]
-        click.echo(json.dumps(info, indent=2, default=str))
+        echo(json.dumps(info, indent=2, default=str))
         return
-    click.echo(f"Flow run {run.id}")
-    click.echo(f"  flow        {run.flow_name}")
-    click.echo(f"  state       {run.state or 'Running'}: {run.message or ''}".rstrip())
+    echo(f"Flow run {run.id}")
+    echo(f"  flow        {run.flow_name}")
+    echo(f"  state       {run.state or 'Running'}: {run.message or ''}".rstrip())
     from prefectlite.persistence.records import SUCCEEDED, masked, resume_command
 
     shown = json.dumps(masked(run.parameters), default=repr)
-    click.echo(f"  parameters  {shown}" + (" (some only as text: they were pickled)"
+    echo(f"  parameters  {shown}" + (" (some only as text: they were pickled)"
                                           if run.parameters_pickled else ""))
-    click.echo(f"  started     {_local(run.started)}")
-    click.echo(f"  ended       {_local(run.ended)} "
+    echo(f"  started     {_local(run.started)}")
+    echo(f"  ended       {_local(run.ended)} "
                f"({format_duration(_seconds(run.started, run.ended))})")
     if run.resumed_from:
-        click.echo(f"  resumed     from run {run.resumed_from}")
-    click.echo(f"  where       {run.host} pid {run.pid}, Python {run.python}, "
+        echo(f"  resumed     from run {run.resumed_from}")
+    echo(f"  where       {run.host} pid {run.pid}, Python {run.python}, "
                f"prefectlite {run.prefectlite_version}")
     if run.state not in SUCCEEDED and not run.in_progress:
-        click.echo(f"  resume      {resume_command(run.flow_file, run.id[:8])}")
-    click.echo("")
-    click.echo(plain_table(rows) if rows else "No task runs recorded.")
+        echo(f"  resume      {resume_command(run.flow_file, run.id[:8])}")
+    echo("")
+    echo(plain_table(rows) if rows else "No task runs recorded.")
 
 
 def resolve(store: Any, run_id: str) -> str:
@@ -248,13 +249,13 @@ def delete_command(run_ids: tuple[str, ...], older_than: str | None, flow_name: 
     with open_store() as store:
         if dry_run:
             ids = _chosen(store, run_ids, age, flow_name)
-            click.echo(f"Would delete {len(ids)} run(s)" + (": " + ", ".join(ids) if ids
+            echo(f"Would delete {len(ids)} run(s)" + (": " + ", ".join(ids) if ids
                                                            else "."))
             return
         chosen = [resolve(store, r) for r in run_ids] or None
         ids = store.delete_runs(chosen, older_than=age, flow_name=flow_name,
                                 delete_results=not keep_results, force=force)
-    click.echo(f"Deleted {len(ids)} run(s)" + (": " + ", ".join(ids) if ids else "."))
+    echo(f"Deleted {len(ids)} run(s)" + (": " + ", ".join(ids) if ids else "."))
 
 
 def _task_key(store: Any, run_id: str, task: str) -> tuple[str, int | None]:
@@ -305,17 +306,17 @@ def logs_command(run_id: str, task: str | None, level: str, as_json: bool) -> No
         slug, index = _task_key(store, full, task) if task else (None, None)
         records = [r for r in read_logs(store, full, slug, index) if r.level >= threshold]
     if as_json:
-        click.echo(json.dumps([{"seq": r.seq, "task": r.task_slug, "map_index": r.map_index,
+        echo(json.dumps([{"seq": r.seq, "task": r.task_slug, "map_index": r.map_index,
                                 "time": r.created, "level": r.level_name,
                                 "logger": r.logger, "message": r.message}
                                for r in records], indent=2, default=str))
         return
     if not records:
-        click.echo("No log records stored" + (f" for task {task!r}." if task else "."))
+        echo("No log records stored" + (f" for task {task!r}." if task else "."))
         return
     for r in records:
         where = ""
         if slug is None and r.task_slug is not None:
             where = r.task_slug if r.map_index is None else f"{r.task_slug}[{r.map_index}]"
             where += " - "
-        click.echo(f"[{_local(r.created)}] {r.level_name} - {where}{r.logger} | {r.message}")
+        echo(f"[{_local(r.created)}] {r.level_name} - {where}{r.logger} | {r.message}")

@@ -11,12 +11,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefectlite.cli.progress import Row, format_duration
+from prefectlite.cli.terminal import escape
 
 HEADERS = ("task", "state", "duration", "retries", "message")
 
 
 def _cells(row: Row) -> tuple[str, ...]:
-    return (row.task, row.state, format_duration(row.duration), str(row.retries), row.message)
+    return (escape(row.task), row.state, format_duration(row.duration), str(row.retries),
+            escape(row.message))
 
 
 def plain_table(rows: Sequence[Row]) -> str:
@@ -48,7 +50,8 @@ def rich_table(rows: Sequence[Row], title: str | None = None) -> Any:
                          else "left", overflow="fold" if header == "message" else "ellipsis")
     for row in rows:
         task, state, duration, retries, message = _cells(row)
-        table.add_row(task, Text(state, style=row.color or ""), duration, retries, message)
+        table.add_row(Text(task), Text(state, style=row.color or ""), duration, retries,
+                      Text(message))  # Text: a name is not rich markup
     return table
 
 

@@ -15,6 +15,7 @@ import click
 
 from prefectlite.cli._errors import CliError, CommandFailed
 from prefectlite.cli.loading import load_flow
+from prefectlite.cli.terminal import echo
 from prefectlite.core.flow import Flow
 from prefectlite.engine.state import State
 
@@ -82,7 +83,7 @@ def visualize_command(target: str, output: str, mermaid: bool, run_id: str | Non
     loaded.graph_flow("visualize")
     state = run_state(loaded.flow, run_id) if run_id else None
     if output == "-":
-        click.echo(picture_text(loaded.flow, "mermaid" if mermaid else "dot", state))
+        echo(picture_text(loaded.flow, "mermaid" if mermaid else "dot", state))
         return
     if suffix in TEXT_FORMATS:
         text = picture_text(loaded.flow, TEXT_FORMATS[suffix], state)
@@ -92,4 +93,4 @@ def visualize_command(target: str, output: str, mermaid: bool, run_id: str | Non
             raise CommandFailed(f"cannot write {path}: {exc.strerror or exc}") from None
     else:
         render(loaded.flow, path, state)
-    click.echo(f"Wrote {path}")
+    echo(f"Wrote {path}")

@@ -19,14 +19,17 @@ children of a mapped reference task count one by one): ``Failed`` if any failed,
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from prefectlite.core.flow import Flow
 from prefectlite.core.task import Task
+from prefectlite.engine import interrupts
 from prefectlite.engine import walk as _walk
+from prefectlite.engine.collector import during_run
 from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.run_context import fill_flow_context
 from prefectlite.engine.runner import ENDRUN, Runner, call_state_handlers
@@ -42,9 +45,10 @@ from prefectlite.engine.state import (
 )
 from prefectlite.engine.task_runner import TaskRunner, fill_mapped_result
 from prefectlite.engine.walker import Walker
-from prefectlite.exceptions import TaskNotInFlowError
+from prefectlite.exceptions import ParameterError, TaskNotInFlowError
 from prefectlite.executors.base import Executor
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.errors import safe_repr
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 __all__ = ["FlowRunner", "FlowRunnerInitializeResult", "check_task_states", "final_state"]
@@ -124,7 +128,11 @@ class FlowRunner(Runner):
     ) -> FlowRunnerInitializeResult:
         """Fill the run's context (see :mod:`prefectlite.engine.run_context`) and give every
         task its ``task_name`` and ``task_slug``; no state means ``Pending()``."""
-        fill_flow_context(self.flow, context, parameters, self.logger)
+        try:
+            fill_flow_context(self.flow, context, parameters, self.logger)
+        except ParameterError as exc:  # a typed Parameter's value does not fit: run nothing
+            self.logger.error("Flow run FAILED: %s", exc)
+            raise ENDRUN(Failed(message=str(exc), result=exc)) from None
         slugs = self.flow.slugs
         given = dict(task_contexts)
         task_contexts.clear()
@@ -134,6 +142,7 @@ class FlowRunner(Runner):
         state, context = super().initialize_run(state=state, context=context)
         return FlowRunnerInitializeResult(state, task_states, context, task_contexts)
 
+    @during_run
     def run(
         self,
         state: State | None = None,
@@ -209,10 +218,11 @@ class FlowRunner(Runner):
 
     def _unexpected(self, state: State | None, exc: Exception,
                     run_context: dict[str, Any]) -> State:
-        self.logger.exception("Unexpected error while running flow: %r", exc)
+        self.logger.exception("Unexpected error while running flow: %s", safe_repr(exc))
         if run_context.get("raise_on_exception"):
             raise exc
-        failed = Failed(message=f"Unexpected error while running flow: {exc!r}", result=exc)
+        failed = Failed(message=f"Unexpected error while running flow: {safe_repr(exc)}",
+                        result=exc)
         return self.handle_state_change(state or Pending(), failed)
 
     @call_state_handlers
@@ -266,7 +276,7 @@ class FlowRunner(Runner):
             ctx["_no_cache_memory"] = True
         walker = self._walker(executor, ctx, task_contexts, task_runner_state_handlers)
         try:
-            with executor.start():
+            with interrupts.marking_sigint(), executor.start(), _limiter(executor, ctx):
                 walker.run(task_states)
         except KeyboardInterrupt:
             self.logger.warning("Flow run %r interrupted; returning a Cancelled state.",
@@ -352,6 +362,22 @@ def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict
             raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
         fill_mapped_result(state)
     return task_states
+
+
+@contextlib.contextmanager
+def _limiter(executor: Executor, ctx: dict[str, Any]) -> Iterator[None]:
+    """Slots for the run's tag concurrency limits (``ctx["task_concurrency"]``), kept in the
+    context as ``_task_limiter`` for the task runs (see :mod:`prefectlite.engine.limits`)."""
+    limits = ctx.get("task_concurrency")
+    if not limits:
+        yield
+        return
+    with executor.limiter(limits) as limiter:
+        ctx["_task_limiter"] = limiter
+        try:
+            yield
+        finally:
+            ctx.pop("_task_limiter", None)
 
 
 def not_evaluated() -> State:

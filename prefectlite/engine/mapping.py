@@ -7,8 +7,11 @@ follow Prefect Core 1.4:
   holding element ``i`` of its result. An upstream that did not succeed hands every child a
   copy of its state with no result, so each child's trigger decides (``TriggerFailed`` by
   default).
-* A value can be mapped over when it is sized and indexable (a list, tuple, string, ...);
-  mapped inputs of different lengths behave like ``zip``: the shortest decides the width.
+* A value can be mapped over when it is sized and indexable by position (a list, tuple,
+  string, ...); mapped inputs of different lengths behave like ``zip``: the shortest decides
+  the width. A dict or a set cannot be mapped over (Prefect 1 indexes the value by position,
+  ``value[0]``, ``value[1]``, ..., which fails for both): the mapped task fails, and the rest
+  of the flow goes on.
 * ``flatten`` concatenates the iterables in a result. Over a mapped upstream each child
   contributes its elements; a child that did not succeed (or was skipped) stands for one
   element, its own state; a child whose result cannot be flattened is passed on unmodified,
@@ -21,10 +24,12 @@ The walk (:mod:`prefectlite.engine.walk`) applies these rules; the task runner u
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from prefectlite.engine.result.base import NoResult, Result
 from prefectlite.engine.state import Failed, Mapped, State, Success
+from prefectlite.utilities.errors import safe_repr
 
 logger = logging.getLogger("prefectlite.FlowRunner")
 
@@ -37,14 +42,15 @@ NOT_FLATTENABLE = (
 
 
 def mappable(value: Any) -> bool:
-    """Whether a result can be mapped over: it is sized and indexable.
+    """Whether a result can be mapped over: it is sized and indexable by position.
 
     Examples
     --------
-    >>> mappable([1, 2]), mappable("ab"), mappable({1, 2}), mappable(3)
-    (True, True, False, False)
+    >>> mappable([1, 2]), mappable("ab"), mappable({1, 2}), mappable({"a": 1}), mappable(3)
+    (True, True, False, False, False)
     """
-    return hasattr(value, "__getitem__") and hasattr(value, "__len__")
+    return (hasattr(value, "__getitem__") and hasattr(value, "__len__")
+            and not isinstance(value, Mapping))
 
 
 def with_result(state: State, value: Any) -> State:
@@ -150,10 +156,14 @@ def flattened_value(state: State) -> Any:
 def unmappable(task_name: str, label: str, value: Any) -> Failed:
     """The state of a mapped task with an input it cannot map over: Prefect 1's message, and
     a ``TypeError`` naming the task and the input as its result (also logged)."""
-    text = repr(value)
+    text = safe_repr(value)
     text = text if len(text) <= 60 else text[:57] + "..."
-    detail = (f"Cannot map task {task_name!r} over {label}: {type(value).__name__} {text} is "
-              "not a sized, indexable value. Map over a list (or wrap the argument in "
-              "unmapped() to pass it whole).")
+    if isinstance(value, Mapping):
+        why = ("is a mapping: mapping indexes by position, and a mapping is indexed by key. "
+               "Map over list(d.values()), list(d.items()) or list(d)")
+    else:
+        why = "is not a sized, indexable value. Map over a list"
+    detail = (f"Cannot map task {task_name!r} over {label}: {type(value).__name__} {text} "
+              f"{why} (or wrap the argument in unmapped() to pass it whole).")
     logger.error(detail)
     return Failed(message=UNMAPPABLE, result=TypeError(detail))

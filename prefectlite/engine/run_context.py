@@ -3,7 +3,10 @@
 Prefect 1 fills the run's context in a fixed way that users' tasks and tests rely on:
 
 - ``parameters``: the defaults of the flow's optional Parameters, then the values already in
-  the context (``context={"parameters": ...}``), then the values passed to the run;
+  the context (``context={"parameters": ...}``), then the values passed to the run; values
+  of Parameters with a ``type=`` are converted to it (a value that does not fit raises
+  :class:`~prefectlite.exceptions.ParameterError`, and the run ends ``Failed`` before any
+  task runs);
 - ``flow_name``, and ``scheduled_start_time`` (now, unless the caller set it);
 - ``date`` (now, unless set; a string is parsed with pendulum) and the dates derived from it:
   ``today``, ``yesterday``, ``tomorrow`` (``YYYY-MM-DD``) and their ``*_nodash`` forms. A
@@ -19,6 +22,7 @@ import uuid
 from typing import Any
 
 from prefectlite.core.flow import Flow
+from prefectlite.core.parameter import coerce_parameters
 
 _DATE_WARNING = (
     "`date` was set in the context manually but could not be parsed into a pendulum "
@@ -39,7 +43,7 @@ def fill_flow_context(
     values = {p.name: p.default for p in flow.parameters() if not p.required}
     values.update(given)
     values.update(parameters or {})
-    context["parameters"] = values
+    context["parameters"] = coerce_parameters(flow.parameters(), values)  # typed Parameters
     context["flow_name"] = flow.name
     context.setdefault("flow_run_id", str(uuid.uuid4()))
     context.setdefault("flow_result", flow.result)

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from prefectlite.core.flow import Flow
+from prefectlite.core.parameter import coerce_parameters
 from prefectlite.core.task import Task
 from prefectlite.engine.checkpointing import run_context
 from prefectlite.engine.flow_runner import FlowRunner, not_evaluated
 from prefectlite.engine.hooks import prepare_journaled_run
+from prefectlite.engine.limits import merge_limits
 from prefectlite.engine.observers import RunObserver
 from prefectlite.engine.scheduling import run_on_schedule
 from prefectlite.engine.state import Cancelled, Scheduled, State
@@ -44,7 +46,7 @@ logger = logging.getLogger("prefectlite.FlowRunner")
 #: the keyword arguments of ``flow.run()`` that are options, not parameter values
 RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
                "journal", "resume", "resume_wait", "task_contexts",
-               "task_runner_state_handlers", "state", "observers")
+               "task_runner_state_handlers", "state", "observers", "task_concurrency")
 
 
 def run_flow(flow: Flow, **kwargs: Any) -> State:
@@ -63,6 +65,7 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
                if k in kwargs and (k == "parameters" or k not in names)}
     parameters = {**(options.pop("parameters", None) or {}), **kwargs}
     check_parameters(flow, parameters)
+    parameters = coerce_parameters(flow.parameters(), parameters)  # a misfit raises here
     configure_logging()
     return run_with(flow, parameters, **options)
 
@@ -76,10 +79,14 @@ def run_with(
     state: State | None = None, journal: Any = None, resume: str | None = None,
     resume_wait: bool | float = False, flow_file: str | None = None,
     observers: Iterable[RunObserver] = (), run_on_schedule: bool | None = None,
+    task_concurrency: Mapping[str, int] | None = None,
 ) -> State:
     """Run ``flow`` as :func:`run_flow` does, with the options given by name (see the
     module docstring); ``parameters`` are not checked here. ``flow_file`` is what the
     journal records as the flow's source, for the resume command."""
+    limits = _limits(task_concurrency)
+    if limits:
+        context = {**(context or {}), "task_concurrency": limits}
     state = state or Scheduled(message="Flow run scheduled.",
                                start_time=datetime.datetime.now(datetime.UTC))
     start = getattr(state, "start_time", None) or datetime.datetime.now(datetime.UTC)
@@ -98,6 +105,15 @@ def run_with(
     if not _on_schedule(flow, run_on_schedule, resume):
         return with_all_tasks(flow, runner.run(**run_kwargs))
     return _run_scheduled(flow, runner, run_kwargs)
+
+
+def _limits(given: Mapping[str, int] | None) -> dict[str, int]:
+    """The run's tag concurrency limits: the configuration's ``[task_concurrency]`` table
+    overridden tag by tag by ``task_concurrency=`` (a bad entry is a ``ValueError`` now)."""
+    from prefectlite import settings
+
+    configured = settings.current_config().get("task_concurrency") or {}
+    return merge_limits(configured, given)
 
 
 def _on_schedule(flow: Flow, asked: bool | None, resume: str | None) -> bool:

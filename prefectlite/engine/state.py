@@ -192,15 +192,12 @@ class State:
         data.update(self.__dict__)
         value = self._result.value
         if isinstance(value, Exception):  # signals are BaseExceptions: never replaced
-            from prefectlite.utilities.pickling import pickle_error
+            from prefectlite.utilities.errors import portable_exception
 
-            error = pickle_error(value)
-            if error is not None:  # the state itself is left untouched
+            portable = portable_exception(value)
+            if portable is not value:  # the state itself is left untouched
                 data["_result"] = self._result.copy()
-                data["_result"].value = (
-                    f"The following exception could not be pickled due to {error!r}: "
-                    f"{value!r}"
-                )
+                data["_result"].value = portable
         return data
 
     def __setstate__(self, data: dict[str, Any]) -> None:

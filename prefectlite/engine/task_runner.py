@@ -89,6 +89,10 @@ def run_task(
             return steps.finish(task, state, Failed(message=str(exc), result=exc), context)
         return _drive(task, inputs, steps.run_steps(
             task, inputs, context, state, MAX_LOOPS, bool(context.get("_retry_inline"))))
+    except BaseException as exc:  # a task never takes the run down (Ctrl-C does)
+        new = steps.escaped_error(task, exc, context)
+        steps.logger.error("%s", new.message, exc_info=exc)
+        return new
     finally:
         _context.restore(token)
 
@@ -99,7 +103,13 @@ def _drive(task: Task, inputs: dict[str, Any], run: Any) -> State:
         kind, value = next(run)
         while True:
             if kind is steps.RUN:
-                kind, value = run.send(_run_once(task, inputs, value))
+                limiter = value.get("_task_limiter") if task.tags else None
+                if limiter is None:
+                    kind, value = run.send(_run_once(task, inputs, value))
+                else:  # tag concurrency limits: hold the tags' slots while the task runs
+                    with limiter.slots(task.tags):
+                        attempt = _run_once(task, inputs, value)
+                    kind, value = run.send(attempt)
             else:  # WAIT: an in-place retry (executors whose dependents hold this future)
                 time.sleep(value)
                 kind, value = next(run)
@@ -158,6 +168,8 @@ def _run_once(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:
         return Success(message="Task run succeeded.", result=result)
     except steps.ATTEMPT_ERRORS as exc:
         return steps.attempt_error(task, exc, ctx)
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt, GeneratorExit, ...
+        return steps.escaped_error(task, exc, ctx)
 
 
 def _call(task: Task, inputs: dict[str, Any]) -> Callable[[], Any]:

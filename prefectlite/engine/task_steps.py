@@ -34,6 +34,7 @@ from typing import Any
 from prefectlite.core.edge import Edge
 from prefectlite.core.task import Task
 from prefectlite.engine import checkpointing, mapping, signals
+from prefectlite.engine.interrupts import is_driver_interrupt
 from prefectlite.engine.state import (
     Cached,
     Failed,
@@ -50,11 +51,13 @@ from prefectlite.engine.state import (
 )
 from prefectlite.exceptions import TaskTimeoutSignal
 from prefectlite.utilities import context as _context
+from prefectlite.utilities.errors import safe_repr
 
 __all__ = [
     "ATTEMPT_ERRORS", "CACHE", "RUN", "UPSTREAM_SKIPPED", "WAIT", "attempt_error", "cache_key",
-    "check_cache", "check_trigger", "check_upstream", "finish", "full_name", "gather_inputs",
-    "logger", "named_context", "remember_cache", "retry_or_final", "run_steps", "transition",
+    "check_cache", "check_trigger", "check_upstream", "escaped_error", "finish", "full_name",
+    "gather_inputs", "logger", "named_context", "remember_cache", "retry_or_final", "run_steps",
+    "transition",
 ]
 
 logger = logging.getLogger("prefectlite.TaskRunner")
@@ -105,7 +108,8 @@ def check_trigger(task: Task, upstream_states: dict[Edge, State]) -> State | Non
         if _context.context.get("raise_on_exception"):
             raise
         return TriggerFailed(
-            message=f"Trigger {name_of(trigger)} raised {exc!r}; fix the trigger function.",
+            message=f"Trigger {name_of(trigger)} raised {safe_repr(exc)}; fix the trigger "
+            "function.",
             result=exc,
         )
     return None
@@ -145,7 +149,8 @@ def check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Stat
             if validator(candidate, inputs, parameters):
                 return candidate.copy(message="Task run used a cached result.")
         except Exception as exc:
-            return Failed(message=f"Cache validator {name_of(validator)} raised {exc!r}.",
+            return Failed(message=f"Cache validator {name_of(validator)} raised "
+                          f"{safe_repr(exc)}.",
                           result=exc)
     journal_cache = ctx.get("_journal_cache")  # journaled runs: a cache across processes
     if journal_cache is None:
@@ -252,7 +257,22 @@ def attempt_error(task: Task, exc: BaseException, ctx: dict[str, Any]) -> State:
         return TimedOut(message=f"Task timed out after {task.timeout} seconds.", result=exc)
     if ctx.get("raise_on_exception"):
         raise exc
-    return Failed(message=f"Error during execution of task: {exc!r}", result=exc)
+    return Failed(message=f"Error during execution of task: {safe_repr(exc)}", result=exc)
+
+
+def escaped_error(task: Task, exc: BaseException, ctx: dict[str, Any]) -> State:
+    """The state of a task whose attempt, or whole run, raised a ``BaseException`` that is
+    not an ``Exception`` (``SystemExit``, ``KeyboardInterrupt``, ``GeneratorExit``, ...):
+    ``Failed``, naming the task, so that the flow run goes on. Re-raised when it is Ctrl-C
+    in the driver (see :mod:`prefectlite.engine.interrupts`) or inside
+    ``raise_on_exception``; a Prefect signal gives its state."""
+    if is_driver_interrupt(exc) or _context.context.get("raise_on_exception"):
+        raise exc
+    if isinstance(exc, signals.PrefectStateSignal):
+        return exc.state
+    message = (f"Task {full_name(ctx, task)!r} raised {safe_repr(exc)}; the task failed and "
+               "the flow run goes on.")
+    return Failed(message=message, result=exc)
 
 
 def retry_or_final(task: Task, state: State, ctx: dict[str, Any]) -> State:
@@ -299,7 +319,7 @@ def transition(task: Task, old: State | None, new: State) -> State:
                 raise
             return Failed(
                 message=f"Exception raised while calling state handler {name_of(handler)}: "
-                f"{exc!r}",
+                f"{safe_repr(exc)}",
                 result=exc,
             )
     return new
@@ -319,7 +339,8 @@ def finish(task: Task, old: State | None, new: State, ctx: dict[str, Any]) -> St
         logger.info("Task %r: Finished task run for task with final state: %r",
                     full_name(ctx, task), type(new).__name__)
     error = new.result if isinstance(new, Failed) else None
-    if isinstance(error, Exception) and logger.isEnabledFor(logging.ERROR):
+    if (isinstance(error, BaseException) and not isinstance(error, signals.PrefectSignal)
+            and logger.isEnabledFor(logging.ERROR)):
         logger.error("Task %r: %s", full_name(ctx, task), new.message, exc_info=error)
     return new
 

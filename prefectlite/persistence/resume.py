@@ -10,7 +10,8 @@ Walking the flow in topological order, a task (or mapped child) is kept when
 * its result reads back (the checksum matches; a pickle written by another Python minor
   version is not trusted: the task reruns),
 * its code hash equals the current code's,
-* it is not a Parameter whose value changed, and
+* it is not a Parameter whose value changed (a secret one, ``Parameter(secret=True)``,
+  and secret tasks store no value: they run again, and count as kept),
 * everything it depends on was kept (for a pipelined map, child ``i`` upstream).
 
 Everything else runs again, so a resumed run never mixes new upstream results with old
@@ -104,10 +105,14 @@ class _Restorer:
 
     def walk(self) -> None:
         for task in self.plan.tasks:
-            if task in self.params:
-                continue
             slug = clean_text(self.plan.slugs[task])  # as the journal holds it
             whole = self.rows.get((slug, None))
+            if is_secret(task):  # runs again (its value was not stored), keeps what follows
+                if whole is not None and whole.is_finished:
+                    self.scratch.states[task] = Success(message="A secret: read again.")
+                continue
+            if task in self.params:
+                continue
             if whole is not None and whole.code_hash != code_hash(task):
                 continue
             if whole is not None and whole.state != "Mapped":
@@ -192,6 +197,15 @@ class _Restorer:
                            "it again.", where, exc)
             return None
         return cls(message=row.message, result=result)
+
+
+def is_secret(task: Task) -> bool:
+    """Whether ``task`` yields a secret, stored nowhere: a ``Parameter(secret=True)`` or a
+    secret task (``PrefectSecret``, ``EnvVarSecret``). A resume runs it again, and keeps
+    the tasks after it as if it had been kept."""
+    from prefectlite.engine.results.secret_result import SecretResult
+
+    return bool(getattr(task, "secret", False)) or isinstance(task.result, SecretResult)
 
 
 def _portable(serializer: str | None) -> bool:

@@ -18,17 +18,22 @@ class TestInspect:
         out = result.stdout
         assert out.startswith("Flow 'needs-param' from ")
         assert "  repeat-1  repeat  FunctionTask" in out
-        assert "  times  2        no" in out and "  word            yes" in out
+        assert "  name   type  default  required" in out
+        assert "  times  any   2        no" in out and "  word   any            yes" in out
         assert "  word -> repeat-1  (argument word)" in out
         assert "Reference tasks: repeat-1" in out
         assert "Next scheduled runs" not in out
+
+    def test_types_are_shown(self, invoke, flow_file) -> None:
+        out = invoke("inspect", flow_file("typed")).stdout
+        assert "  n      int   1        no" in out and "  start  date           yes" in out
 
     def test_json_and_schedule(self, invoke, flow_file) -> None:
         result = invoke("inspect", flow_file("scheduled"), "--json", "-n", "3")
         info = json.loads(result.stdout)
         assert len(info["next_scheduled_runs"]) == 3
         assert info["parameters"] == [{"name": "label", "default": None, "required": True,
-                                       "class": "Parameter"}]
+                                       "class": "Parameter", "type": None}]
         assert info["edges"][0] == {"upstream": "label", "downstream": "record-1",
                                     "key": "label", "mapped": False, "flattened": False}
 

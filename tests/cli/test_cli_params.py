@@ -108,3 +108,27 @@ class TestResolve:
         assert resolve(flow, dict([parse_param("when=2024-01-31T09:00:00")]))[1] == []
         assert "takes a date-time string" in resolve(flow, dict([parse_param("when=3")]))[1][0]
         assert resolve(flow, dict([parse_param("when=yesterday-ish")]))[1]
+
+
+class TestTypedParameters:
+    def test_cli_text_is_converted(self) -> None:
+        flow = flow_with(Parameter("n", type=int), Parameter("ids", type=list[int]))
+        values, problems = resolve(flow, dict([parse_param("n=7"), parse_param("ids=[1, \"2\"]")]))
+        assert problems == [] and values == {"ids": [1, 2], "n": 7}
+
+    def test_text_that_looks_like_json_stays_text_for_str(self) -> None:
+        flow = flow_with(Parameter("zipcode", type=str))
+        values, problems = resolve(flow, dict([parse_param("zipcode=01234")]))
+        assert problems == [] and values == {"zipcode": "01234"}
+
+    def test_misfit_names_parameter_type_and_value(self) -> None:
+        flow = flow_with(Parameter("n", type=int))
+        _, problems = resolve(flow, dict([parse_param("n=many")]))
+        assert problems == ["parameter 'n' expects int: Input should be a valid integer, "
+                            "got 'many'"]
+
+    def test_params_file_values_are_converted(self, tmp_path) -> None:
+        path = tmp_path / "params.json"
+        path.write_text(json.dumps({"n": "5"}))
+        values, problems = resolve(flow_with(Parameter("n", type=int)), gather((), str(path)))
+        assert problems == [] and values == {"n": 5}

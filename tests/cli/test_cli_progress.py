@@ -12,7 +12,9 @@ from prefectlite.cli.progress import (
     LiveProgress,
     PlainProgress,
     RunRecorder,
+    describe,
     make_progress,
+    shorten,
 )
 from prefectlite.engine.flow_runner import FlowRunner
 from prefectlite.engine.state import Failed, Mapped, Retrying, Success
@@ -145,3 +147,17 @@ class TestMakeProgress:
         monkeypatch.setitem(sys.modules, "rich", None)
         result = invoke("run", flow_file("simple"))
         assert result.exit_code == 0 and "add-2: Success" in result.stderr
+
+
+class TestShorten:
+    def test_cuts_at_a_word_boundary(self) -> None:
+        reason = "Retrying because the upstream server refused the connection on port 5432"
+        text = describe(Retrying(message=reason), width=40)
+        assert text == "Retrying because the upstream server…"
+        assert reason.startswith(text[:-1]) and len(text) <= 40
+
+    def test_long_word_is_cut_inside(self) -> None:
+        assert shorten("x" * 50, 10) == "x" * 9 + "…"
+
+    def test_short_text_untouched(self) -> None:
+        assert shorten("fine", 4) == "fine"

@@ -235,3 +235,43 @@ def test_the_flows_own_executor_address_is_checked(invoke, write_flow) -> None:
     result = invoke("run", write_flow(code, "remote.py"))
     assert result.exit_code == 2
     assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in one_error_line(result)
+
+
+class TestTypedParameters:
+    def test_values_are_converted_before_the_run(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("typed"), "-p", "start=2024-02-28", "-p", "n=2",
+                        "--no-journal", "--json")
+        assert result.exit_code == 0
+        (task,) = [t for t in json.loads(result.stdout)["tasks"] if t["task"] == "days_after"]
+        assert task["state"] == "Success"
+
+    def test_a_misfit_is_bad_input(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("typed"), "-p", "start=someday", "--no-journal")
+        assert result.exit_code == 2
+        assert one_error_line(result) == ("Error: parameter 'start' expects date: Input should "
+                                          "be a valid date, got 'someday'.")
+
+
+class TestLimits:
+    @staticmethod
+    def peak(marks: str) -> int:
+        inside = peak = 0
+        for sign in marks:
+            inside += 1 if sign == "+" else -1
+            peak = max(peak, inside)
+        return peak
+
+    def test_limit_holds_on_a_thread_pool(self, invoke, flow_file, tmp_path) -> None:
+        log = tmp_path / "marks.log"
+        log.write_text("")
+        result = invoke("run", flow_file("limited"), "-p", f"log={log}", "-p", "limit=2",
+                        "-e", "threads", "--limit", "database=2", "--no-journal", "-q")
+        assert result.exit_code == 0, result.stderr
+        assert self.peak(log.read_text()) == 2
+
+    def test_malformed_limit_is_bad_input(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("limited"), "-p", "log=x", "--limit", "database",
+                        "--no-journal")
+        assert result.exit_code == 2
+        assert one_error_line(result) == ("Error: --limit: malformed limit 'database': expected "
+                                          "TAG=N, e.g. database=2.")

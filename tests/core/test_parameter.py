@@ -143,3 +143,72 @@ class TestDateTimeParameter:
         with Flow("f") as flow:
             p()
         assert flow.parameters() == {p} and p.slug == "when"
+
+
+class TestTypedParameter:
+    """``Parameter(..., type=...)``: values are converted before anything runs."""
+
+    def flow(self) -> tuple[Flow, Task]:
+        @task
+        def double(n):
+            return 2 * n
+
+        with Flow("typed") as flow:
+            result = double(Parameter("n", default=1, type=int))
+        return flow, result
+
+    def test_values_are_converted(self) -> None:
+        flow, result = self.flow()
+        assert flow.run(n="21").result[result].result == 42
+        assert flow.run(parameters={"n": 4.0}).result[result].result == 8
+
+    def test_default_used_as_given(self) -> None:
+        flow, result = self.flow()
+        assert flow.run().result[result].result == 2
+
+    def test_a_misfit_raises_before_anything_runs(self) -> None:
+        ran = []
+
+        @task
+        def record(n, day):
+            ran.append(n)
+
+        with Flow("typed") as flow:
+            record(Parameter("n", type=int), Parameter("day", type=datetime.date))
+        with pytest.raises(ValueError) as info:
+            flow.run(n="three", day="2024-02-30")
+        assert str(info.value) == (
+            "Flow run received invalid parameters:\n"
+            " - parameter 'day' expects date: Input should be a valid date, got '2024-02-30'\n"
+            " - parameter 'n' expects int: Input should be a valid integer, got 'three'")
+        assert ran == []
+
+    def test_flow_runner_fails_the_run_without_running_a_task(self) -> None:
+        from prefectlite.engine.flow_runner import FlowRunner
+
+        flow, result = self.flow()
+        state = FlowRunner(flow).run(parameters={"n": [1]}, return_tasks=flow.tasks)
+        assert state.is_failed() and "parameter 'n' expects int" in state.message
+        assert result not in (state.result if isinstance(state.result, dict) else {})
+
+    def test_container_and_optional_types(self) -> None:
+        values = Parameter("v", type=list[int]).coerce(("1", 2))
+        assert values == [1, 2]
+        assert Parameter("o", type=int | None).coerce(None) is None
+
+    def test_bad_default_is_an_early_error(self) -> None:
+        with pytest.raises(ValueError, match=r"^Parameter 'n': its default does not fit "
+                           r"type=int \(Input should be a valid integer, got 'x'\); give a "
+                           r"default of that type, or change type=\.$"):
+            Parameter("n", default="x", type=int)
+
+    def test_none_default_is_allowed_for_any_type(self) -> None:
+        assert Parameter("n", default=None, type=int).default is None
+
+    def test_default_is_converted(self) -> None:
+        assert Parameter("when", default="2024-01-31", type=datetime.date).default == \
+            datetime.date(2024, 1, 31)
+
+    def test_untyped_takes_values_as_given(self) -> None:
+        param = Parameter("x", default=1)
+        assert param.type is None and param.coerce("abc") == "abc"

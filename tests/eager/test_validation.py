@@ -15,13 +15,8 @@ from typing import Annotated, Any, Literal, NewType, Optional, Union
 import pytest
 
 from prefectlite.eager.exceptions import ParameterTypeError
-from prefectlite.eager.validation import (
-    Invalid,
-    coerce,
-    parameter_schema,
-    type_hints,
-    validate,
-)
+from prefectlite.eager.validation import parameter_schema, type_hints, validate
+from prefectlite.utilities.coercion import Invalid, coerce
 
 
 class Colour(enum.Enum):

@@ -1069,8 +1069,9 @@ class TestMappingRules:
         assert mapping.element_state(Success(result=[1]), 4).result is None
 
     def test_mappable_values(self) -> None:
-        assert all(map(mapping.mappable, ([], (), "ab", range(3), {"a": 1})))
-        assert not any(map(mapping.mappable, (None, 3, {1}, iter([1]))))
+        assert all(map(mapping.mappable, ([], (), "ab", range(3))))
+        # Prefect 1 indexes by position (value[0], ...): a dict has no positions
+        assert not any(map(mapping.mappable, (None, 3, {1}, iter([1]), {"a": 1}, {0: "a"})))
 
     def test_flatten_state_of_nested_and_flat_values(self) -> None:
         assert mapping.flatten_state(Success(result=[(1, 2), [3]])).result == [1, 2, 3]

@@ -181,7 +181,7 @@ class TestNoResult:
         assert repr(NoResult) == "NoResult"
 
     def test_equals_only_itself(self) -> None:
-        assert NoResult == NoResult
+        assert pickle.loads(pickle.dumps(NoResult)) == NoResult  # equal to a copy of itself
         assert NoResult != Result(None)
         assert NoResult != None  # noqa: E711
         assert {NoResult: 1}[NoResult] == 1

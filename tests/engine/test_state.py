@@ -38,6 +38,7 @@ from prefectlite.engine.state import (
     ValidationFailed,
 )
 from prefectlite.utilities.context import context
+from prefectlite.utilities.errors import PortableError
 
 UTC = datetime.UTC
 PICKLERS = [pytest.param(pickle, id="pickle"), pytest.param(cloudpickle, id="cloudpickle")]
@@ -521,6 +522,19 @@ class _Unpicklable(Exception):
         self.lock = threading.RLock()
 
 
+class _NeedsTwo(Exception):
+    """Never pickles, not even a copy of it: its class is not importable by name, and
+    pickling the class itself by value fails on the lock it holds."""
+
+    guard = threading.RLock()
+
+    def __init__(self, first: str, second: str) -> None:
+        super().__init__(f"{first} and {second}")
+
+
+_NeedsTwo.__qualname__ = "_Elsewhere"
+
+
 class TestPickling:
     @pytest.mark.parametrize("pickler", PICKLERS)
     @pytest.mark.parametrize("cls", ALL_STATES)
@@ -552,14 +566,22 @@ class TestPickling:
         assert restored.result.args == ("boom",)
 
     @pytest.mark.parametrize("pickler", PICKLERS)
-    def test_an_unpicklable_exception_becomes_a_description(self, pickler: Any) -> None:
+    def test_an_unpicklable_exception_keeps_its_class_and_message(self, pickler: Any) -> None:
         error = _Unpicklable("locked")
+        error.code = 7
         state = Failed("boom", result=error)
         restored = pickler.loads(pickler.dumps(state))
-        assert isinstance(restored.result, str)
-        assert restored.result.startswith("The following exception could not be pickled due to")
-        assert repr(error) in restored.result
+        assert type(restored.result) is _Unpicklable
+        assert restored.result.args == ("locked",) and restored.result.code == 7
         assert state.result is error  # the original state is untouched
+
+    @pytest.mark.parametrize("pickler", PICKLERS)
+    def test_an_exception_that_cannot_be_rebuilt_is_described(self, pickler: Any) -> None:
+        error = _NeedsTwo("a", "b")
+        restored = pickler.loads(pickler.dumps(Failed("boom", result=error)))
+        assert type(restored.result) is PortableError
+        assert restored.result.type_name == f"{__name__}._Elsewhere"
+        assert str(restored.result) == f"{__name__}._Elsewhere: a and b"
 
     def test_other_unpicklable_results_still_fail(self) -> None:
         with pytest.raises(TypeError, match="pickle"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import pickle
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,13 +18,14 @@ from typing import Any
 
 import pytest
 
-from prefectlite import Flow, Parameter, context, task, unmapped
+from prefectlite import Flow, Parameter, Task, context, task, unmapped
 from prefectlite.engine import signals
-from prefectlite.engine.state import Mapped, State, Success
+from prefectlite.engine.state import Failed, Mapped, State, Success, TriggerFailed
 from prefectlite.engine.task_runner import run_task
 from prefectlite.executors import Executor, LocalExecutor
 from prefectlite.tasks.control_flow import case, merge
 from prefectlite.triggers import all_finished, any_failed
+from prefectlite.utilities.errors import safe_str
 
 # -- functions and tasks (module level: workers import them by reference) --------------------
 
@@ -87,7 +89,7 @@ def always(x: Any = None) -> str:
 
 @task(timeout_seconds=0.1)
 def too_slow(x: int) -> int:
-    time.sleep(0.5)
+    time.sleep(5)  # far past the timeout (the thread is left to finish on its own)
     return x
 
 
@@ -99,6 +101,67 @@ def whoami(tag: str) -> tuple[Any, ...]:
 @task
 def equals(x: int, y: int) -> bool:
     return x == y
+
+
+class SelfInterrupted(BaseException):
+    """A custom ``BaseException``, as a task might define."""
+
+
+class HostileError(Exception):
+    """An exception whose ``repr()`` and ``str()`` raise."""
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+    __str__ = __repr__
+
+
+class LockedError(Exception):
+    """An exception that does not pickle: it holds a lock."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.lock = threading.Lock()
+
+
+@task
+def raises(kind: str) -> None:
+    errors: dict[str, Callable[[], BaseException]] = {
+        "exit": lambda: SystemExit(3), "interrupt": lambda: KeyboardInterrupt("own"),
+        "generator": lambda: GeneratorExit("g"), "custom": lambda: SelfInterrupted("c"),
+        "hostile": HostileError, "locked": lambda: LockedError("cannot pickle me"),
+    }
+    if kind == "exit":
+        sys.exit(3)
+    raise errors[kind]()
+
+
+@task
+def a_dict() -> dict[str, int]:
+    return {"a": 1}
+
+
+@task
+def a_set() -> set[int]:
+    return {1, 2}
+
+
+def hostile_tasks() -> tuple[Flow, dict[str, Task]]:
+    """Tasks that do their worst; each ends Failed alone and the rest goes on."""
+    tasks: dict[str, Task] = {}
+    with Flow("hostile") as flow:
+        for kind in ("exit", "interrupt", "generator", "custom", "hostile", "locked"):
+            tasks[kind] = raises(kind)
+            tasks[f"after-{kind}"] = inc(tasks[kind])
+        tasks["map-dict"] = inc.map(a_dict())
+        tasks["map-literal-dict"] = inc.map({"literal": 1})
+        tasks["map-set"] = inc.map(a_set())
+        tasks["ok"] = inc(inc(1))
+    return flow, tasks
+
+
+def hostile_flow() -> Flow:
+    return hostile_tasks()[0]
 
 
 # -- fixture flows ----------------------------------------------------------------------------
@@ -144,7 +207,7 @@ def case_context_flow() -> Flow:
 
 FLOWS: dict[str, Callable[[], Flow]] = {
     "mapped": mapped_flow, "retries-triggers-timeouts": retry_trigger_timeout_flow,
-    "case-context": case_context_flow,
+    "case-context": case_context_flow, "hostile": hostile_flow,
 }
 
 
@@ -157,7 +220,9 @@ def _summary(state: State) -> Any:
     if isinstance(state, Mapped):
         return ("Mapped", [_summary(child) for child in state.map_states])
     result = state.result
-    return (type(state).__name__, repr(result) if isinstance(result, BaseException) else result)
+    if isinstance(result, BaseException):
+        return (type(state).__name__, type(result).__name__, safe_str(result), state.message)
+    return (type(state).__name__, result)
 
 
 # -- the contract -----------------------------------------------------------------------------
@@ -262,6 +327,32 @@ class ExecutorContract:
     def test_executor_pickles_between_runs(self, executor: Executor) -> None:
         copy = pickle.loads(pickle.dumps(executor))
         assert type(copy) is type(executor)
+
+    def test_whatever_a_task_does_only_that_task_fails(self, executor: Executor) -> None:
+        flow, tasks = hostile_tasks()
+        state = flow.run(executor=executor)
+        assert type(state) is Failed
+        states = {name: state.result[t] for name, t in tasks.items()}
+        for kind, error in [("exit", "SystemExit(3)"), ("interrupt", "KeyboardInterrupt('own')"),
+                            ("generator", "GeneratorExit('g')"),
+                            ("custom", "SelfInterrupted('c')")]:
+            failed = states[kind]
+            assert type(failed) is Failed
+            assert failed.message == (f"Task 'raises' raised {error}; the task failed and the "
+                                      "flow run goes on.")
+            assert type(failed.result).__name__ == error.split("(")[0]
+        hostile, locked = states["hostile"], states["locked"]
+        assert hostile.message == ("Error during execution of task: <HostileError object (its "
+                                   "repr() raised RuntimeError('no repr'))>")
+        assert type(hostile.result) is HostileError
+        assert type(locked.result) is LockedError  # the original class, sent back
+        assert locked.result.args == ("cannot pickle me",)
+        for name in ("map-dict", "map-literal-dict", "map-set"):
+            assert type(states[name]) is Failed
+            assert states[name].message == "At least one upstream state has an unmappable result."
+            assert "Cannot map task 'inc'" in str(states[name].result)
+        assert all(type(s) is TriggerFailed for n, s in states.items() if n.startswith("after"))
+        assert states["ok"].result == 3
 
     @pytest.mark.parametrize("name", sorted(FLOWS))
     def test_flow_states_equal_local_executor(self, executor: Executor, name: str) -> None:

@@ -118,18 +118,19 @@ def test_unpicklable_values_pass_between_tasks() -> None:
 def test_a_timed_out_task_leaves_its_thread_running() -> None:
     # Documented limit: on the LocalExecutor, as on every executor, a timed-out function is
     # not stopped; its (daemon) thread runs on and its result is dropped.
-    done = threading.Event()
+    release, done = threading.Event(), threading.Event()
 
     @task(timeout_seconds=0.05)
     def slow():
-        time.sleep(0.3)
+        release.wait(60)
         done.set()
 
     with Flow("timeout") as flow:
         s = slow()
     state = flow.run(executor=LocalExecutor())
     assert type(state.result[s]) is TimedOut and not done.is_set()
-    assert done.wait(5)
+    release.set()
+    assert done.wait(60)
 
 
 def test_context_reaches_tasks_unchanged() -> None:

@@ -189,6 +189,31 @@ class TestRecording:
         assert child.started is not None and child.started <= child.ended
         assert store.read_result(child) == 8
 
+    @pytest.mark.parametrize("error", [SystemExit(2), KeyboardInterrupt("own"), GeneratorExit()])
+    def test_a_task_ending_the_process_loses_no_rows(self, store: RunStore,
+                                                     error: BaseException) -> None:
+        @task
+        def leave() -> None:
+            raise error
+
+        @task
+        def after(x: Any) -> int:
+            return 1
+
+        with Flow("leaving") as flow:
+            gone = leave()
+            after(gone)
+            add_one = after(None)
+        state = flow.run(journal=store)
+        run = store.get_run(state.context["flow_run_id"])
+        assert run.state == "Failed" and run.ended is not None
+        rows = {r.task_slug: r for r in run.task_runs}
+        assert rows["leave-1"].state == "Failed" and state.result[gone].is_failed()
+        assert f"Task 'leave' raised {type(error).__name__}(" in rows["leave-1"].message
+        assert sorted(r.state for r in run.task_runs if r.task_name == "after") == [
+            "Success", "TriggerFailed"]
+        assert state.result[add_one].result == 1
+
     def test_retries_leave_the_final_state(self, store: RunStore) -> None:
         attempts: list[int] = []
 

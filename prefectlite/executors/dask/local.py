@@ -14,6 +14,8 @@ from __future__ import annotations
 import concurrent.futures as cf
 import logging
 import logging.handlers
+import os
+import threading
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -40,12 +42,35 @@ _SCHEDULERS = {
 
 
 def _init_process(queue: Any, level: int) -> None:
-    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``."""
+    """Pool process initializer: send ``prefectlite`` records to the driver via ``queue``,
+    and exit when the driver dies."""
     log = logging.getLogger(LOGGER)
     log.setLevel(level)
     handler = logging.handlers.QueueHandler(queue)
     handler.addFilter(stamp_task_run)
     log.addHandler(handler)
+    _exit_with_parent()
+
+
+def _exit_with_parent() -> None:
+    """(pool process) Watch the driver in a daemon thread and exit as soon as it is gone.
+
+    A driver killed with ``kill -9`` cannot shut its pool down; without this its worker
+    processes would live on, orphaned, finishing (or hanging in) tasks nobody waits for.
+    The watcher blocks on the parent's sentinel, which becomes ready when it exits.
+    """
+    import multiprocessing
+    import multiprocessing.connection
+
+    parent = multiprocessing.parent_process()
+    if parent is None or parent.sentinel is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="prefectlite-watch-driver", daemon=True).start()
 
 
 class _Redispatch(logging.Handler):
@@ -136,6 +161,20 @@ class LocalDaskExecutor(Executor):
                     self._pool.shutdown(wait=clean, cancel_futures=not clean)
                 self._stop_log_listener()
                 self._pool, self._book = None, None
+
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits: threading semaphores, or a manager's for the process pool."""
+        if self.scheduler != "processes":
+            with super().limiter(limits) as shared:
+                yield shared
+            return
+        import multiprocessing
+
+        from prefectlite.engine.limits import Limiter
+
+        with multiprocessing.get_context("spawn").Manager() as manager:
+            yield Limiter(limits, make=lambda _tag, n: manager.BoundedSemaphore(n))
 
     def _make_pool(self, size: int) -> cf.Executor:
         if self.scheduler == "threads":

@@ -22,6 +22,7 @@ from typing import Any
 import cloudpickle
 
 from prefectlite.engine.state import Failed
+from prefectlite.utilities.errors import safe_str
 from prefectlite.utilities.pickling import culprit as _culprit
 from prefectlite.utilities.pickling import pickle_error
 
@@ -70,7 +71,7 @@ def _ship(task: Any) -> ShippedTask | _Unshippable:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    return f"{type(exc).__name__}: {safe_str(exc)}"
 
 
 def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
