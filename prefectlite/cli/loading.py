@@ -66,7 +66,8 @@ class LoadedFlow:
                 f"{self.source}: {self.variable} is an eager @flow function; its tasks are "
                 f"known only while it runs, so `prefectlite {command}` has no graph to show. "
                 f"Run it with `prefectlite run {self.source}:{self.variable}`.")
-        return self.flow
+        flow: Flow = self.flow
+        return flow
 
 
 def split_target(target: str) -> tuple[str, str | None]:

@@ -88,8 +88,9 @@ class Parameter(Task):
         self.type = type
         self.default = None
         self.secret = bool(secret)
-        extra = {"checkpoint": False} if secret else {}  # its value is written nowhere
-        super().__init__(name=name, slug=name, tags=tags, **extra)
+        # a secret's value is written nowhere; otherwise Task's default checkpoint
+        checkpoint: dict[str, Any] = {"checkpoint": False} if secret else {}
+        super().__init__(name=name, slug=name, tags=tags, **checkpoint)
         if type is not None and default is not no_default and default is not None:
             try:
                 default = coerce(default, type)

@@ -138,7 +138,7 @@ class TaskRunner:
                 return DoneFuture(box["value"])
             cell = box["cell"] = cf.Future()
             cell.set_running_or_notify_cancel()
-        return cell  # type: ignore[no-any-return]
+        return cell
 
 
 def _is_executor(obj: Any) -> bool:

@@ -28,7 +28,7 @@ __all__ = ["LogWriter", "StdoutRouter", "capturing_prints", "prints_as_is", "pri
 class LogWriter(io.TextIOBase):
     """A text stream writing each complete line as an INFO record of ``log``."""
 
-    def __init__(self, log: logging.Logger | logging.LoggerAdapter) -> None:  # type: ignore[type-arg]
+    def __init__(self, log: logging.Logger | logging.LoggerAdapter) -> None:
         self.log, self.pending = log, ""
 
     def write(self, text: str) -> int:
@@ -55,7 +55,7 @@ class StdoutRouter:
                                                                 default=None)
 
     def write(self, text: str) -> int:
-        return (self.writer.get() or self.real).write(text)  # type: ignore[no-any-return]
+        return (self.writer.get() or self.real).write(text)
 
     def flush(self) -> None:
         (self.writer.get() or self.real).flush()
@@ -85,7 +85,7 @@ class StdoutRouter:
 STDOUT = StdoutRouter()
 
 
-def prints_to_log(log: logging.Logger | logging.LoggerAdapter) -> Any:  # type: ignore[type-arg]
+def prints_to_log(log: logging.Logger | logging.LoggerAdapter) -> Any:
     """A context manager sending the prints of its block (this thread or task) to ``log``."""
     return STDOUT.to(LogWriter(log))
 

@@ -29,7 +29,7 @@ import datetime
 import inspect
 import logging
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from prefectlite.core.edge import Edge
@@ -142,7 +142,8 @@ def check_cache(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> Stat
         return None
     from prefectlite.engine import cache_validators
 
-    validator = task.cache_validator or cache_validators.duration_only
+    validator: Callable[..., Any] | None = task.cache_validator  # None if a user unset it
+    validator = validator or cache_validators.duration_only
     parameters = ctx.get("parameters") or {}
     for candidate in reversed(CACHE.get(cache_key(task, ctx), ())):
         try:

@@ -51,7 +51,8 @@ def select_runs(store: Any, run_ids: Iterable[str] | None,
                          "not delete every run by accident.")
     if isinstance(older_than, datetime.timedelta):
         older_than = datetime.datetime.now(datetime.UTC) - older_than
-    where, args = ("", []) if flow_name is None else (" WHERE flow_name = ?", [flow_name])
+    args: list[Any] = [] if flow_name is None else [flow_name]
+    where = "" if flow_name is None else " WHERE flow_name = ?"
     if older_than is not None:
         where += (" AND " if where else " WHERE ") + "started < ?"
         args.append(older_than.timestamp())

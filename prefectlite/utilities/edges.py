@@ -33,6 +33,9 @@ class EdgeAnnotation:
     """
 
     __slots__ = ("task", "_flags", "_given")
+    task: Any
+    _flags: dict[str, bool]
+    _given: Any
     flags: dict[str, bool] = {}  # what this kind of marker sets
     annotations = _Annotations()
 

@@ -41,13 +41,13 @@ class ConstantResult(Result):
         """Return this result itself, whatever ``location`` is."""
         return self
 
-    def write(self, value_: Any, **kwargs: Any) -> Result:
+    def write(self, value_: Any, /, **kwargs: Any) -> Result:
         """Always an error: a constant cannot be written."""
         raise ValueError(
             f"Cannot write values to `ConstantResult` types (asked to write {value_!r}); "
             "use LocalResult or PrefectResult to persist a value."
         )
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Always ``True``: the value is right here."""
         return True

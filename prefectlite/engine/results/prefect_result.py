@@ -15,7 +15,7 @@ from prefectlite.engine.serializers import DateTimeSerializer, JSONSerializer, S
 
 __all__ = ["PrefectResult"]
 
-_SERIALIZER_SLOT = Result.serializer  # the base class's storage behind the property below
+_SERIALIZER_SLOT: Any = vars(Result)["serializer"]  # the base class's slot, behind the property
 
 
 class PrefectResult(Result):
@@ -38,7 +38,7 @@ class PrefectResult(Result):
     ) -> None:
         super().__init__(value, location, JSONSerializer() if serializer is None else serializer)
 
-    @property  # type: ignore[override]
+    @property
     def serializer(self) -> Serializer:
         """The serializer: a ``JSONSerializer`` or ``DateTimeSerializer`` (values are text)."""
         return _SERIALIZER_SLOT.__get__(self)  # type: ignore[no-any-return]

@@ -45,11 +45,11 @@ class SecretResult(Result):
         new.location = location
         return new  # type: ignore[return-value]
 
-    def write(self, value_: Any, **kwargs: Any) -> Result:
+    def write(self, value_: Any, /, **kwargs: Any) -> Result:
         """Always an error: secrets are never written."""
         raise ValueError("SecretResults cannot be written to.")
 
-    def exists(self, location: str, **kwargs: Any) -> bool:
+    def exists(self, location: str, /, **kwargs: Any) -> bool:
         """Whether the secret named ``location`` can be fetched now."""
         try:
             self.secret_task.run(name=location)

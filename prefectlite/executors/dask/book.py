@@ -115,10 +115,10 @@ class RunBook:
                 if ready:
                     self.done = [f for f in self.done if id(f) not in ids]
                     return ready
-                left = None if deadline is None else deadline - time.monotonic()
-                if left is not None and left <= 0:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
                     return []
-                self.cond.wait(left)
+                self.cond.wait(remaining)
 
 
 async def _watch(futures: list[Any], finished: Callable[[Any], None]) -> None:

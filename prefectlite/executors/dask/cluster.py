@@ -98,6 +98,7 @@ class DaskExecutor(Executor):
     #: batch's states come back in one round trip, and fewer round trips leave the
     #: scheduler (and the driver) free for the work itself
     linger: float = 0.02
+    _send_error: Exception | None = None  # a failed send of a round, raised on the next wait
 
     def __init__(self, address: str | None = None, cluster_class: str | Callable[..., Any] |
                  None = None, cluster_kwargs: dict[str, Any] | None = None,
@@ -273,7 +274,7 @@ class DaskExecutor(Executor):
         item = self._item(book, name, fn, args, kwargs, ctx)
         # The future exists before its key reaches the scheduler (with the next batch):
         # the caller holds it, and later submissions depend on it, right away.
-        future = Future(item.key, client)
+        future: Any = Future(item.key, client)
         queued = self._batch.add(item)
         if queued == 1:  # the first of a round: make sure it is sent, whatever happens
             client.loop.add_callback(self._send_soon)

@@ -223,6 +223,7 @@ class LocalDaskExecutor(Executor):
         if self._book is None:
             raise _not_started(self)
         name = task_name(extra_context, fn)
+        future: cf.Future[Any] | DoneFuture
         if self._pool is None:
             future = call_now(fn, *args, **kwargs)
         elif self.scheduler == "threads":

@@ -53,6 +53,10 @@ class JinjaTemplate(Task):
     @defaults_from_attrs("template")
     def run(self, template: str | None = None, **format_kwargs: Any) -> str:
         """Return ``template`` (default ``self.template``) rendered with the values."""
+        if template is None:
+            raise TypeError(f"{type(self).__name__} {self.name!r} has no template: give "
+                            "template= to the task or to run().")
         compiled = Template(template)
         with context(**format_kwargs) as data:
-            return compiled.render(**data)
+            rendered: str = compiled.render(**data)
+            return rendered

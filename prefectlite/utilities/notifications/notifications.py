@@ -23,7 +23,7 @@ from collections.abc import Callable
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from typing import Any
+from typing import Any, cast
 
 from toolz import curry
 
@@ -79,7 +79,8 @@ def _message(state: State) -> str | None:
     result = state.result
     if isinstance(result, Exception):
         return repr(result)
-    return state.message
+    message: str | None = state.message
+    return message
 
 
 def _wanted(state: State, ignore_states: list[type] | None, only_states: list[type] | None) -> bool:
@@ -181,7 +182,9 @@ def email_message_formatter(tracked_obj: Any, state: State, email_to: str) -> st
     contents = MIMEMultipart("alternative")
     contents.attach(MIMEText(text, "plain"))
     contents.attach(MIMEText(html, "html"))
-    contents["Subject"] = Header(f"prefectlite state change notification for {name}", "UTF-8")
+    # a Header keeps a non-ASCII name encoded (typeshed types the item as str only)
+    contents["Subject"] = cast(str, Header(f"prefectlite state change notification for "
+                                           f"{name}", "UTF-8"))
     contents["From"] = email_to
     contents["To"] = email_to
     return contents.as_string()
