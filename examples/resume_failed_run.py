@@ -8,8 +8,11 @@ children fail on purpose (unless ``EXAMPLE_CONVERT_FIXED=1`` is set). The script
 the journal, and only the failed children and what depends on them run again.
 
 The same works across processes, and after a crash or ``kill -9``: run a flow with
-``journal=True``, and later ``flow.run(resume="latest")`` picks up its latest unfinished
-run. This script uses a temporary ``PREFECTLITE_HOME`` unless you set one.
+``journal=True``, and later ``flow.run(resume="latest")`` picks up its latest run that did
+not succeed and was not resumed to success. One process at a time resumes a run: resuming
+it again continues from its resumption (here: nothing is left to run), and a resume while
+another process resumes it is refused, or waits with ``resume_wait=True``. This script uses
+a temporary ``PREFECTLITE_HOME`` unless you set one.
 """
 
 from __future__ import annotations
@@ -73,6 +76,14 @@ def main() -> None:
     assert second.is_successful()
     assert WORK == {"convert": 5, "summarize": 1}  # no download, 5 conversions, 1 summary
     print(second.result[summary].result)
+
+    WORK.clear()  # resuming the first run again resumes the second one: nothing runs
+    third = flow.run(resume=run_id)
+    assert third.is_successful() and not WORK
+    with RunStore() as journal:
+        assert journal.latest_run(flow.name) is None  # "latest": nothing left to resume
+        print(f"the run's flow file, for `prefectlite run FILE --resume`: "
+              f"{journal.get_run(run_id).flow_file}")
 
 
 if __name__ == "__main__":

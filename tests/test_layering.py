@@ -56,7 +56,6 @@ KNOWN_OVER: set[tuple[str, str | None]] = {
     ("core/flow.py", "Flow.set_dependencies"),  # arch-core
     ("core/task.py", None),  # arch-core
     ("core/task.py", "Task.__init__"),  # arch-core
-    ("engine/walk.py", "map_width"),  # speed-local
 }
 
 #: Imports that close a cross-package cycle by pointing up a layer: (importer, imported

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from prefectlite import settings
 from prefectlite.cli.terminal import escape
-from prefectlite.utilities.logging import DATEFMT, FORMAT
+from prefectlite.utilities.logging import DATEFMT, FORMAT, LineFormatter
 
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -51,7 +51,7 @@ def cli_logging(level: str | None, quiet: bool, progress: bool) -> Iterator[logg
     chosen = level or ("WARNING" if quiet else configured)
     log.setLevel((chosen or "INFO").upper())
     handler = StderrHandler()
-    handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+    handler.setFormatter(LineFormatter(FORMAT, DATEFMT))
     if progress and level is None:
         task_log.setLevel(max(logging.WARNING, log.level))
         handler.addFilter(_quiet_task_lines)  # records forwarded from Dask workers too

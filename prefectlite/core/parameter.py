@@ -53,6 +53,11 @@ class Parameter(Task):
         given to a run is converted to before the run starts; ``None`` (the default) takes
         values as given. A default other than ``None`` must fit it too. A prefectlite
         addition (Prefect 1's Parameter has no type).
+    secret
+        The value is a secret (a password, a token): it is never stored (not in the run
+        journal, not as a result file) nor shown (``prefectlite runs``, the dashboard). A
+        prefectlite addition (Prefect 1 has no such flag). Resuming a run needs the value
+        again (``flow.run(resume=..., name=value)``), as its default when it has one.
 
     Examples
     --------
@@ -73,6 +78,7 @@ class Parameter(Task):
         required: bool | None = None,
         tags: Iterable[str] | None = None,
         type: Any = None,  # noqa: A002 - the keyword users write
+        secret: bool = False,
     ) -> None:
         if not isinstance(name, str) or not name:
             raise TypeError(f"A Parameter needs a non-empty string name, got {name!r}.")
@@ -81,7 +87,9 @@ class Parameter(Task):
         self.required = required
         self.type = type
         self.default = None
-        super().__init__(name=name, slug=name, tags=tags)
+        self.secret = bool(secret)
+        extra = {"checkpoint": False} if secret else {}  # its value is written nowhere
+        super().__init__(name=name, slug=name, tags=tags, **extra)
         if type is not None and default is not no_default and default is not None:
             try:
                 default = coerce(default, type)

@@ -316,18 +316,33 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
         if not state.is_successful():
             continue
         succeeded = True
-        if edge.flattened:
-            flat = _mapping.flatten_state(state) if not isinstance(state, Mapped) else state
-            if isinstance(flat, Mapped) or _mapping.mappable(flat.result):
-                widths.append(len(walk.flat_elements(up)))
-            elif bad is None:
-                bad = (edge.key or f"upstream {up.name!r}", flat.result)
-        elif isinstance(state, Mapped):  # given in task_states
-            widths.append(state.n_map_states)
-        elif _mapping.mappable(state.result):
-            widths.append(len(state.result))
+        width = _input_width(walk, edge, state)
+        if isinstance(width, int):
+            widths.append(width)
         elif bad is None:
-            bad = (edge.key or f"upstream {up.name!r}", state.result)
+            bad = width
+    return _not_mapped(task, seen, succeeded, bad, given, min(widths, default=0))
+
+
+def _input_width(walk: Walk, edge: Edge, state: State) -> int | tuple[str, Any]:
+    """The number of elements a successful mapped input gives, or (its name, its result)
+    when that result cannot be mapped over."""
+    up = edge.upstream_task
+    if edge.flattened:
+        flat = _mapping.flatten_state(state) if not isinstance(state, Mapped) else state
+        if isinstance(flat, Mapped) or _mapping.mappable(flat.result):
+            return len(walk.flat_elements(up))
+        return (edge.key or f"upstream {up.name!r}", flat.result)
+    if isinstance(state, Mapped):  # given in task_states
+        return state.n_map_states
+    if _mapping.mappable(state.result):
+        return len(state.result)
+    return (edge.key or f"upstream {up.name!r}", state.result)
+
+
+def _not_mapped(task: Task, seen: list[State], succeeded: bool, bad: tuple[str, Any] | None,
+                given: int | None, width: int) -> int | State:
+    """The rest of :func:`map_width`'s decision, in Prefect 1's order of checks."""
     if not all(s.is_finished() for s in seen):
         return Pending(message="Not all upstream states are finished; waiting.")
     if task.skip_on_upstream_skip and any(s.is_skipped() for s in seen):
@@ -340,7 +355,7 @@ def map_width(walk: Walk, task: Task, given: int | None = None) -> int | State:
         return Failed(message=_mapping.NOTHING_TO_MAP)
     if bad is not None:
         return _mapping.unmappable(task.name, *bad)
-    return min(widths, default=0)
+    return width
 
 
 def rerun_width(state: Mapped) -> int | None:

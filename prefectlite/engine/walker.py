@@ -214,5 +214,5 @@ def not_ready(state: State) -> bool:
     return start is None or start > datetime.datetime.now(datetime.UTC)
 
 
-def _waitable(state: State) -> bool:
+def _waitable(state: Scheduled) -> bool:
     return not isinstance(state, (Paused, Resume)) and state.start_time is not None

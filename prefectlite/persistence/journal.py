@@ -103,25 +103,19 @@ class RunStore:
             self.closed = True
 
     @contextmanager
-    def _transaction(self, conn: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        conn = conn or self._conn
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; any failure becomes a :class:`JournalError`."""
-        try:
-            with self._transaction() as conn:
-                yield conn
-        except (sqlite3.Error, OSError) as exc:
-            raise write_error(self.path, exc) from exc
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                raise write_error(self.path, exc) from exc
 
     # -- writing (used by the engine) ----------------------------------------------------
 

@@ -83,11 +83,14 @@ class JournalRecorder(RunObserver):
         has no ``Flow``) calls it directly, then :meth:`add_row` and :meth:`end`."""
         if self.store.closed:  # the next run of a schedule
             self.store = RunStore(self.store.path)
-        self.run_id, self.parameters = run_id, parameters
+        self.run_id = run_id
+        self.parameters = {k: v for k, v in parameters.items()
+                           if k not in secret}  # secret values are stored nowhere
         self._error, self._raised, self._cached = None, False, False
         self._log_seq = self._log_dropped = 0
         try:
-            self.store.start_run(run_id, flow_name, parameters, self.resumed_from,
+            self.store.start_run(run_id, flow_name, {**self.parameters, **dict.fromkeys(secret)},
+                                 self.resumed_from,
                                  parent_run_id=parent_run_id, graph=graph,
                                  flow_file=self.flow_file, secret=secret)
             if self.copied and self.resumed_from:

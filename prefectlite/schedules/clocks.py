@@ -33,11 +33,19 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 import pendulum
 from croniter import CroniterBadDateError, CroniterError, croniter
+
+from prefectlite.schedules.wall_time import (
+    add_local_days,
+    as_pendulum,
+    plain_timedelta,
+    resolve_wall_time,
+    to_utc,
+)
 
 __all__ = [
     "Clock",
@@ -57,92 +65,6 @@ DEFAULT_START = pendulum.datetime(2019, 1, 1, tz="UTC")
 _DAY = timedelta(days=1)
 
 
-def _utc(value: datetime) -> datetime:
-    """``value`` as a plain stdlib UTC datetime: the only form this package compares or adds.
-
-    Two datetimes sharing one tzinfo compare (and subtract) by wall-clock time, ignoring
-    ``fold`` -- so 01:00 EDT == 01:00 EST on the fall-back night. UTC has no such hour.
-    """
-    plain = datetime(*value.timetuple()[:6], value.microsecond, value.tzinfo, fold=value.fold)
-    if plain.tzinfo is None:
-        return plain.replace(tzinfo=UTC)
-    return plain.astimezone(UTC)
-
-
-def _plain_timedelta(value: timedelta) -> timedelta:
-    """A stdlib copy of ``value`` (pendulum's Duration/Interval redefine ``+``, ``//``, ...)."""
-    return timedelta.__pos__(value)
-
-
-def as_pendulum(value: datetime) -> pendulum.DateTime:
-    """Return ``value`` as a pendulum ``DateTime``; a naive datetime is taken to be UTC.
-
-    Examples
-    --------
-    >>> from zoneinfo import ZoneInfo
-    >>> print(as_pendulum(datetime(2024, 1, 1, 9)))
-    2024-01-01 09:00:00+00:00
-    >>> as_pendulum(datetime(2024, 7, 1, tzinfo=ZoneInfo("Europe/Paris"))).timezone_name
-    'Europe/Paris'
-    """
-    if not isinstance(value, datetime):
-        raise TypeError(f"Expected a datetime, got {type(value).__name__}: {value!r}")
-    return pendulum.instance(value)
-
-
-def _gap_end(wall: datetime, tz: tzinfo) -> datetime:
-    """The first instant after the gap that swallowed the (non-existent) ``wall`` time."""
-    # PEP 495: in a gap, fold=1 reads the wall time with the offset after the change, which
-    # lands before the change; fold=0 uses the offset before it and lands after the change.
-    low = int(wall.replace(tzinfo=tz, fold=1).timestamp())
-    high = int(wall.replace(tzinfo=tz, fold=0).timestamp())
-    target = datetime.fromtimestamp(high, tz).utcoffset()
-    while high - low > 1:  # bisect on whole seconds; zone changes fall on whole seconds
-        mid = (low + high) // 2
-        if datetime.fromtimestamp(mid, tz).utcoffset() == target:
-            high = mid
-        else:
-            low = mid
-    return datetime.fromtimestamp(high, tz)
-
-
-def resolve_wall_time(wall: datetime, tz: tzinfo) -> pendulum.DateTime:
-    """Place the naive wall-clock time ``wall`` in ``tz`` by this package's DST rules.
-
-    A time that happens twice resolves to its first occurrence; a time that does not exist
-    resolves to the end of the gap (the moment the clocks jump).
-
-    Examples
-    --------
-    >>> ny = pendulum.timezone("America/New_York")
-    >>> print(resolve_wall_time(datetime(2024, 3, 10, 2, 30), ny))   # does not exist
-    2024-03-10 03:00:00-04:00
-    >>> print(resolve_wall_time(datetime(2024, 11, 3, 1, 30), ny))   # happens twice
-    2024-11-03 01:30:00-04:00
-    >>> print(resolve_wall_time(datetime(2024, 7, 1, 9), ny))
-    2024-07-01 09:00:00-04:00
-    """
-    wall = datetime(*wall.timetuple()[:6], wall.microsecond)  # stdlib, naive, fold=0
-    instant = wall.replace(tzinfo=tz).astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) != wall:
-        instant = _gap_end(wall, tz).astimezone(UTC)
-    return pendulum.instance(instant).in_timezone(tz)  # type: ignore[arg-type]
-
-
-def add_local_days(value: datetime, days: int) -> pendulum.DateTime:
-    """Move ``value`` by ``days`` calendar days, keeping its local wall-clock time.
-
-    Examples
-    --------
-    >>> start = pendulum.datetime(2024, 3, 9, 9, tz="America/New_York")
-    >>> print(add_local_days(start, 1))   # 23 hours later: the clocks sprang forward
-    2024-03-10 09:00:00-04:00
-    """
-    dt = as_pendulum(value)
-    wall = dt.naive() + timedelta(days=days)
-    return resolve_wall_time(wall, dt.tzinfo)  # type: ignore[arg-type]
-
-
 @dataclasses.dataclass(frozen=True, eq=False)
 class ClockEvent:
     """One candidate run: when it starts and the defaults its clock attaches to it.
@@ -158,38 +80,38 @@ class ClockEvent:
 
     def _other(self, other: object) -> datetime | None:
         if isinstance(other, ClockEvent):
-            return _utc(other.start_time)
-        return _utc(other) if isinstance(other, datetime) else None
+            return to_utc(other.start_time)
+        return to_utc(other) if isinstance(other, datetime) else None
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ClockEvent):
-            return (_utc(self.start_time), self.parameter_defaults, self.labels) == (
-                _utc(other.start_time),
+            return (to_utc(self.start_time), self.parameter_defaults, self.labels) == (
+                to_utc(other.start_time),
                 other.parameter_defaults,
                 other.labels,
             )
         if isinstance(other, datetime):
-            return _utc(self.start_time) == _utc(other)
+            return to_utc(self.start_time) == to_utc(other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(_utc(self.start_time))
+        return hash(to_utc(self.start_time))
 
     def __lt__(self, other: ClockEvent | datetime) -> bool:
         instant = self._other(other)
-        return NotImplemented if instant is None else _utc(self.start_time) < instant
+        return NotImplemented if instant is None else to_utc(self.start_time) < instant
 
     def __le__(self, other: ClockEvent | datetime) -> bool:
         instant = self._other(other)
-        return NotImplemented if instant is None else _utc(self.start_time) <= instant
+        return NotImplemented if instant is None else to_utc(self.start_time) <= instant
 
     def __gt__(self, other: ClockEvent | datetime) -> bool:
         instant = self._other(other)
-        return NotImplemented if instant is None else _utc(self.start_time) > instant
+        return NotImplemented if instant is None else to_utc(self.start_time) > instant
 
     def __ge__(self, other: ClockEvent | datetime) -> bool:
         instant = self._other(other)
-        return NotImplemented if instant is None else _utc(self.start_time) >= instant
+        return NotImplemented if instant is None else to_utc(self.start_time) >= instant
 
 
 class Clock:
@@ -216,7 +138,7 @@ class Clock:
     ) -> None:
         self.start_date = None if start_date is None else as_pendulum(start_date)
         self.end_date = None if end_date is None else as_pendulum(end_date)
-        if self.start_date and self.end_date and _utc(self.end_date) < _utc(self.start_date):
+        if self.start_date and self.end_date and to_utc(self.end_date) < to_utc(self.start_date):
             raise ValueError(
                 f"{type(self).__name__} end_date {self.end_date} is before start_date "
                 f"{self.start_date}; swap them or drop end_date."
@@ -240,15 +162,15 @@ class Clock:
 
     def _event(self, instant: datetime) -> ClockEvent:
         """An event at ``instant``, expressed in this clock's time zone."""
-        start_time = pendulum.instance(_utc(instant)).in_timezone(self.tz)  # type: ignore[arg-type]
+        start_time = pendulum.instance(to_utc(instant)).in_timezone(self.tz)  # type: ignore[arg-type]
         return ClockEvent(start_time, dict(self.parameter_defaults), self.labels)
 
     def _after(self, after: datetime | None) -> datetime:
         """``after`` (default: now) as a UTC instant."""
-        return _utc(pendulum.now("UTC") if after is None else as_pendulum(after))
+        return to_utc(pendulum.now("UTC") if after is None else as_pendulum(after))
 
     def _past_end(self, instant: datetime) -> bool:
-        return self.end_date is not None and instant > _utc(self.end_date)
+        return self.end_date is not None and instant > to_utc(self.end_date)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} start={self.start_date} end={self.end_date}>"
@@ -285,7 +207,7 @@ class IntervalClock(Clock):
                 f"IntervalClock interval must be a datetime.timedelta, got "
                 f"{type(interval).__name__}: {interval!r}"
             )
-        interval = _plain_timedelta(interval)
+        interval = plain_timedelta(interval)
         if interval <= timedelta(0):
             raise ValueError(
                 f"IntervalClock interval must be greater than 0, got {interval!r}; "
@@ -299,13 +221,13 @@ class IntervalClock(Clock):
     def _nth(self, k: int) -> datetime:
         """The ``k``-th event as a UTC instant (k = 0 is the start date itself)."""
         if k and self._days:
-            return _utc(add_local_days(self._anchor, k * self._days))
-        return _utc(self._anchor) + self.interval * k
+            return to_utc(add_local_days(self._anchor, k * self._days))
+        return to_utc(self._anchor) + self.interval * k
 
     def events(self, after: datetime | None = None) -> Iterator[ClockEvent]:
         """Yield events strictly after ``after`` (default: now) up to ``end_date``."""
         after_utc = self._after(after)
-        k = max(0, (after_utc - _utc(self._anchor)) // self.interval)
+        k = max(0, (after_utc - to_utc(self._anchor)) // self.interval)
         # Exact for elapsed intervals; a calendar-day estimate can be off by a DST shift.
         while k > 0 and self._nth(k - 1) > after_utc:
             k -= 1
@@ -366,14 +288,14 @@ class CronClock(Clock):
         """Yield events strictly after ``after`` (default: now) up to ``end_date``."""
         after_utc = self._after(after)
         if self.start_date is not None:  # the start date itself may fire
-            after_utc = max(after_utc, _utc(self.start_date) - timedelta(microseconds=1))
+            after_utc = max(after_utc, to_utc(self.start_date) - timedelta(microseconds=1))
         # Walk naive wall-clock times so croniter never sees a DST change, then place each.
         wall = after_utc.astimezone(self.tz).replace(tzinfo=None, microsecond=0)
         walk = croniter(self.cron, wall - timedelta(seconds=1), day_or=self.day_or)
         previous = after_utc
         while True:
             try:
-                instant = _utc(resolve_wall_time(walk.get_next(datetime), self.tz))
+                instant = to_utc(resolve_wall_time(walk.get_next(datetime), self.tz))
             except CroniterBadDateError:  # no further match within croniter's horizon
                 return
             if instant <= previous:  # before ``after``, or a second time in one DST gap
@@ -419,7 +341,7 @@ class DatesClock(Clock):
         parameter_defaults: dict[str, Any] | None = None,
         labels: list[str] | None = None,
     ) -> None:
-        unique = {_utc(as_pendulum(d)): as_pendulum(d) for d in dates}
+        unique = {to_utc(as_pendulum(d)): as_pendulum(d) for d in dates}
         if not unique:
             raise ValueError("DatesClock needs at least one date; got an empty list.")
         self.dates = [unique[k] for k in sorted(unique)]
@@ -429,7 +351,7 @@ class DatesClock(Clock):
         """Yield the dates strictly after ``after`` (default: now), in order."""
         after_utc = self._after(after)
         for date in self.dates:
-            if _utc(date) > after_utc:
+            if to_utc(date) > after_utc:
                 yield ClockEvent(date, dict(self.parameter_defaults), self.labels)
 
     def __repr__(self) -> str:

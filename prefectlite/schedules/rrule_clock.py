@@ -14,7 +14,8 @@ from typing import Any
 import pendulum
 from dateutil import rrule
 
-from prefectlite.schedules.clocks import Clock, ClockEvent, _utc, as_pendulum
+from prefectlite.schedules.clocks import Clock, ClockEvent
+from prefectlite.schedules.wall_time import as_pendulum, to_utc
 
 __all__ = ["RRuleClock"]
 
@@ -57,9 +58,9 @@ class RRuleClock(Clock):
     def events(self, after: datetime | None = None) -> Iterator[ClockEvent]:
         """Yield occurrences strictly after ``after`` (default: from now, inclusive)."""
         inclusive = after is None
-        since = _utc(pendulum.now("UTC") if after is None else as_pendulum(after))
-        if self.start_date is not None and since < _utc(self.start_date):
-            since, inclusive = _utc(self.start_date), True  # the start date itself may fire
+        since = to_utc(pendulum.now("UTC") if after is None else as_pendulum(after))
+        if self.start_date is not None and since < to_utc(self.start_date):
+            since, inclusive = to_utc(self.start_date), True  # the start date itself may fire
         first = next(iter(self.rrule_obj), None)
         if first is None:  # a rule without occurrences
             return
@@ -67,7 +68,7 @@ class RRuleClock(Clock):
             since = since.replace(tzinfo=None)
         for occurrence in self.rrule_obj.xafter(since, inc=inclusive):
             start_time = as_pendulum(occurrence)
-            if self._past_end(_utc(start_time)):
+            if self._past_end(to_utc(start_time)):
                 return
             yield ClockEvent(start_time, dict(self.parameter_defaults), self.labels)
 

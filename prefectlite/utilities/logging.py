@@ -44,13 +44,19 @@ _original_log_record_factory = logging.getLogRecordFactory()
 _applied_levels: dict[str, Any] = {}  # logger name -> the configured level last applied
 
 
+def _log_attributes(values: dict[str, Any]) -> Any:
+    """The configuration's ``logging.log_attributes`` (the context's configuration first)."""
+    config = values.get("config") or configuration.config
+    section = config.get("logging")
+    return section.get("log_attributes") if section else None
+
+
 def context_record_keys() -> set[str]:
     """The attributes the record factory sets from the current context: a logging ``extra``
     must leave these out (``logging`` refuses to overwrite an attribute)."""
     values = _current.get()
     keys = {attr for attr in PREFECT_LOG_RECORD_ATTRIBUTES if values.get(attr)}
-    config = values.get("config") or configuration.config
-    extra = config.get("logging", {}).get("log_attributes")
+    extra = _log_attributes(values)
     return keys.union(extra) if extra else keys
 
 
@@ -62,12 +68,12 @@ def _log_record_context_injector(*args: Any, **kwargs: Any) -> logging.LogRecord
     """
     record = _original_log_record_factory(*args, **kwargs)
     values = _current.get()
+    attributes = record.__dict__
     for attr in PREFECT_LOG_RECORD_ATTRIBUTES:
         value = values.get(attr)
         if value:
-            setattr(record, attr, _plain(value))
-    config = values.get("config") or configuration.config
-    extra = config.get("logging", {}).get("log_attributes")
+            attributes[attr] = value if value.__class__ is str else _plain(value)
+    extra = _log_attributes(values)
     if extra:
         for attr in extra:
             setattr(record, attr, _plain(values.get(attr)))
@@ -78,6 +84,38 @@ def _plain(value: Any) -> Any:
     """A value fit for any handler (e.g. Dask forwards records with msgpack): scalars as they
     are, anything else (a UUID, ...) as its text."""
     return value if value is None or isinstance(value, str | int | float) else str(value)
+
+
+class LineFormatter(logging.Formatter):
+    """The standard formatter (same lines), which makes each second's timestamp text once:
+    the time of day is formatted again only when a record falls in another second (or the
+    converter changes).
+
+    Examples
+    --------
+    >>> f = LineFormatter("%(asctime)s %(message)s", "%Y")
+    >>> record = logging.makeLogRecord({"msg": "hi", "created": 0.0})
+    >>> f.format(record) == logging.Formatter("%(asctime)s %(message)s", "%Y").format(record)
+    True
+    """
+
+    def __init__(self, fmt: str | None = None, datefmt: str | None = None) -> None:
+        super().__init__(fmt, datefmt)
+        self._uses_time = super().usesTime()
+        self._stamp: tuple[Any, ...] = (None, None, None, "")
+
+    def usesTime(self) -> bool:
+        return self._uses_time
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt is None:  # the default format shows milliseconds, of each record
+            return super().formatTime(record, datefmt)
+        second, fmt, converter, text = self._stamp
+        now = int(record.created)
+        if now != second or fmt is not datefmt or converter is not self.converter:
+            text = super().formatTime(record, datefmt)
+            self._stamp = (now, datefmt, self.converter, text)
+        return text  # type: ignore[no-any-return]
 
 
 logging.setLogRecordFactory(_log_record_context_injector)
@@ -123,8 +161,8 @@ def _install_handler(log: logging.Logger, options: Any) -> None:
         log.removeHandler(old)
     handler = logging.StreamHandler()
     handler.set_name(_HANDLER_NAME)
-    handler.setFormatter(logging.Formatter(options.get("format") or FORMAT,
-                                           options.get("datefmt") or DATEFMT))
+    handler.setFormatter(LineFormatter(options.get("format") or FORMAT,
+                                       options.get("datefmt") or DATEFMT))
     log.addHandler(handler)
 
 

@@ -148,6 +148,94 @@ def test_broken_journal_is_one_line(invoke, flow_file) -> None:
     assert "not a prefectlite run journal" in result.stderr
 
 
+def _pretend_running(run_id: str, pid: int | None = None) -> None:
+    """Make run ``run_id`` look in progress in a live process (ours), or in process ``pid``."""
+    import sqlite3
+    import time
+
+    from prefectlite.persistence import records
+
+    if pid is None:
+        records.ACTIVE.add(run_id)  # this (test) process runs it
+    conn = sqlite3.connect(journal())
+    try:
+        with conn:
+            conn.execute("UPDATE flow_runs SET state = 'Running', ended = NULL, pid = ?, "
+                         "heartbeat = ? WHERE id = ?", (pid or os.getpid(), time.time(), run_id))
+    finally:
+        conn.close()
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_delete_refuses_a_run_in_progress(invoke, flow_file) -> None:
+    from prefectlite.persistence import records
+
+    invoke("run", flow_file("simple"))
+    (run_id,) = run_ids(invoke)
+    _pretend_running(run_id)
+    try:
+        result = invoke("runs", "delete", run_id[:8])
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: Flow run {run_id} cannot be deleted: it is in "
+                                        f"progress (host {records.HOST}, pid {os.getpid()}, ")
+        assert "--force" in result.stderr and len(result.stderr.splitlines()) == 1
+        assert run_ids(invoke) == [run_id]
+        assert invoke("runs", "delete", run_id[:8], "--force").exit_code == 0
+        assert run_ids(invoke) == []
+    finally:
+        records.ACTIVE.discard(run_id)
+
+
+def test_a_run_whose_process_died_is_listed_crashed(invoke, flow_file) -> None:
+    invoke("run", flow_file("simple"))
+    (run_id,) = run_ids(invoke)
+    _pretend_running(run_id, pid=_dead_pid())
+    listing = invoke("runs", "list").stdout.splitlines()
+    assert listing[1].startswith(f"{run_id[:8]}  simple  Crashed  ")
+    assert [r["id"] for r in json.loads(invoke("runs", "list", "--state", "Crashed",
+                                               "--json").stdout)] == [run_id]
+    shown = invoke("runs", "show", run_id).stdout
+    assert "  state       Crashed: The process running it (" in shown
+    assert invoke("runs", "delete", run_id).exit_code == 0  # not in progress: deleted
+
+
+def test_show_prints_the_resume_command(invoke, flow_file) -> None:
+    path = flow_file("failing")
+    assert invoke("run", path).exit_code == 1
+    (run_id,) = run_ids(invoke)
+    shown = invoke("runs", "show", run_id).stdout
+    assert f"  resume      prefectlite run {os.path.abspath(path)} --resume {run_id[:8]}" \
+        in shown
+    info = json.loads(invoke("runs", "show", run_id, "--json").stdout)
+    assert info["flow_file"] == os.path.abspath(path)
+
+
+def test_resume_of_a_run_in_progress_is_one_line(invoke, flow_file) -> None:
+    from prefectlite.persistence import records
+
+    assert invoke("run", flow_file("failing")).exit_code == 1
+    (run_id,) = run_ids(invoke)
+    _pretend_running(run_id)
+    try:
+        result = invoke("run", flow_file("failing"), "--resume", "latest")
+        assert result.exit_code == 1
+        assert result.stderr.startswith(f"Error: Flow run {run_id} cannot be resumed: it is "
+                                        "in progress (host ")
+        assert len(result.stderr.strip().splitlines()) == 1
+    finally:
+        records.ACTIVE.discard(run_id)
+    assert invoke("run", flow_file("simple"), "--wait").stderr.startswith(
+        "Error: --wait applies to --resume")
+
+
 @pytest.mark.usefixtures("engine_info_lines")
 def test_the_cli_runs_through_the_librarys_run_setup(invoke, flow_file, monkeypatch) -> None:
     """`run` adds its progress observer to what flow.run() does (journal included): the

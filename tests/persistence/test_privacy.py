@@ -216,3 +216,55 @@ def test_names_with_lone_surrogates_are_journaled(home: Path) -> None:
         assert row.copied_from == first.id  # the resume found it: it did not run again
     out = CliRunner().invoke(cli, ["runs", "show", run.id, "--json"], catch_exceptions=False)
     assert json.loads(out.output)["flow"] == "flow bad\\udcff name"
+
+
+class TestSecrets:
+    SECRET_VALUE = "hunter2-5f1c"
+
+    def flow(self, calls: list[str]) -> tuple[Flow, Any]:
+        from prefectlite.tasks.secrets import EnvVarSecret, PrefectSecret
+
+        @task
+        def connect(password: str, token: str, key: str) -> int:
+            calls.append("connect")
+            return len(password + token + key)
+
+        @task
+        def report(n: int) -> int:
+            calls.append("report")
+            if calls.count("report") == 1:
+                raise RuntimeError("the report failed once")
+            return n
+
+        with Flow("secretive") as flow:
+            done = report(connect(Parameter("password", secret=True), PrefectSecret("TOKEN"),
+                                  EnvVarSecret("API_KEY")))
+        return flow, done
+
+    def test_secret_values_are_stored_and_shown_nowhere(self, home: Path,
+                                                        monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+        import prefectlite
+
+        value = self.SECRET_VALUE
+        monkeypatch.setenv("API_KEY", value + "-key")
+        calls: list[str] = []
+        flow, done = self.flow(calls)
+        with RunStore() as store, prefectlite.context(secrets={"TOKEN": value + "-token"}):
+            first = flow.run(journal=store, password=value)
+            assert first.is_failed()
+            run_id = first.context["flow_run_id"]
+            for path in home.rglob("*"):  # the journal (and its WAL) and result files
+                if path.is_file():
+                    assert value.encode() not in path.read_bytes(), path
+            runner = CliRunner()
+            for args in (["runs", "show", run_id], ["runs", "show", run_id, "--json"],
+                         ["runs", "list", "--json"], ["runs", "logs", run_id]):
+                out = runner.invoke(cli, args, catch_exceptions=False).output
+                assert value not in out, args
+            assert json.loads(runner.invoke(cli, ["runs", "show", run_id, "--json"]).output
+                              )["parameters"] == {"password": "********"}
+            # resuming needs the value again; the secrets are read again, `connect` is kept
+            resumed = flow.run(journal=store, resume=run_id, password=value)
+        assert resumed.is_successful() and resumed.result[done].result == 3 * len(value) + 10
+        assert calls == ["connect", "report", "report"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -164,3 +165,36 @@ def test_redirect_to_a_given_logger() -> None:
         assert stream.getvalue() == "line\n"
     finally:
         log.removeHandler(handler)
+
+
+def test_line_formatter_writes_the_standard_lines() -> None:
+    fmt = pl_logging.FORMAT + " %(task_name)s"
+    ours = pl_logging.LineFormatter(fmt, pl_logging.DATEFMT)
+    standard = logging.Formatter(fmt, pl_logging.DATEFMT)
+    # the same second twice, the next second, then back: each record gets its own time
+    for created in (1_700_000_000.1, 1_700_000_000.9, 1_700_000_001.0, 1_700_000_000.5,
+                    1_800_000_000.0):
+        record = logging.makeLogRecord({"msg": "Task %r: done", "args": ("a",),
+                                        "created": created, "task_name": "a"})
+        assert ours.format(record) == standard.format(record)
+    record = logging.makeLogRecord({"msg": "x", "created": 1_700_000_000.0, "task_name": "a"})
+    ours.converter = standard.converter = time.gmtime  # a converter set later is followed
+    assert ours.format(record) == standard.format(record)
+    default = pl_logging.LineFormatter()  # no date format: milliseconds of each record
+    record.asctime = None
+    assert default.format(record) == logging.Formatter().format(record)
+
+
+def test_the_default_handler_uses_the_line_formatter(
+        restore_prefectlite_logger: logging.Logger) -> None:
+    log = restore_prefectlite_logger
+    log.handlers[:] = []
+    root = logging.getLogger()
+    saved, root.handlers[:] = list(root.handlers), []
+    try:
+        pl_logging.configure_logging()
+        (handler,) = [h for h in log.handlers if h.get_name() == "prefectlite-default"]
+        assert isinstance(handler.formatter, pl_logging.LineFormatter)
+        assert handler.formatter._fmt == pl_logging.FORMAT
+    finally:
+        root.handlers[:] = saved

@@ -232,9 +232,14 @@ class LocalResult(Result):
         return new
 
 
+_ROOTS = ("/", "\\") if os.name != "nt" else ("/", "\\", *(f"{c}:" for c in string.ascii_letters))
+
+
 def _escapes(piece: str) -> bool:
-    parts = piece.replace("\\", "/").split("/")
-    return ".." in parts or os.path.isabs(piece) or bool(os.path.splitdrive(piece)[0])
+    """Whether ``piece`` is absolute or has a ``..`` part (cheap: called for every write)."""
+    if piece.startswith(_ROOTS):
+        return True
+    return ".." in piece and ".." in piece.replace("\\", "/").split("/")
 
 
 def inside(template: Any, location: str, values: dict[str, Any], directory: str) -> str:
@@ -242,7 +247,8 @@ def inside(template: Any, location: str, values: dict[str, Any], directory: str)
 
     A value put into a template may not be (or contain) ``..`` or an absolute path: it
     could write, and later unpickle, a file anywhere. The template's own text is the
-    user's and stays as written; a location a callable returned must lie inside.
+    user's and stays as written; a location a callable returned may not contain ``..`` or
+    be absolute either.
 
     Examples
     --------
@@ -255,6 +261,8 @@ def inside(template: Any, location: str, values: dict[str, Any], directory: str)
 file outside the result directory /r; a value used in a location may not contain '..' or \
 be an absolute path.
     """
+    if not _escapes(location):  # the usual case, decided without parsing the template
+        return location
     if isinstance(template, str):
         formatter = string.Formatter()
         for _, field, spec, conversion in formatter.parse(template):
@@ -272,8 +280,5 @@ be an absolute path.
                     f"put the file outside the result directory {directory}; a value used "
                     "in a location may not contain '..' or be an absolute path.")
         return location
-    root = os.path.abspath(directory)
-    if os.path.commonpath([root, os.path.abspath(os.path.join(root, location))]) != root:
-        raise ValueError(f"Result location {location!r} (from {template!r}) is outside the "
-                         f"result directory {directory}.")
-    return location
+    raise ValueError(f"Result location {location!r} (from {template!r}) is outside the "
+                     f"result directory {directory}.")

@@ -5,8 +5,10 @@ own. ``DaskExecutor.submit`` instead gives the caller a future for a key at once
 the work in a :class:`Batch`; the queue goes to the scheduler as one ``client.get(graph,
 keys, sync=False)`` (public API, one message; pickled as one graph, so what submissions
 share, like the context's values, is pickled once) when the caller next waits
-(``wait_any``, ``result``, ``wait``), and in any case soon after the first submission of a
-round, from the client's event loop, so a future handed to other code always runs.
+(``wait_any``, ``result``, ``wait``), when ``CHUNK`` submissions are queued (so the workers
+start on a big round while the rest is still being submitted), and otherwise once the caller
+has submitted nothing for ``QUIET`` seconds (a timer on the client's event loop), so a
+future handed to other code always runs.
 
 Futures inside a submission's arguments (the upstream states of a task, the key holding a
 shipped task) may sit in lists, tuples and dict values: :func:`punch` replaces each by a
@@ -22,6 +24,7 @@ state that says why (see :mod:`prefectlite.executors.dask.shipping`).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +42,10 @@ from prefectlite.utilities.pickling import pickle_error
 __all__ = ["Batch", "Slot", "fill", "punch", "run_call"]
 
 WHERE = "the Dask cluster"
+#: queued submissions that are sent at once, without waiting for the caller to wait
+CHUNK = 1000
+#: seconds without a new submission after which the event loop sends what is queued
+QUIET = 0.005
 
 
 class Slot:
@@ -134,12 +141,18 @@ class Batch:
         self.items: list[Item] = []
         self.queue_lock = threading.Lock()
         self.send_lock = threading.Lock()
+        self.last_add = 0.0
 
-    def add(self, item: Item) -> bool:
-        """Queue ``item``; True if it is the first of a new batch."""
+    def add(self, item: Item) -> int:
+        """Queue ``item``; how many are queued now."""
         with self.queue_lock:
             self.items.append(item)
-            return len(self.items) == 1
+            self.last_add = time.monotonic()
+            return len(self.items)
+
+    def quiet_for(self) -> float:
+        """Seconds since the last submission was queued."""
+        return time.monotonic() - self.last_add
 
     def send(self, client: Any) -> None:
         """Send everything queued, as few graph updates as the resources allow."""
