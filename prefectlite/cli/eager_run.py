@@ -20,12 +20,11 @@ import json
 import sys
 from typing import Any
 
-import click
-
 from prefectlite.cli._errors import CliError
 from prefectlite.cli.params import Given
 from prefectlite.cli.progress import Row, rich_available
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
+from prefectlite.cli.terminal import echo
 
 __all__ = ["arguments", "refuse_graph_options", "run_eager"]
 
@@ -94,9 +93,9 @@ def _summary(flow: Any, state: Any, journal: bool, as_json: bool) -> None:
     run_id = str(details.flow_run_id) if details is not None and details.flow_run_id else None
     rows = _rows(run_id) if journal and run_id else []
     if as_json:
-        click.echo(json.dumps({"flow": flow.name, "flow_run_id": run_id, "state": state.name,
-                               "message": state.message, "tasks": json.loads(rows_json(rows))},
-                              default=str))
+        echo(json.dumps({"flow": flow.name, "flow_run_id": run_id, "state": state.name,
+                         "message": state.message, "tasks": json.loads(rows_json(rows))},
+                        default=str))
         return
     short = f" (run {run_id[:8]})" if journal and run_id else ""
     why = f" - {state.message}" if state.message else ""
@@ -106,9 +105,9 @@ def _summary(flow: Any, state: Any, journal: bool, as_json: bool) -> None:
 
         Console().print(rich_table(rows, title=title))
         return
-    click.echo(title)
+    echo(title)
     if rows:
-        click.echo(plain_table(rows))
+        echo(plain_table(rows))
 
 
 def _rows(run_id: str) -> list[Row]:

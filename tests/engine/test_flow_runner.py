@@ -828,7 +828,7 @@ class TestSchedule:
         def tick():
             starts.append(context.scheduled_start_time)
 
-        schedule = self.soon(0.1, 0.25)
+        schedule = self.soon(1.0, 1.2)  # far enough ahead to still be ahead on a busy machine
         with Flow("scheduled", schedule=schedule) as flow:
             tick()
         state = flow.run()
@@ -846,7 +846,7 @@ class TestSchedule:
     def test_clock_parameter_defaults_reach_the_run(self) -> None:
         seen: list[Any] = []
         now = pendulum.now("UTC")
-        clock = DatesClock([now.add(microseconds=50_000)], parameter_defaults={"x": 9})
+        clock = DatesClock([now.add(seconds=1)], parameter_defaults={"x": 9})
         with Flow("scheduled", schedule=Schedule(clocks=[clock])) as flow:
             task(lambda x: seen.append(x), name="t")(Parameter("x", default=0))
         flow.run()
@@ -863,7 +863,7 @@ class TestSchedule:
             calls()
             signal.raise_signal(signal.SIGINT)  # Ctrl-C
 
-        with Flow("scheduled", schedule=self.soon(0.05, 0.15)) as flow:
+        with Flow("scheduled", schedule=self.soon(1.0, 1.2)) as flow:
             interrupted()
         state = flow.run()
         assert calls.calls == 1
