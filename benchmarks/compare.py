@@ -22,6 +22,7 @@ LocalCluster (2 workers x 1 thread), ``flow.run(executor=DaskExecutor(...))`` ne
 graph and ``client.map`` on the same cluster (``ratio`` = prefectlite / the faster of the two).
 
 Usage: python benchmarks/compare.py [--quick] [--dask] [--no-local] [--repeat R] [--clock cpu]
+       [--sizes N ...]
        (sizes: 10k and 100k locally, 1k and 10k on Dask; --quick: 1k/10k and 200/1k;
        with --repeat, each figure is the best of R processes)
 """
@@ -249,6 +250,8 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also the LocalCluster comparison")
     parser.add_argument("--no-local", action="store_true", help="skip the local comparison")
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per figure")
+    parser.add_argument("--sizes", type=int, nargs="+", help="local sizes (instead of the "
+                        "defaults or --quick's)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="cpu: CPU time of the process, steadier on a busy machine "
                              "(but blind to waiting, e.g. for fsync)")
@@ -263,7 +266,8 @@ def main() -> None:
         print(json.dumps(measure(shape, int(n), mode)))
         return
     if not args.no_local:
-        local_table([1_000, 10_000] if args.quick else [10_000, 100_000], args.repeat)
+        sizes = args.sizes or ([1_000, 10_000] if args.quick else [10_000, 100_000])
+        local_table(sizes, args.repeat)
     if args.dask:
         dask_table([200, 1_000] if args.quick else [1_000, 10_000])
 
