@@ -19,9 +19,10 @@ children of a mapped reference task count one by one): ``Failed`` if any failed,
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
 from prefectlite.core.flow import Flow
@@ -275,7 +276,7 @@ class FlowRunner(Runner):
             ctx["_no_cache_memory"] = True
         walker = self._walker(executor, ctx, task_contexts, task_runner_state_handlers)
         try:
-            with interrupts.marking_sigint(), executor.start():
+            with interrupts.marking_sigint(), executor.start(), _limiter(executor, ctx):
                 walker.run(task_states)
         except KeyboardInterrupt:
             self.logger.warning("Flow run %r interrupted; returning a Cancelled state.",
@@ -361,6 +362,22 @@ def check_task_states(flow: Flow, task_states: dict[Task, State] | None) -> dict
             raise TypeError(f"task_states[{task!r}] must be a State, got {state!r}.")
         fill_mapped_result(state)
     return task_states
+
+
+@contextlib.contextmanager
+def _limiter(executor: Executor, ctx: dict[str, Any]) -> Iterator[None]:
+    """Slots for the run's tag concurrency limits (``ctx["task_concurrency"]``), kept in the
+    context as ``_task_limiter`` for the task runs (see :mod:`prefectlite.engine.limits`)."""
+    limits = ctx.get("task_concurrency")
+    if not limits:
+        yield
+        return
+    with executor.limiter(limits) as limiter:
+        ctx["_task_limiter"] = limiter
+        try:
+            yield
+        finally:
+            ctx.pop("_task_limiter", None)
 
 
 def not_evaluated() -> State:

@@ -103,7 +103,13 @@ def _drive(task: Task, inputs: dict[str, Any], run: Any) -> State:
         kind, value = next(run)
         while True:
             if kind is steps.RUN:
-                kind, value = run.send(_run_once(task, inputs, value))
+                limiter = value.get("_task_limiter") if task.tags else None
+                if limiter is None:
+                    kind, value = run.send(_run_once(task, inputs, value))
+                else:  # tag concurrency limits: hold the tags' slots while the task runs
+                    with limiter.slots(task.tags):
+                        attempt = _run_once(task, inputs, value)
+                    kind, value = run.send(attempt)
             else:  # WAIT: an in-place retry (executors whose dependents hold this future)
                 time.sleep(value)
                 kind, value = next(run)

@@ -28,6 +28,11 @@ arguments, and asks which submitted futures are done. Its methods:
 ``wait(futures)``
     Prefect 1's call: resolve a (nested) collection of futures to values (the base class
     raises ``NotImplementedError`` for ``submit`` and ``wait``, as Prefect 1's does).
+``limiter(limits)``
+    Inside ``start()``: a context manager giving a :class:`~prefectlite.engine.limits.Limiter`
+    whose slots the task runs of this flow run share wherever they run (tag concurrency
+    limits). The default keeps threading semaphores, right for executors that run tasks in
+    this process; executors that ship work elsewhere give semaphores that travel with it.
 
 ``resolves_futures`` says whether ``submit`` accepts this executor's futures among the
 arguments and resolves them where the work runs (``dask.distributed`` does). When it is
@@ -92,6 +97,13 @@ class Executor:
     def wait(self, futures: Any) -> Any:
         """Resolve futures (possibly inside lists, tuples, sets and dicts) to their values."""
         raise NotImplementedError(f"{type(self).__name__} must implement wait()")
+
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Slots for tag concurrency ``limits`` shared by this run's tasks (see above)."""
+        from prefectlite.engine.limits import ThreadLimiter
+
+        yield ThreadLimiter(limits)
 
     def _is_future(self, obj: Any) -> bool:
         """Whether ``obj`` is one of this executor's futures (used by :func:`resolve`)."""

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from prefectlite import task
 from prefectlite.engine.limits import ThreadLimiter, check_limits, merge_limits, parse_limit
 
 
@@ -77,3 +78,129 @@ class TestThreadLimiter:
             raise RuntimeError("task failed")
         with limiter.slots(["db"]):
             assert limiter.held("db") == 1
+
+
+# -- limits held by flow runs on every executor --------------------------------------------
+#
+# Each task run appends "+" when it starts and "-" before it ends to a shared log, and stays
+# until `limit` runs are inside at once (or every run has started). With the limit enforced
+# the log never shows more than `limit` inside, and shows exactly `limit` at some point;
+# without it, a pool with more workers than the limit lets more in.
+
+
+def _marks(log: str) -> str:
+    with open(log, encoding="ascii") as f:
+        return f.read()
+
+
+def _hold(log: str, limit: int, total: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 120  # a safety net only: the run is stuck if it is reached
+    while True:
+        marks = _marks(log)
+        started, inside = marks.count("+"), marks.count("+") - marks.count("-")
+        if inside >= limit or started >= total:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {inside} of {limit} runs came in: {marks!r}")
+        time.sleep(0.005)
+
+
+def _mark(log: str, sign: str) -> None:
+    import os
+
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND)
+    try:
+        os.write(fd, sign.encode())
+    finally:
+        os.close(fd)
+
+
+@task(tags=["database"])
+def guarded(i: int, log: str, limit: int, total: int) -> int:
+    _mark(log, "+")
+    try:
+        _hold(log, limit, total)
+    finally:
+        _mark(log, "-")
+    return i
+
+
+def _peak(marks: str) -> int:
+    inside = peak = 0
+    for sign in marks:
+        inside += 1 if sign == "+" else -1
+        peak = max(peak, inside)
+    return peak
+
+
+def _run(executor: object, limit: int, tmp_path, total: int = 8) -> tuple[object, int]:
+    from prefectlite import Flow, unmapped
+
+    log = tmp_path / "marks.log"
+    log.write_text("")
+    with Flow("limited") as flow:
+        guarded.map(list(range(total)), log=unmapped(str(log)), limit=unmapped(limit),
+                    total=unmapped(total))
+    state = flow.run(executor=executor, task_concurrency={"database": limit})
+    return state, _peak(log.read_text())
+
+
+@pytest.mark.parametrize("scheduler", ["threads", "processes"])
+def test_local_dask_pools_keep_the_limit(scheduler: str, tmp_path) -> None:
+    pytest.importorskip("dask")
+    from prefectlite.executors import LocalDaskExecutor
+
+    state, peak = _run(LocalDaskExecutor(scheduler, num_workers=4), 2, tmp_path)
+    assert state.is_successful() and peak == 2
+
+
+def test_a_dask_cluster_keeps_the_limit(dask_address: str, tmp_path) -> None:
+    from prefectlite.executors import DaskExecutor
+
+    state, peak = _run(DaskExecutor(address=dask_address), 1, tmp_path, total=4)
+    assert state.is_successful() and peak == 1
+
+
+def test_without_a_limit_the_pool_lets_more_in(tmp_path) -> None:
+    """The check above can fail: with no limit the same tasks run three at once."""
+    pytest.importorskip("dask")
+    from prefectlite import Flow, unmapped
+    from prefectlite.executors import LocalDaskExecutor
+
+    log = tmp_path / "marks.log"
+    log.write_text("")
+    with Flow("unlimited") as flow:
+        guarded.map(list(range(6)), log=unmapped(str(log)), limit=unmapped(3),
+                    total=unmapped(6))
+    assert flow.run(executor=LocalDaskExecutor(num_workers=4)).is_successful()
+    assert _peak(log.read_text()) == 3
+
+
+def test_limits_come_from_the_configuration(tmp_path) -> None:
+    pytest.importorskip("dask")
+    from prefectlite import settings
+    from prefectlite.executors import LocalDaskExecutor
+    from prefectlite.utilities.configuration import set_temporary_config
+
+    with set_temporary_config({"task_concurrency.database": 1}):
+        assert settings.current_config()["task_concurrency"]["database"] == 1
+        from prefectlite import Flow, unmapped
+
+        log = tmp_path / "marks.log"
+        log.write_text("")
+        with Flow("configured") as flow:
+            guarded.map(list(range(4)), log=unmapped(str(log)), limit=unmapped(1),
+                        total=unmapped(4))
+        assert flow.run(executor=LocalDaskExecutor(num_workers=4)).is_successful()
+    assert _peak(log.read_text()) == 1
+
+
+def test_a_bad_limit_is_an_early_error() -> None:
+    from prefectlite import Flow
+
+    with Flow("f") as flow:
+        guarded(1, "unused", 1, 1)
+    with pytest.raises(ValueError, match=r"task_concurrency\['database'\] must be a whole"):
+        flow.run(task_concurrency={"database": 0})

@@ -28,7 +28,7 @@ from typing import Any
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor
 from prefectlite.executors.dask.book import RunBook, _lost, _not_started
-from prefectlite.executors.dask.naming import dask_resources, task_key, task_name
+from prefectlite.executors.dask.naming import dask_resources, require_dask, task_key, task_name
 from prefectlite.executors.dask.shipping import ShippedTask, _ship, _unshippable
 
 __all__ = ["DaskExecutor"]
@@ -119,6 +119,7 @@ class DaskExecutor(Executor):
                  client_kwargs: dict[str, Any] | None = None, debug: bool = False,
                  performance_report_path: str | None = None,
                  watch_worker_status: bool | None = None) -> None:
+        require_dask("DaskExecutor")
         if address is not None and (cluster_class is not None or cluster_kwargs is not None):
             raise ValueError("DaskExecutor: give either `address` (connect to a running "
                              "scheduler) or `cluster_class`/`cluster_kwargs` (create a "
@@ -184,6 +185,16 @@ class DaskExecutor(Executor):
                 self._stop_watching(client)
                 self.__dict__.update(dict.fromkeys(_RUN_STATE))
 
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits as ``distributed.Semaphore`` leases on the cluster, one semaphore per
+        tag and limit (``prefectlite-tag-database-2``): every run on this cluster with the
+        same limit shares its slots."""
+        from prefectlite.engine.limits import Limiter
+
+        if self.client is None:
+            raise _not_started(self)
+        yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
     def _reporting(self) -> Any:
         """Dask's performance report around the run, when a path was given."""
         if self.performance_report_path is None:
@@ -393,3 +404,33 @@ class DaskExecutor(Executor):
         from distributed import Future
 
         return isinstance(obj, Future)
+
+
+class ClusterSemaphore:
+    """A ``distributed.Semaphore`` known by name, made on the worker that first uses it.
+
+    It travels as its name and size (a ``distributed.Semaphore`` itself can only be
+    unpickled where a client or worker is current, which a task's returned context is
+    not); each worker process keeps one semaphore object per name.
+    """
+
+    def __init__(self, name: str, n: int) -> None:
+        self.name, self.n = name, n
+
+    def get(self) -> Any:
+        sem = _SEMAPHORES.get(self.name)
+        if sem is None:
+            from distributed import Semaphore
+
+            sem = _SEMAPHORES[self.name] = Semaphore(max_leases=self.n, name=self.name)
+        return sem
+
+    def acquire(self) -> None:
+        self.get().acquire()
+
+    def release(self) -> None:
+        self.get().release()
+
+
+#: this process's semaphore objects, by name (see :class:`ClusterSemaphore`)
+_SEMAPHORES: dict[str, Any] = {}

@@ -25,7 +25,7 @@ import cloudpickle
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor, resolve
 from prefectlite.executors.dask.book import RunBook, _lost, _not_started
-from prefectlite.executors.dask.naming import task_name
+from prefectlite.executors.dask.naming import require_dask, task_name
 from prefectlite.executors.dask.shipping import _pickle_call, _Pickled, _run_payload, _ship
 from prefectlite.utilities.futures import DoneFuture, call_now
 from prefectlite.utilities.log_records import stamp_task_run
@@ -110,6 +110,7 @@ class LocalDaskExecutor(Executor):
 
     def __init__(self, scheduler: str = "threads", num_workers: int | None = None,
                  **kwargs: Any) -> None:
+        require_dask("LocalDaskExecutor", ("dask",))
         self.scheduler = self._normalize_scheduler(scheduler)
         self.num_workers = num_workers
         self.dask_config = kwargs
@@ -161,6 +162,20 @@ class LocalDaskExecutor(Executor):
                     self._pool.shutdown(wait=clean, cancel_futures=not clean)
                 self._stop_log_listener()
                 self._pool, self._book = None, None
+
+    @contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Tag limits: threading semaphores, or a manager's for the process pool."""
+        if self.scheduler != "processes":
+            with super().limiter(limits) as shared:
+                yield shared
+            return
+        import multiprocessing
+
+        from prefectlite.engine.limits import Limiter
+
+        with multiprocessing.get_context("spawn").Manager() as manager:
+            yield Limiter(limits, make=lambda _tag, n: manager.BoundedSemaphore(n))
 
     def _make_pool(self, size: int) -> cf.Executor:
         if self.scheduler == "threads":
