@@ -6,7 +6,8 @@ runs it twice and, in the same process, runs the same-shaped raw graph twice on 
 synchronous scheduler (``dask.local.get_sync``). Per task, in microseconds:
 
 ``build``    building the flow inside ``with Flow()``, next to networkx alone adding the same
-             nodes and edges to a ``MultiDiGraph`` (``ratio`` = prefectlite / networkx)
+             nodes and edges to a ``MultiDiGraph`` (``ratio`` = prefectlite / networkx; none
+             for the map, whose graph has three tasks whatever N)
 ``1st run``  the first ``flow.run()`` of the process, per-task lines quiet
              (``prefectlite.TaskRunner`` at WARNING); ordering and planning are part of it.
              ``ratio`` = prefectlite / Dask's first ``get_sync`` in that process
@@ -21,6 +22,7 @@ LocalCluster (2 workers x 1 thread), ``flow.run(executor=DaskExecutor(...))`` ne
 graph and ``client.map`` on the same cluster (``ratio`` = prefectlite / the faster of the two).
 
 Usage: python benchmarks/compare.py [--quick] [--dask] [--no-local] [--repeat R] [--clock cpu]
+       [--sizes N ...]
        (sizes: 10k and 100k locally, 1k and 10k on Dask; --quick: 1k/10k and 200/1k;
        with --repeat, each figure is the best of R processes)
 """
@@ -189,7 +191,10 @@ def local_table(sizes: list[int], repeat: int) -> None:
     for n in sizes:
         for shape in SHAPES:
             quiet, info, journal = (best_of(repeat, shape, n, mode) for mode in MODES)
-            print(f"{shape:<6} {n:>7} | {cell(quiet['build'], quiet['networkx'], n)} | "
+            # a map is three tasks in the graph, whatever N: nothing to set against networkx
+            build = cell(quiet["build"], quiet["networkx"], n) if shape != "map" else (
+                f"{quiet['build'] / n * 1e6:7.1f}      ")
+            print(f"{shape:<6} {n:>7} | {build} | "
                   f"{cell(quiet['run1'], quiet['dask1'], n)} | "
                   f"{cell(quiet['run2'], quiet['dask2'], n)} | "
                   f"{cell(info['run1'], quiet['run1'], n)} | "
@@ -245,6 +250,8 @@ def main() -> None:
     parser.add_argument("--dask", action="store_true", help="also the LocalCluster comparison")
     parser.add_argument("--no-local", action="store_true", help="skip the local comparison")
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per figure")
+    parser.add_argument("--sizes", type=int, nargs="+", help="local sizes (instead of the "
+                        "defaults or --quick's)")
     parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
                         help="cpu: CPU time of the process, steadier on a busy machine "
                              "(but blind to waiting, e.g. for fsync)")
@@ -259,7 +266,8 @@ def main() -> None:
         print(json.dumps(measure(shape, int(n), mode)))
         return
     if not args.no_local:
-        local_table([1_000, 10_000] if args.quick else [10_000, 100_000], args.repeat)
+        sizes = args.sizes or ([1_000, 10_000] if args.quick else [10_000, 100_000])
+        local_table(sizes, args.repeat)
     if args.dask:
         dask_table([200, 1_000] if args.quick else [1_000, 10_000])
 
