@@ -80,7 +80,7 @@ class FlowRunContext(_RunContextBase):
 
     def __init__(self, values: dict[str, Any]) -> None:
         super().__init__(values)
-        self.parameters = self.flow_run.parameters
+        self.parameters = self.flow_run.parameters if self.flow_run is not None else {}
 
 
 class TaskRunContext(_RunContextBase):

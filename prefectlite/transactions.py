@@ -127,7 +127,7 @@ class Transaction:
         if self.parent is not None:
             self.commit_mode = self.commit_mode or self.parent.commit_mode
             self.isolation_level = self.isolation_level or self.parent.isolation_level
-        if self.key is not None and self._serializable():
+        if self.key is not None and self.lock_manager is not None and self._serializable():
             self.lock_manager.acquire_lock(self.key, self._holder)
         if self.key is not None and self.store is not None and not self.overwrite and (
                 self.store.exists(self.key)):
@@ -154,7 +154,7 @@ class Transaction:
                 and self.lock_manager is not None)
 
     def _release(self) -> None:
-        if self.key is not None and self._serializable() and (
+        if self.key is not None and self.lock_manager is not None and self._serializable() and (
                 self.lock_manager.is_lock_holder(self.key, self._holder)):
             self.lock_manager.release_lock(self.key, self._holder)
 

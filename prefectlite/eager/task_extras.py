@@ -80,7 +80,8 @@ def _key(task: Any, opts: TaskOptions, inputs: dict[str, Any], ctx: dict[str, An
         policy = (cache_policies.CacheKeyFnPolicy(opts.cache_key_fn)
                   if opts.cache_key_fn is not None else cache_policies.DEFAULT)
     task_ctx = TaskRunContext(ctx)
-    return policy.compute_key(task_ctx, inputs, ctx.get("parameters") or {})
+    key = policy.compute_key(task_ctx, inputs, ctx.get("parameters") or {})
+    return None if key is None else str(key)
 
 
 def _store(opts: TaskOptions | None, ctx: dict[str, Any]) -> Any:

@@ -35,11 +35,13 @@ class MemoryLockManager(LockManager):
     process. Every ``MemoryLockManager()`` is the same manager (as in Prefect 3)."""
 
     _instance: MemoryLockManager | None = None
+    _holders: dict[str, str]
+    _cond: threading.Condition
 
     def __new__(cls, *args: Any, **kwargs: Any) -> MemoryLockManager:
         if cls._instance is None:
             self = super().__new__(cls)
-            self._holders: dict[str, str] = {}
+            self._holders = {}
             self._cond = threading.Condition()
             cls._instance = self
         return cls._instance
@@ -67,8 +69,8 @@ class MemoryLockManager(LockManager):
 
     def is_lock_holder(self, key: str, holder: str) -> bool:
         with self._cond:
-            return self._holders.get(key) == holder
+            return bool(self._holders.get(key) == holder)
 
     def wait_for_lock(self, key: str, timeout: float | None = None) -> bool:
         with self._cond:
-            return self._cond.wait_for(lambda: key not in self._holders, timeout)
+            return bool(self._cond.wait_for(lambda: key not in self._holders, timeout))

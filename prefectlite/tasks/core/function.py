@@ -115,7 +115,7 @@ class FunctionTask(Task):
     p3_options: TaskOptions | None = None  # the Prefect 3-only options (eager runs)
     _is_method: bool = False
     _wraps_function = True
-    __doc__ = _FunctionDoc(__doc__)  # type: ignore[assignment]
+    __doc__ = _FunctionDoc(__doc__)
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None, **kwargs: Any) -> None:
         if not callable(fn):
@@ -141,8 +141,8 @@ class FunctionTask(Task):
                 setattr(self, attr, value)
         self._meta = meta
         super().__init__(name=name, **options)
-        for attr, value in extra.items():
-            setattr(self, attr, as_seconds(value, f"Task {name!r}") if attr == "timeout"
+        for key, value in extra.items():
+            setattr(self, key, as_seconds(value, f"Task {name!r}") if key == "timeout"
                     else value)
         if p3_options is not None:
             self._use_options(p3_options)
