@@ -20,7 +20,7 @@ import os
 import sys
 
 from prefectlite import Flow, context, task
-from prefectlite.executors import DaskExecutor, LocalDaskExecutor, LocalExecutor
+from prefectlite.executors import LocalExecutor
 
 
 @task
@@ -45,6 +45,8 @@ def main() -> None:
     if importlib.util.find_spec("distributed") is None:
         sys.exit("This example needs the dask extra (dask and distributed): "
                  'pip install ".[dask]" in prefectlite\'s source tree.')
+    from prefectlite.executors import DaskExecutor, LocalDaskExecutor
+
     flow, squares, total = build()
     executors = [
         LocalExecutor(),

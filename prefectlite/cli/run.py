@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,7 @@ from prefectlite.engine import scheduling
 from prefectlite.engine.run_setup import run_with
 from prefectlite.engine.state import Cancelled, State
 from prefectlite.executors.base import Executor
+from prefectlite.utilities.configuration import set_temporary_config
 
 
 @dataclass
@@ -56,6 +58,7 @@ class Display:
     wait: bool = False  # --wait: wait for another process resuming the same run
     flow_file: str | None = None  # recorded in the journal for the resume command
     limits: dict[str, int] | None = None  # --limit TAG=N: tag concurrency limits of the run
+    rerun: tuple[str, ...] = ()  # --rerun TASK: with --resume, run these (and downstream) again
 
     @property
     def live(self) -> bool | None:
@@ -96,6 +99,9 @@ def executor_options(fn: Any) -> Any:
                    "(`latest`: its newest run that did not succeed and was not resumed to "
                    "success). Parameters default to that run's. A run another process is "
                    "running or resuming is refused (see --wait).")
+@click.option("--rerun", "rerun", multiple=True, metavar="TASK",
+              help="With --resume: run this task (name or slug) again, and everything "
+                   "downstream of it (repeatable).")
 @click.option("--limit", "limit", multiple=True, metavar="TAG=N",
               help="At most N runs of tasks tagged TAG at once (repeatable; wins over the "
                    "configuration's [task_concurrency] table).")
@@ -122,15 +128,17 @@ def executor_options(fn: Any) -> Any:
               help="With a schedule: stop after N runs.")
 def run_command(target: str, param: tuple[str, ...], params_file: str | None,
                 executor: str | None, connect_timeout: float, journal: bool,
-                resume: str | None, limit: tuple[str, ...], wait: bool, quiet: bool,
+                resume: str | None, rerun: tuple[str, ...], limit: tuple[str, ...],
+                wait: bool, quiet: bool,
                 log_level: str | None, no_progress: bool, as_json: bool, schedule: bool,
                 cron: str | None, interval: float | None, timezone: str | None,
                 max_runs: int | None) -> None:
     """Run a flow from a Python file or module.
 
     PATH_OR_MODULE is a .py file or an importable module; FLOW_NAME picks one of its flows
-    (by name or variable) when it has several. Exit code: 0 the flow succeeded, 1 it did
-    not, 2 bad input.
+    (by name or variable) when it has several, or names a function that returns a Flow.
+    Eager @flow functions run too (their parameters from -p). Exit code: 0 the flow
+    succeeded, 1 it did not, 2 bad input.
 
     \b
     Examples:
@@ -142,6 +150,11 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     given = _params.gather(param, params_file)
     custom = _scheduling.build_schedule(cron, interval, timezone)
     loaded = load_flow(target)
+    if loaded.is_eager:  # an @flow function runs its own body: see cli/eager_run.py
+        _run_eager(loaded, given, journal, quiet, as_json, log_level, executor=executor,
+                   resume=resume or rerun, schedule=schedule or custom is not None,
+                   limit=limit)
+        return
     flow = loaded.flow
     on_schedule = schedule or custom is not None
     sched = custom or (flow.schedule if on_schedule else None)
@@ -151,18 +164,22 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     if max_runs is not None and not on_schedule:
         raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
     supplied = _scheduling.clock_parameters(sched) if sched is not None else set()
+    if rerun and resume is None:
+        raise CliError("--rerun applies to --resume (it names tasks the resumed run runs "
+                       "again).")
     if wait and resume is None:
         raise CliError("--wait applies to --resume (it waits for a run another process is "
                        "resuming).")
     if resume is not None:
         supplied |= set(_resumed_parameters(flow, resume, journal, on_schedule))
+        _check_rerun(flow, rerun)
     values, problems = _params.resolve(flow, given, supplied)
     if problems:
         raise CliError("; ".join(problems) + ".")
     chosen = make_executor(executor, flow, connect_timeout)
     display = Display(quiet=quiet, progress=not no_progress, as_json=as_json, journal=journal,
                       source=target, wait=wait, flow_file=flow_file_of(loaded, target),
-                      limits=_limits(limit))
+                      limits=_limits(limit), rerun=rerun)
     with cli_logging(log_level, quiet, display.progress and not quiet):
         if sched is None:
             ok = run_once(flow, values, chosen, display, resume=resume).is_successful()
@@ -170,6 +187,30 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
             ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
     if not ok:
         sys.exit(FLOW_FAILED)
+
+
+def _run_eager(loaded: Any, given: dict[str, Any], journal: bool, quiet: bool,
+               as_json: bool, log_level: str | None, **graph_options: Any) -> None:
+    from prefectlite.cli import eager_run
+
+    eager_run.refuse_graph_options(loaded.variable, **graph_options)
+    values = eager_run.arguments(loaded.flow, given)
+    chosen = log_level or ("WARNING" if quiet else None)
+    # an eager flow sets the prefectlite logger's level from the configuration when called
+    setting = set_temporary_config({"logging.level": chosen.upper()}) if chosen else nullcontext()
+    with cli_logging(log_level, quiet, False), setting:
+        ok = eager_run.run_eager(loaded.flow, values, journal, quiet, as_json)
+    if not ok:
+        sys.exit(FLOW_FAILED)
+
+
+def _check_rerun(flow: Flow, rerun: tuple[str, ...]) -> None:
+    from prefectlite.persistence.resume import rerun_tasks
+
+    try:
+        rerun_tasks(flow, rerun)
+    except ValueError as exc:
+        raise CliError(f"--rerun: {exc}") from None
 
 
 def _resumed_parameters(flow: Flow, resume: str, journal: bool, scheduled: bool) -> dict:
@@ -244,7 +285,8 @@ def run_once(flow: Flow, values: dict[str, Any], executor: Executor, display: Di
         state = run_with(flow, values, executor=executor, context=context,
                          journal=display.journal, resume=resume, resume_wait=display.wait,
                          flow_file=display.flow_file, observers=[recorder],
-                         run_on_schedule=False, task_concurrency=display.limits)
+                         run_on_schedule=False, task_concurrency=display.limits,
+                         rerun=display.rerun)
     except KeyboardInterrupt:  # outside the walk (the runner handles it inside)
         state = Cancelled(message="Flow run was interrupted (KeyboardInterrupt).")
     except JournalError as exc:

@@ -46,7 +46,8 @@ logger = logging.getLogger("prefectlite.FlowRunner")
 #: the keyword arguments of ``flow.run()`` that are options, not parameter values
 RUN_OPTIONS = ("parameters", "run_on_schedule", "executor", "task_states", "context",
                "journal", "resume", "resume_wait", "task_contexts",
-               "task_runner_state_handlers", "state", "observers", "task_concurrency")
+               "task_runner_state_handlers", "state", "observers", "task_concurrency",
+               "rerun")
 
 
 def run_flow(flow: Flow, **kwargs: Any) -> State:
@@ -57,6 +58,8 @@ def run_flow(flow: Flow, **kwargs: Any) -> State:
     run in the run journal; ``resume`` (a run id, or ``"latest"``) reruns what a journaled
     run did not finish, once (see :mod:`prefectlite.persistence.resume`); a run another
     process is resuming is refused, or waited for with ``resume_wait=True`` (or seconds);
+    ``rerun`` (task names or slugs, with ``resume``) runs those tasks again and everything
+    downstream of them; ``task_concurrency`` caps runs per tag (:mod:`prefectlite.engine.limits`);
     ``observers`` (:class:`~prefectlite.engine.observers.RunObserver`) are told of each
     run's progress.
     """
@@ -79,11 +82,14 @@ def run_with(
     state: State | None = None, journal: Any = None, resume: str | None = None,
     resume_wait: bool | float = False, flow_file: str | None = None,
     observers: Iterable[RunObserver] = (), run_on_schedule: bool | None = None,
-    task_concurrency: Mapping[str, int] | None = None,
+    task_concurrency: Mapping[str, int] | None = None, rerun: Iterable[str] = (),
 ) -> State:
     """Run ``flow`` as :func:`run_flow` does, with the options given by name (see the
     module docstring); ``parameters`` are not checked here. ``flow_file`` is what the
     journal records as the flow's source, for the resume command."""
+    if rerun and resume is None:
+        raise ValueError("rerun= names tasks to run again in a resumed run: give resume= "
+                         "(a journaled run's id, or 'latest') too.")
     limits = _limits(task_concurrency)
     if limits:
         context = {**(context or {}), "task_concurrency": limits}
@@ -98,7 +104,8 @@ def run_with(
         observers=list(observers))
     if journal or resume is not None:
         run_kwargs = prepare_journaled_run(flow, run_kwargs, journal, resume,
-                                           wait=resume_wait or False, flow_file=flow_file)
+                                           wait=resume_wait or False, flow_file=flow_file,
+                                           rerun=list(rerun))
     else:
         run_kwargs["context"] = run_context(flow, run_kwargs["context"])
     runner = FlowRunner(flow)

@@ -12,7 +12,9 @@ Walking the flow in topological order, a task (or mapped child) is kept when
 * its code hash equals the current code's,
 * it is not a Parameter whose value changed (a secret one, ``Parameter(secret=True)``,
   and secret tasks store no value: they run again, and count as kept),
-* everything it depends on was kept (for a pipelined map, child ``i`` upstream).
+* everything it depends on was kept (for a pipelined map, child ``i`` upstream),
+* it is not named in ``rerun=`` (by name or slug): those run again, and so does everything
+  downstream of them (the rule above).
 
 Everything else runs again, so a resumed run never mixes new upstream results with old
 downstream ones. A mapped task that was partly done becomes ``Mapped(map_states=[...])``
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,8 +81,9 @@ def find_run(store: RunStore, flow: Flow, run_id: str) -> FlowRunRecord:
 
 
 def restore(store: RunStore, flow: Flow, run_id: str,
-            parameters: dict[str, Any] | None = None) -> Restored:
+            parameters: dict[str, Any] | None = None, rerun: Collection[str] = ()) -> Restored:
     """Rebuild the finished task states of run ``run_id`` of ``flow`` (module docstring)."""
+    again = rerun_tasks(flow, rerun)
     run = find_run(store, flow, run_id)
     given = dict(parameters or {})
     stored = store.run_parameters(run.id)
@@ -91,14 +95,33 @@ def restore(store: RunStore, flow: Flow, run_id: str,
                if n not in stored or not values_equal(v, stored[n])}
     rows = {(r.task_slug, r.map_index): r for r in store.task_runs(run.id)}
     restored = Restored(run, {**stored, **given})
-    _Restorer(store, flow, rows, changed, restored).walk()
+    _Restorer(store, flow, rows, changed, restored, again).walk()
     return restored
+
+
+def rerun_tasks(flow: Flow, names: Collection[str]) -> set[Task]:
+    """The tasks ``rerun=`` names (by name or slug); an unknown name is a ``ValueError``."""
+    if isinstance(names, str):
+        names = [names]
+    slugs = flow.slugs
+    found: set[Task] = set()
+    unknown = []
+    for name in names:
+        tasks = {t for t in flow.tasks if t.name == name or slugs[t] == name}
+        if not tasks:
+            unknown.append(name)
+        found |= tasks
+    if unknown:
+        known = ", ".join(sorted({t.name for t in flow.tasks}))
+        raise ValueError(f"rerun= names no task of flow {flow.name!r}: "
+                         f"{', '.join(map(repr, unknown))}; its tasks are: {known}.")
+    return found
 
 
 class _Restorer:
     def __init__(self, store: RunStore, flow: Flow, rows: dict[Any, TaskRunRecord],
-                 changed: set[str], out: Restored) -> None:
-        self.store, self.rows, self.out = store, rows, out
+                 changed: set[str], out: Restored, rerun: set[Task]) -> None:
+        self.store, self.rows, self.out, self.rerun = store, rows, out, rerun
         self.plan = _walk.make_plan(flow)
         self.scratch = _walk.Walk(self.plan)  # restored states, for map widths
         self.params = {p for p in flow.parameters() if p.name in changed}
@@ -111,7 +134,7 @@ class _Restorer:
                 if whole is not None and whole.is_finished:
                     self.scratch.states[task] = Success(message="A secret: read again.")
                 continue
-            if task in self.params:
+            if task in self.params or task in self.rerun:
                 continue
             if whole is not None and whole.code_hash != code_hash(task):
                 continue
@@ -213,7 +236,8 @@ def _portable(serializer: str | None) -> bool:
 
 
 def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
-                     parameters: dict[str, Any], wait: bool | float) -> Restored:
+                     parameters: dict[str, Any], wait: bool | float,
+                     rerun: Collection[str] = ()) -> Restored:
     """Claim the run to resume for the new run ``run_id``, then restore it; a failure
     ends the new run's row as ``Failed`` (its claim goes with it)."""
     asked = find_run(store, flow, resume)
@@ -222,7 +246,7 @@ def claimed_restore(store: RunStore, flow: Flow, resume: str, run_id: str,
         if tip.id != asked.id:
             logger.info("Flow run %s was resumed by run %s already; resuming that one.",
                         asked.id, tip.id)
-        return restore(store, flow, tip.id, parameters)
+        return restore(store, flow, tip.id, parameters, rerun)
     except BaseException as exc:
         with contextlib.suppress(JournalError):
             store.finish_run(run_id, "Failed", f"Could not resume run {tip.id}: {exc}")

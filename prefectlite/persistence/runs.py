@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
+from collections.abc import Collection
 from typing import Any
 
 from prefectlite.core.flow import Flow
@@ -30,7 +31,7 @@ from prefectlite.persistence.cache import JournalCache
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import TaskRunRecord, clean_text
-from prefectlite.persistence.resume import claimed_restore, find_run
+from prefectlite.persistence.resume import claimed_restore, find_run, rerun_tasks
 
 __all__ = ["flow_source", "journaled_run", "run_states"]
 
@@ -39,14 +40,15 @@ logger = logging.getLogger("prefectlite.FlowRunner")
 
 def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
                   resume: str | None, wait: bool | float = False,
-                  flow_file: str | None = None) -> dict[str, Any]:
+                  flow_file: str | None = None, rerun: Collection[str] = ()) -> dict[str, Any]:
     """The ``FlowRunner.run`` arguments of a journaled (and maybe resumed) run.
 
     ``journal`` is ``True`` (the default journal), a path, or an open ``RunStore`` (which
     the run leaves open); ``resume`` a run id or ``"latest"``. Resuming claims the run
     first (:func:`~prefectlite.persistence.resume.claimed_restore`; ``wait`` says whether to
     wait for a run in progress); ``flow_file`` is recorded for the resume command (default:
-    :func:`flow_source`).
+    :func:`flow_source`); ``rerun`` names tasks the resumed run runs again, with
+    everything downstream of them.
     """
     own = not isinstance(journal, RunStore)
     store = RunStore(journal if isinstance(journal, str | os.PathLike) else None) if own \
@@ -57,9 +59,10 @@ def journaled_run(flow: Flow, run_kwargs: dict[str, Any], journal: Any,
     options: dict[str, Any] = {"close_store": own, "flow_file": flow_file or flow_source(flow)}
     recorder = JournalRecorder(store, **options)
     if resume is not None:
+        rerun_tasks(flow, rerun)  # an unknown name is an error before the run is claimed
         run_id = ctx.setdefault("flow_run_id", str(uuid.uuid4()))  # the claim names it
         try:
-            restored = claimed_restore(store, flow, resume, run_id, parameters, wait)
+            restored = claimed_restore(store, flow, resume, run_id, parameters, wait, rerun)
         except BaseException:
             if own:
                 store.close()

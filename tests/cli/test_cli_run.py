@@ -275,3 +275,27 @@ class TestLimits:
         assert result.exit_code == 2
         assert one_error_line(result) == ("Error: --limit: malformed limit 'database': expected "
                                           "TAG=N, e.g. database=2.")
+
+
+class TestRerun:
+    def test_rerun_reruns_the_named_task_of_a_resumed_run(self, invoke, flow_file) -> None:
+        first = invoke("run", flow_file("simple"), "--json")
+        run_id = json.loads(first.stdout)["flow_run_id"]
+        again = invoke("run", flow_file("simple"), "--resume", run_id, "--rerun", "add",
+                       "--json")
+        assert again.exit_code == 0, again.stderr
+        states = {t["task"]: t["state"] for t in json.loads(again.stdout)["tasks"]}
+        assert states and all(s == "Success" for s in states.values())
+
+    def test_rerun_needs_resume(self, invoke, flow_file) -> None:
+        result = invoke("run", flow_file("simple"), "--rerun", "add")
+        assert result.exit_code == 2
+        assert one_error_line(result) == ("Error: --rerun applies to --resume (it names tasks "
+                                          "the resumed run runs again).")
+
+    def test_unknown_task(self, invoke, flow_file) -> None:
+        first = invoke("run", flow_file("simple"), "--json")
+        run_id = json.loads(first.stdout)["flow_run_id"]
+        result = invoke("run", flow_file("simple"), "--resume", run_id, "--rerun", "nope")
+        assert result.exit_code == 2
+        assert one_error_line(result).startswith("Error: --rerun: rerun= names no task of flow")

@@ -183,3 +183,21 @@ class TestLocalThreadPoolExecutor:
         assert twin._pool is None and twin.max_workers == 2
         assert repr(ex) == "<Executor: LocalThreadPoolExecutor (max_workers=2)>"
         assert ex.max_in_flight == 4
+
+
+def test_dask_executors_without_dask_say_which_extra(monkeypatch) -> None:
+    import importlib.util
+
+    import pytest
+
+    from prefectlite.executors import DaskExecutor, LocalDaskExecutor
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("dask", "distributed") else
+                        real(name, *a))
+    with pytest.raises(ImportError, match=r"^DaskExecutor needs the dask extra \(dask and "
+                                          r"distributed\); dask and distributed are not installed"):
+        DaskExecutor()
+    with pytest.raises(ImportError, match=r"^LocalDaskExecutor needs the dask extra \(dask\)"):
+        LocalDaskExecutor()

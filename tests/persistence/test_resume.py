@@ -527,3 +527,86 @@ def test_results_kept_inline_and_in_files_both_read_back(home: Path) -> None:
     CALLS.clear()
     second = flow.run(resume=run_id(first))
     assert second.result[out].result == 100_010 and dict(CALLS) == {"size": 1}
+
+
+class TestRerun:
+    """``flow.run(resume=..., rerun=[...])``: named tasks and everything downstream run again."""
+
+    def build(self, calls: list[str]):
+        from prefectlite import Flow, task
+
+        @task
+        def a():
+            calls.append("a")
+            return 1
+
+        @task
+        def b(x):
+            calls.append("b")
+            return x + 1
+
+        @task
+        def c(x):
+            calls.append("c")
+            return x + 1
+
+        @task
+        def side():
+            calls.append("side")
+            return 0
+
+        with Flow("rerun") as flow:
+            last = c(b(a()))
+            side()
+        return flow, last
+
+    def test_named_task_and_its_downstream_run_again(self, tmp_path) -> None:
+        calls: list[str] = []
+        flow, last = self.build(calls)
+        first = flow.run(journal=str(tmp_path / "j.db"))
+        calls.clear()
+        again = flow.run(journal=str(tmp_path / "j.db"),
+                         resume=first.context["flow_run_id"], rerun=["b"])
+        assert sorted(calls) == ["b", "c"] and again.result[last].result == 3
+
+    def test_mapped_children_downstream_run_again(self, tmp_path) -> None:
+        from prefectlite import Flow, task
+
+        calls: list[str] = []
+
+        @task
+        def numbers():
+            calls.append("numbers")
+            return [1, 2]
+
+        @task
+        def inc(x):
+            calls.append(f"inc{x}")
+            return x + 1
+
+        with Flow("mapped-rerun") as flow:
+            inc.map(numbers())
+        first = flow.run(journal=str(tmp_path / "j.db"))
+        calls.clear()
+        flow.run(journal=str(tmp_path / "j.db"), resume=first.context["flow_run_id"],
+                 rerun=["numbers"])
+        assert sorted(calls) == ["inc1", "inc2", "numbers"]
+
+    def test_unknown_task_is_an_error_before_the_run_is_claimed(self, tmp_path) -> None:
+        from prefectlite.persistence.journal import RunStore
+
+        calls: list[str] = []
+        flow, _ = self.build(calls)
+        first = flow.run(journal=str(tmp_path / "j.db"))
+        with pytest.raises(ValueError, match=r"rerun= names no task of flow 'rerun': 'nope'; "
+                                             r"its tasks are: a, b, c, side\."):
+            flow.run(journal=str(tmp_path / "j.db"), resume=first.context["flow_run_id"],
+                     rerun=["nope"])
+        with RunStore(tmp_path / "j.db") as store:
+            assert store.count_runs() == 1  # no new run was started
+
+    def test_rerun_needs_resume(self) -> None:
+        flow, _ = self.build([])
+        with pytest.raises(ValueError, match="rerun= names tasks to run again in a resumed "
+                                             "run: give resume="):
+            flow.run(rerun=["b"])

@@ -28,7 +28,7 @@ from typing import Any
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor
 from prefectlite.executors.dask.book import RunBook, _lost, _not_started
-from prefectlite.executors.dask.naming import dask_resources, task_key, task_name
+from prefectlite.executors.dask.naming import dask_resources, require_dask, task_key, task_name
 from prefectlite.executors.dask.shipping import ShippedTask, _ship, _unshippable
 
 __all__ = ["DaskExecutor"]
@@ -120,6 +120,7 @@ class DaskExecutor(Executor):
                  client_kwargs: dict[str, Any] | None = None, debug: bool = False,
                  performance_report_path: str | None = None,
                  watch_worker_status: bool | None = None) -> None:
+        require_dask("DaskExecutor")
         if address is not None and (cluster_class is not None or cluster_kwargs is not None):
             raise ValueError("DaskExecutor: give either `address` (connect to a running "
                              "scheduler) or `cluster_class`/`cluster_kwargs` (create a "

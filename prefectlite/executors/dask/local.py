@@ -25,7 +25,7 @@ import cloudpickle
 from prefectlite.engine.state import Failed
 from prefectlite.executors.base import Executor, resolve
 from prefectlite.executors.dask.book import RunBook, _lost, _not_started
-from prefectlite.executors.dask.naming import task_name
+from prefectlite.executors.dask.naming import require_dask, task_name
 from prefectlite.executors.dask.shipping import _pickle_call, _Pickled, _run_payload, _ship
 from prefectlite.utilities.futures import DoneFuture, call_now
 from prefectlite.utilities.log_records import stamp_task_run
@@ -110,6 +110,7 @@ class LocalDaskExecutor(Executor):
 
     def __init__(self, scheduler: str = "threads", num_workers: int | None = None,
                  **kwargs: Any) -> None:
+        require_dask("LocalDaskExecutor", ("dask",))
         self.scheduler = self._normalize_scheduler(scheduler)
         self.num_workers = num_workers
         self.dask_config = kwargs

@@ -3,11 +3,12 @@ resources a task's ``dask-resource:NAME=AMOUNT`` tags ask for."""
 
 from __future__ import annotations
 
+import importlib.util
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-__all__ = ["dask_resources", "task_key"]
+__all__ = ["dask_resources", "require_dask", "task_key"]
 
 
 def map_index(ctx: Mapping[str, Any]) -> Any:
@@ -72,3 +73,14 @@ def task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) -
     return str(ctx.get("task_full_name") or ctx.get("task_name")
                or getattr(fn, "__name__", repr(fn)))
 
+
+def require_dask(executor: str, modules: Iterable[str] = ("dask", "distributed")) -> None:
+    """An ``ImportError`` naming the extra when ``executor``'s modules are not installed."""
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ImportError(
+            f"{executor} needs the dask extra ({' and '.join(modules)}); "
+            f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed "
+            "here: pip install \".[dask]\" in prefectlite's source tree, or pip install dask "
+            "distributed."
+        )
