@@ -157,19 +157,9 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
         return
     flow = loaded.flow
     on_schedule = schedule or custom is not None
-    sched = custom or (flow.schedule if on_schedule else None)
-    if on_schedule and sched is None:
-        raise CliError(f"flow {flow.name!r} has no schedule; give --cron EXPR or "
-                       "--interval SECONDS with --schedule.")
-    if max_runs is not None and not on_schedule:
-        raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
+    sched = _schedule_of(flow, custom, on_schedule, max_runs)
     supplied = _scheduling.clock_parameters(sched) if sched is not None else set()
-    if rerun and resume is None:
-        raise CliError("--rerun applies to --resume (it names tasks the resumed run runs "
-                       "again).")
-    if wait and resume is None:
-        raise CliError("--wait applies to --resume (it waits for a run another process is "
-                       "resuming).")
+    _check_resume_options(resume, rerun, wait)
     if resume is not None:
         supplied |= set(_resumed_parameters(flow, resume, journal, on_schedule))
         _check_rerun(flow, rerun)
@@ -187,6 +177,26 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
             ok = _run_scheduled(flow, sched, values, chosen, display, max_runs)
     if not ok:
         sys.exit(FLOW_FAILED)
+
+
+def _schedule_of(flow: Flow, custom: Any, on_schedule: bool, max_runs: int | None) -> Any:
+    """The schedule to run on (None: run once), after checking the schedule options."""
+    sched = custom or (flow.schedule if on_schedule else None)
+    if on_schedule and sched is None:
+        raise CliError(f"flow {flow.name!r} has no schedule; give --cron EXPR or "
+                       "--interval SECONDS with --schedule.")
+    if max_runs is not None and not on_schedule:
+        raise CliError("--max-runs applies to scheduled runs (--schedule, --cron, --interval).")
+    return sched
+
+
+def _check_resume_options(resume: str | None, rerun: tuple[str, ...], wait: bool) -> None:
+    if rerun and resume is None:
+        raise CliError("--rerun applies to --resume (it names tasks the resumed run runs "
+                       "again).")
+    if wait and resume is None:
+        raise CliError("--wait applies to --resume (it waits for a run another process is "
+                       "resuming).")
 
 
 def _run_eager(loaded: Any, given: dict[str, Any], journal: bool, quiet: bool,
