@@ -175,7 +175,7 @@ def test_without_a_limit_the_pool_lets_more_in(tmp_path) -> None:
         guarded.map(list(range(6)), log=unmapped(str(log)), limit=unmapped(3),
                     total=unmapped(6))
     assert flow.run(executor=LocalDaskExecutor(num_workers=4)).is_successful()
-    assert _peak(log.read_text()) == 3
+    assert _peak(log.read_text()) >= 3  # above the 2 the limited runs never pass
 
 
 def test_limits_come_from_the_configuration(tmp_path) -> None:
