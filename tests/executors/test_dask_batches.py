@@ -3,7 +3,6 @@ send back with their task runs, on the session's real LocalCluster (``tests/conf
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 from typing import Any
@@ -206,25 +205,48 @@ def test_worker_status_is_watched_as_in_prefect_1(
         assert bool(executor._watching) is watched
 
 
-def test_workers_joining_are_logged() -> None:
-    added = threading.Event()
+WATCH_WORKERS = """
+import logging, sys, threading
+from prefectlite.executors import DaskExecutor
+from prefectlite.utilities.configuration import set_temporary_config
+from prefectlite.utilities.logging import configure_logging
 
-    class Watch(logging.Handler):  # on the logger itself: what other tests did to the
-        def emit(self, record: logging.LogRecord) -> None:  # root logger does not matter
-            if record.getMessage().endswith(" added"):
-                added.set()
+added = threading.Event()
 
-    log = logging.getLogger("prefectlite.executors.dask")
-    handler, level = Watch(logging.DEBUG), log.level
-    log.addHandler(handler)
-    log.setLevel(logging.DEBUG)
-    try:
+class Watch(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().endswith(" added"):
+            added.set()
+
+if __name__ == "__main__":
+    with set_temporary_config({"logging.level": "DEBUG"}):  # as PREFECTLITE__LOGGING__LEVEL
+        configure_logging().addHandler(Watch(logging.DEBUG))
         executor = DaskExecutor(cluster_kwargs={"n_workers": 1, "processes": False,
                                                 "dashboard_address": ":0"})
         with executor.start():
-            executor.client.cluster.scale(2)
+            client = executor.client
+
+            def subscribed(dask_scheduler, cid=client.id):  # the subscription travels
+                topic = dask_scheduler._broker._topics.get("all")  # apart from the scaling:
+                return topic is not None and cid in topic.subscribers  # wait until it's in
+
+            while not client.run_on_scheduler(subscribed):
+                threading.Event().wait(0.01)
+            client.cluster.scale(2)
             executor.client.wait_for_workers(2, timeout=60)
-            assert added.wait(60), "no 'Worker ... added' line"
-    finally:
-        log.removeHandler(handler)
-        log.setLevel(level)
+            sys.exit(0 if added.wait(60) else 3)
+"""
+
+
+def test_workers_joining_are_logged(tmp_path: Path) -> None:
+    # In a fresh interpreter: the clients and event handlers other tests leave in this
+    # process are not what is being tested.
+    import subprocess
+    import sys
+
+    script = tmp_path / "watch.py"
+    script.write_text(WATCH_WORKERS)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=180)
+    assert proc.returncode == 0, f"no 'Worker ... added' line (exit {proc.returncode}):\n" + (
+        proc.stderr[-2000:])
