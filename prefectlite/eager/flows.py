@@ -34,6 +34,7 @@ import types
 from collections.abc import Callable
 from typing import Any, overload
 
+from prefectlite.eager.task_options import hook_list
 from prefectlite.eager.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 __all__ = ["EagerFlow", "ParameterSchema", "flow"]
@@ -64,18 +65,6 @@ def _task_runner(task_runner: Any, owner: str) -> TaskRunner:
         raise TypeError(f"{owner}: task_runner={task_runner!r} is not a task runner; use "
                         "e.g. prefectlite.task_runners.ThreadPoolTaskRunner(max_workers=4).")
     return task_runner or ThreadPoolTaskRunner()
-
-
-def _hooks(hooks: Any, name: str, owner: str) -> list[Callable[..., Any]]:
-    if hooks is None:
-        return []
-    if callable(hooks) or not isinstance(hooks, list | tuple):
-        raise TypeError(f"{owner}: expected a list of hooks for {name!r}, got {hooks!r}; "
-                        f"write {name}=[{getattr(hooks, '__name__', 'hook')}].")
-    for hook in hooks:
-        if not callable(hook):
-            raise TypeError(f"{owner}: {name} hook {hook!r} is not callable.")
-    return list(hooks)
 
 
 def _server_only(what: str, instead: str) -> Exception:
@@ -172,7 +161,7 @@ class EagerFlow:
         self.persist_result, self.result_storage = o["persist_result"], o["result_storage"]
         self.result_serializer = o["result_serializer"]
         self.cache_result_in_memory = o["cache_result_in_memory"]
-        self.hooks = {name: _hooks(o[name], name, owner) for name in FLOW_HOOKS}
+        self.hooks = {name: hook_list(o[name], name, owner) for name in FLOW_HOOKS}
 
     def __repr__(self) -> str:
         return f"<EagerFlow: name={self.name!r}>"

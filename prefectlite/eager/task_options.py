@@ -21,7 +21,7 @@ from typing import Any
 
 from prefectlite.exceptions import TaskDefinitionError
 
-__all__ = ["HOOKS", "OPTION_NAMES", "TaskOptions", "split_options"]
+__all__ = ["HOOKS", "OPTION_NAMES", "TaskOptions", "hook_list", "split_options"]
 
 HOOKS = ("on_completion", "on_failure", "on_running", "on_crashed", "on_commit", "on_rollback")
 _PLAIN = ("cache_policy", "cache_key_fn", "cache_expiration", "refresh_cache", "persist_result",
@@ -50,7 +50,7 @@ class TaskOptions:
         for name in HOOKS:
             hooks = options.get(name)
             if hooks is not None:
-                self.hooks[name] = _hook_list(hooks, name, owner)
+                self.hooks[name] = hook_list(hooks, name, owner)
         _check(self, owner)
 
     def add_hook(self, name: str, fn: Callable[..., Any]) -> None:
@@ -74,7 +74,11 @@ class TaskOptions:
         return delay
 
 
-def _hook_list(hooks: Any, name: str, owner: str) -> list[Callable[..., Any]]:
+def hook_list(hooks: Any, name: str, owner: str) -> list[Callable[..., Any]]:
+    """A task's or flow's ``on_*`` hooks checked: a list (or tuple) of callables; ``None``
+    is none. A bare callable is an error that shows how to write the list."""
+    if hooks is None:
+        return []
     if callable(hooks) or not isinstance(hooks, list | tuple):
         raise TypeError(f"{owner}: expected a list of hooks for {name!r}, got {hooks!r}; "
                         f"write {name}=[{getattr(hooks, '__name__', 'hook')}].")
