@@ -1,5 +1,5 @@
-"""Executors run the tasks of a flow: in-process, on a local thread pool, on a local Dask pool,
-or on a Dask cluster.
+"""Executors run the tasks of a flow: in-process, on a local thread or process pool, on a local
+Dask pool, or on a Dask cluster.
 
 ``LocalDaskExecutor`` and ``DaskExecutor`` import dask only when used.
 """
@@ -9,10 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from prefectlite.executors.base import Executor
-from prefectlite.executors.local import LocalExecutor, LocalThreadPoolExecutor
+from prefectlite.executors.local import (
+    LocalExecutor,
+    LocalProcessPoolExecutor,
+    LocalThreadPoolExecutor,
+)
 
-__all__ = ["Executor", "LocalExecutor", "LocalThreadPoolExecutor", "LocalDaskExecutor",
-           "DaskExecutor"]
+__all__ = ["Executor", "LocalExecutor", "LocalProcessPoolExecutor", "LocalThreadPoolExecutor",
+           "LocalDaskExecutor", "DaskExecutor"]
 
 
 def __getattr__(name: str) -> Any:

@@ -110,6 +110,12 @@ class Executor:
         return False
 
 
+def not_started(executor: Executor) -> RuntimeError:
+    """The error for work submitted to ``executor`` outside its ``start()``."""
+    return RuntimeError(f"{type(executor).__name__} is not started: submit work inside "
+                        "`with executor.start():` (flow.run does this for you).")
+
+
 def resolve(executor: Executor, futures: Any) -> Any:
     """``executor.result`` of every future of ``executor`` inside (nested) lists, tuples,
     sets and dict values; anything else is returned as it is (a ``wait`` for executors

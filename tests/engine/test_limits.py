@@ -156,6 +156,13 @@ def test_local_dask_pools_keep_the_limit(scheduler: str, tmp_path) -> None:
     assert state.is_successful() and peak == 2
 
 
+def test_the_process_pool_keeps_the_limit(tmp_path) -> None:
+    from prefectlite.executors import LocalProcessPoolExecutor
+
+    state, peak = _run(LocalProcessPoolExecutor(max_workers=3), 2, tmp_path, total=6)
+    assert state.is_successful() and peak == 2
+
+
 def test_a_dask_cluster_keeps_the_limit(dask_address: str, tmp_path) -> None:
     from prefectlite.executors import DaskExecutor
 

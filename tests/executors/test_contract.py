@@ -382,6 +382,14 @@ class TestLocalThreadPoolExecutor(ExecutorContract):
         return LocalThreadPoolExecutor(max_workers=4)
 
 
+class TestLocalProcessPoolExecutor(ExecutorContract):
+    @pytest.fixture
+    def executor(self) -> Executor:
+        from prefectlite.executors import LocalProcessPoolExecutor
+
+        return LocalProcessPoolExecutor(max_workers=2)
+
+
 @pytest.mark.dask
 class TestLocalDaskThreads(ExecutorContract):
     @pytest.fixture

@@ -5,11 +5,12 @@ signals (``SKIP``, ``FAIL``), fail once and succeed on their retry (zero delay),
 what no task should (``sys.exit``); random triggers and ``skip_on_upstream_skip``; maps over
 lists (and over values that cannot be mapped over), reductions, and ``case``/``merge``
 branches. Each flow runs on the ``LocalExecutor``, ``LocalDaskExecutor`` with threads and
-with processes, and the ``DaskExecutor`` on the session's ``LocalCluster``; every task's
+with processes, the ``LocalProcessPoolExecutor``, and the ``DaskExecutor`` on the session's
+``LocalCluster``; every task's
 final state type and result (exceptions by class and message, mapped tasks child by child)
 must be the same on all of them.
 
-Sized for CI: two dozen examples of up to eight tasks, each run four times (about a minute
+Sized for CI: two dozen examples of up to eight tasks, each run five times (about a minute
 of CPU, most of it starting process pools; marked ``slow``). With ``CI`` set in the
 environment the examples are derandomized (the same on every run); elsewhere each run tries
 new ones.
@@ -164,11 +165,12 @@ def _summary(state: State) -> Any:
 @pytest.fixture
 def executors(dask_address: str) -> dict[str, Callable[[], Executor]]:
     pytest.importorskip("dask")
-    from prefectlite.executors import DaskExecutor, LocalDaskExecutor
+    from prefectlite.executors import DaskExecutor, LocalDaskExecutor, LocalProcessPoolExecutor
 
     return {
         "threads": lambda: LocalDaskExecutor("threads", num_workers=3),
         "processes": lambda: LocalDaskExecutor("processes", num_workers=2),
+        "process-pool": lambda: LocalProcessPoolExecutor(2),
         "dask": lambda: DaskExecutor(address=dask_address),
     }
 

@@ -7,7 +7,7 @@ The package, by concern:
 
 :mod:`.naming`
     keys that group a task's runs on the dashboard; ``dask-resource:`` tags as resources.
-:mod:`.shipping`
+:mod:`prefectlite.executors.shipping` (shared with the process pool)
     pickling tasks once, saying which object does not pickle, and the worker-side call.
 :mod:`.book`
     one run's bookkeeping: which futures finished, their task names, fetched states.
@@ -28,7 +28,7 @@ from __future__ import annotations
 from prefectlite.executors.dask.cluster import DaskExecutor
 from prefectlite.executors.dask.local import LocalDaskExecutor
 from prefectlite.executors.dask.naming import dask_resources, task_key
-from prefectlite.executors.dask.shipping import ShippedTask, run_shipped
+from prefectlite.executors.shipping import ShippedTask, run_shipped
 
 __all__ = ["DaskExecutor", "LocalDaskExecutor", "ShippedTask", "dask_resources", "run_shipped",
            "task_key"]

@@ -18,7 +18,7 @@ the worker puts the values back (:func:`fill`) before calling the function.
 Batches go out in order under one lock, so a task never reaches the scheduler before a key it
 depends on. If a batch cannot be sent (an argument that does not pickle), its items are sent
 one by one, and an item that still cannot be sent becomes a data key holding the ``Failed``
-state that says why (see :mod:`prefectlite.executors.dask.shipping`).
+state that says why (see :mod:`prefectlite.executors.shipping`).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dask.task_spec import DataNode, Task, TaskRef
 from distributed import Future
 
 from prefectlite.engine.state import Failed
-from prefectlite.executors.dask.shipping import (
+from prefectlite.executors.shipping import (
     _arguments_culprit,
     _pickle_failure,
     run_shipped,

@@ -31,10 +31,8 @@ import uuid
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from prefectlite.engine.state import Failed
-from prefectlite.executors.base import Executor
 from prefectlite.executors.dask.naming import map_index
-from prefectlite.executors.dask.shipping import ShippedTask, _describe
+from prefectlite.executors.shipping import ShippedTask
 
 __all__ = ["RunBook"]
 
@@ -135,12 +133,4 @@ async def _watch(futures: list[Any], finished: Callable[[Any], None]) -> None:
             finished(future)
     await asyncio.gather(*waits, return_exceptions=True)
 
-
-def _lost(name: str, where: str, exc: BaseException) -> Failed:
-    return Failed(message=f"Task {name!r}: {where} ({_describe(exc)}).", result=exc)
-
-
-def _not_started(executor: Executor) -> RuntimeError:
-    return RuntimeError(f"{type(executor).__name__} is not started: submit work inside "
-                        "`with executor.start():` (flow.run does this for you).")
 

@@ -26,17 +26,16 @@ from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from prefectlite.engine.state import Failed
-from prefectlite.executors.base import Executor
-from prefectlite.executors.dask.book import RunBook, _lost, _not_started
+from prefectlite.executors.base import Executor, not_started
+from prefectlite.executors.dask.book import RunBook
 from prefectlite.executors.dask.limits import ClusterSemaphore
 from prefectlite.executors.dask.naming import (
     dask_resources,
     import_object,
     require_dask,
     task_key,
-    task_name,
 )
-from prefectlite.executors.dask.shipping import ShippedTask, _ship, _unshippable
+from prefectlite.executors.shipping import ShippedTask, _ship, _unshippable, lost, task_name
 
 __all__ = ["DaskExecutor"]
 
@@ -180,7 +179,7 @@ class DaskExecutor(Executor):
         from prefectlite.engine.limits import Limiter
 
         if self.client is None:
-            raise _not_started(self)
+            raise not_started(self)
         yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
 
     def _reporting(self) -> Any:
@@ -266,7 +265,7 @@ class DaskExecutor(Executor):
 
         client, book = self.client, self._book
         if client is None or book is None:
-            raise _not_started(self)
+            raise not_started(self)
         ctx = extra_context or {}
         name = task_name(ctx, fn)
         if self._receiver is not None:  # its workers' records are for this driver
@@ -338,7 +337,7 @@ class DaskExecutor(Executor):
 
     def wait_any(self, futures: Collection[Any], timeout: float | None = None) -> list[Any]:
         if self._book is None:
-            raise _not_started(self)
+            raise not_started(self)
         self._send()
         self._book.watch(self.client)
         done = self._book.take(futures, timeout, self.linger)
@@ -369,7 +368,7 @@ class DaskExecutor(Executor):
             try:
                 book.fetched[future] = future.result()
             except Exception as exc:
-                book.fetched[future] = _lost(name, "its Dask future failed", exc)
+                book.fetched[future] = lost(name, "its Dask future failed", exc)
 
     def add_done_callback(self, future: Any, fn: Callable[[Any], Any]) -> None:
         """``fn(future)`` at once if ``future`` is done, else in a thread of the client
@@ -384,7 +383,7 @@ class DaskExecutor(Executor):
     def wait(self, futures: Any) -> Any:
         """Resolve (nested collections of) futures to their values in one gather."""
         if self.client is None:
-            raise _not_started(self)
+            raise not_started(self)
         self._send()
         return self.client.gather(futures)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 __all__ = ["dask_resources", "require_dask", "task_key"]
@@ -65,13 +65,6 @@ def dask_resources(tags: Iterable[str]) -> dict[str, float]:
                              "'dask-resource:NAME=AMOUNT', e.g. 'dask-resource:GPU=1'.")
         resources[name] = value
     return resources
-
-
-def task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) -> str:
-    """The name a submission is known by in messages: the task's full name, else ``fn``'s."""
-    ctx = extra_context or {}
-    return str(ctx.get("task_full_name") or ctx.get("task_name")
-               or getattr(fn, "__name__", repr(fn)))
 
 
 def require_dask(executor: str, modules: Iterable[str] = ("dask", "distributed")) -> None:

@@ -16,7 +16,7 @@ import inspect
 import logging
 import pickle
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import cloudpickle
@@ -26,7 +26,7 @@ from prefectlite.utilities.errors import safe_str
 from prefectlite.utilities.pickling import culprit as _culprit
 from prefectlite.utilities.pickling import pickle_error
 
-__all__ = ["ShippedTask", "run_shipped"]
+__all__ = ["ShippedTask", "lost", "run_shipped", "task_name"]
 
 _LOGGER = "prefectlite"
 
@@ -72,6 +72,18 @@ def _ship(task: Any) -> ShippedTask | _Unshippable:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {safe_str(exc)}"
+
+
+def task_name(extra_context: Mapping[str, Any] | None, fn: Callable[..., Any]) -> str:
+    """The name a submission is known by in messages: the task's full name, else ``fn``'s."""
+    ctx = extra_context or {}
+    return str(ctx.get("task_full_name") or ctx.get("task_name")
+               or getattr(fn, "__name__", repr(fn)))
+
+
+def lost(name: str, where: str, exc: BaseException) -> Failed:
+    """The ``Failed`` state of a submission its executor lost (``where`` says how)."""
+    return Failed(message=f"Task {name!r}: {where} ({_describe(exc)}).", result=exc)
 
 
 def _arguments_culprit(fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> str:
