@@ -19,6 +19,9 @@ override ``submit`` itself, keeping that contract.
     The default: :class:`~prefectlite.executors.LocalThreadPoolExecutor`, a thread pool made
     on the first submission. ``max_workers`` defaults to Python's ``ThreadPoolExecutor``
     default (``min(32, CPUs + 4)``); Prefect 3's is unbounded.
+``ProcessPoolTaskRunner(max_workers=, initializer=, initargs=)``
+    :class:`~prefectlite.executors.LocalProcessPoolExecutor`, a pool of ``spawn``ed
+    processes made on the first submission (default size: one per CPU).
 ``SequentialTaskRunner``
     :class:`~prefectlite.executors.LocalExecutor`: each submission runs at once, in the
     submitting thread (for debugging).
@@ -43,7 +46,7 @@ from prefectlite.utilities.futures import DoneFuture
 
 if TYPE_CHECKING:  # imported when a runner is made: `import prefectlite` stays light
     from prefectlite.executors.base import Executor
-    from prefectlite.executors.local import LocalThreadPoolExecutor
+    from prefectlite.executors.local import LocalProcessPoolExecutor, LocalThreadPoolExecutor
 
 __all__ = [
     "ConcurrentTaskRunner", "DaskTaskRunner", "ProcessPoolTaskRunner", "SequentialTaskRunner",
@@ -203,63 +206,51 @@ class ThreadPoolTaskRunner(TaskRunner):
 ConcurrentTaskRunner = ThreadPoolTaskRunner  # Prefect 2's name for the same idea
 
 
-def _run_shipped(payload: bytes) -> State:
-    """In a worker process: unpickle ``(fn, task, inputs, context)`` and run it."""
-    import cloudpickle
-
-    fn, task, inputs, context = cloudpickle.loads(payload)
-    return fn(task, inputs, context)  # type: ignore[no-any-return]
-
-
 class ProcessPoolTaskRunner(TaskRunner):
     """Run submitted tasks in a pool of ``max_workers`` processes (default: one per CPU).
 
-    The task, its inputs and its context are sent with cloudpickle, so tasks defined in a
-    script work; the processes are started fresh (``spawn``), never forked from a process
-    running threads; ``initializer(*initargs)`` runs first in each. A task in another
-    process cannot call or submit further tasks, and its log lines are written by that
-    process.
+    An adapter over :class:`~prefectlite.executors.LocalProcessPoolExecutor`: the task, its
+    inputs and its context are sent with cloudpickle, so tasks defined in a script work; the
+    processes are started fresh (``spawn``), never forked from a process running threads;
+    ``initializer(*initargs)`` runs first in each. A task in another process cannot call or
+    submit further tasks; its log lines come back to this process's loggers. A task, input
+    or result that does not pickle fails that task run with a message naming it.
+
+    Examples
+    --------
+    >>> ProcessPoolTaskRunner(max_workers=2)
+    <TaskRunner: ProcessPoolTaskRunner (max_workers=2)>
     """
+
+    executor: LocalProcessPoolExecutor
 
     def __init__(self, max_workers: int | None = None,
                  initializer: Callable[..., Any] | None = None, initargs: tuple = ()) -> None:
-        if max_workers is not None and (isinstance(max_workers, bool)
-                                        or not isinstance(max_workers, int) or max_workers < 1):
-            raise ValueError(f"ProcessPoolTaskRunner(max_workers={max_workers!r}): give a "
-                             "positive int, or None for the default.")
-        super().__init__()
-        self.max_workers = max_workers
-        self.initializer, self.initargs = initializer, tuple(initargs)
-        self._pool: cf.ProcessPoolExecutor | None = None
-        self._lock = threading.Lock()
+        from prefectlite.executors.local import LocalProcessPoolExecutor
+
+        try:
+            executor = LocalProcessPoolExecutor(max_workers, initializer, initargs)
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(str(exc).replace("LocalProcessPoolExecutor",
+                                             "ProcessPoolTaskRunner")) from None
+        super().__init__(executor)
+
+    @property
+    def max_workers(self) -> int | None:
+        """The most tasks running at once (``None``: one per CPU)."""
+        return self.executor.max_workers
+
+    @property
+    def initializer(self) -> Callable[..., Any] | None:
+        """Called with ``initargs`` first in each new process (``None``: nothing)."""
+        return self.executor.initializer
+
+    @property
+    def initargs(self) -> tuple:
+        return self.executor.initargs
 
     def __repr__(self) -> str:
         return f"<TaskRunner: {self.name} (max_workers={self.max_workers})>"
-
-    def duplicate(self) -> Self:
-        return type(self)(self.max_workers, self.initializer, self.initargs)
-
-    def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
-               ) -> cf.Future[State]:
-        import multiprocessing
-
-        import cloudpickle
-
-        with self._lock:
-            if self._pool is None:
-                self._pool = cf.ProcessPoolExecutor(
-                    self.max_workers, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=self.initializer, initargs=self.initargs)
-            pool = self._pool
-        shipped = {k: v for k, v in context.items() if k != "_eager_run"}
-        return pool.submit(_run_shipped, cloudpickle.dumps((fn, task, inputs, shipped)))
-
-    def __exit__(self, *exc_info: Any) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:  # after an interrupt, drop what has not started and go
-            interrupted = exc_info and exc_info[0] is not None
-            pool.shutdown(wait=not interrupted, cancel_futures=bool(interrupted))
 
 
 class DaskTaskRunner(TaskRunner):

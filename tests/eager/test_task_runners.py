@@ -15,6 +15,7 @@ from prefectlite import flow, task
 from prefectlite.task_runners import (
     ConcurrentTaskRunner,
     DaskTaskRunner,
+    ProcessPoolTaskRunner,
     SequentialTaskRunner,
     TaskRunner,
     ThreadPoolTaskRunner,
@@ -55,6 +56,15 @@ def flaky(marker: str) -> str:
     if context.task_run_count < 2:
         raise RuntimeError("first attempt")
     return marker
+
+
+def mark_process(value: str) -> None:
+    os.environ["PREFECTLITE_TEST_RUNNER_MARK"] = value
+
+
+@task
+def marked() -> str | None:
+    return os.environ.get("PREFECTLITE_TEST_RUNNER_MARK")
 
 
 def pipeline(n: int = 4) -> Any:
@@ -119,6 +129,41 @@ class TestThreadPool:
         future = SequentialTaskRunner().submit(lambda t, i, c: 1 / 0, None, {}, {})
         with pytest.raises(ZeroDivisionError):
             future.result()
+
+
+class TestProcessPool:
+    def test_an_adapter_over_the_process_pool_executor(self) -> None:
+        from prefectlite.executors import LocalProcessPoolExecutor
+
+        runner = ProcessPoolTaskRunner(max_workers=2, initializer=mark_process, initargs=("a",))
+        assert isinstance(runner.executor, LocalProcessPoolExecutor)
+        copy = runner.duplicate()
+        assert copy.executor is not runner.executor and copy.executor._pool is None
+        assert (copy.max_workers, copy.initializer, copy.initargs) == (2, mark_process, ("a",))
+        assert repr(runner) == "<TaskRunner: ProcessPoolTaskRunner (max_workers=2)>"
+        for bad in (0, 1.5, True):
+            with pytest.raises(ValueError, match=r"^ProcessPoolTaskRunner\(max_workers="):
+                ProcessPoolTaskRunner(max_workers=bad)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"^ProcessPoolTaskRunner\(initializer="):
+            ProcessPoolTaskRunner(initializer="setup")  # type: ignore[arg-type]
+        with pytest.raises(RuntimeError, match="ProcessPoolTaskRunner is not started"):
+            runner.submit(lambda t, i, c: None, None, {}, {})
+
+    def test_a_flow_on_processes(self) -> None:
+        @flow(task_runner=ProcessPoolTaskRunner(max_workers=2, initializer=mark_process,
+                                                initargs=("ready",)))
+        def in_processes():
+            pids = set(pid.map(range(4)).result())
+            bad = unpicklable.submit()
+            bad.wait()
+            return pipeline(), pids, bad.state, marked.submit().result()
+
+        result, pids, bad, mark = in_processes()
+        assert result == ([2, 3, 4, 5], True, "NotReady", "ok")
+        assert os.getpid() not in pids and mark == "ready"
+        assert bad.is_failed()
+        assert bad.message.startswith("Task 'unpicklable-0' ran, but its result could not be "
+                                      "sent back from the worker")
 
 
 class TestDaskTaskRunnerOptions:
