@@ -7,9 +7,11 @@ is recorded in the run journal like a graph run, and the summary lists its task 
 there; ``--no-journal`` prints the flow's final state only. Exit 0 when the flow run
 completed, 1 when not.
 
-Options that steer the graph engine have no meaning for a function that runs its own body
-(``-e``: the flow's ``task_runner=`` chooses where tasks run; schedules; ``--resume``;
-``--limit``): they are refused with a one-line error saying so.
+``--limit TAG=N`` holds as for a graph flow (it overrides the configuration's
+``[task_concurrency]`` table, tag by tag, for this run). Options that steer the graph engine
+have no meaning for a function that runs its own body (``-e``: the flow's ``task_runner=``
+chooses where tasks run; schedules; ``--resume``): they are refused with a one-line error
+saying so.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from prefectlite.cli.progress import Row, rich_available
 from prefectlite.cli.summary import plain_table, rich_table, rows_json
 from prefectlite.cli.terminal import echo
 
-__all__ = ["arguments", "refuse_graph_options", "run_eager"]
+__all__ = ["arguments", "refuse_graph_options", "run_eager", "run_settings"]
 
 
 def refuse_graph_options(name: str, **given: Any) -> None:
@@ -36,7 +38,6 @@ def refuse_graph_options(name: str, **given: Any) -> None:
                     "ThreadPoolTaskRunner)",
         "resume": "eager runs are not resumed from the command line",
         "schedule": "it has no schedule; run it from cron or a loop of your own",
-        "limit": "tag concurrency limits apply to graph flows",
     }
     for option, value in given.items():
         if value:
@@ -44,6 +45,19 @@ def refuse_graph_options(name: str, **given: Any) -> None:
                 option, f"--{option}")
             raise CliError(f"{flag} does not apply to {name}, an eager @flow function: "
                            f"{why[option]}.")
+
+
+def run_settings(log_level: str | None, limits: dict[str, int]) -> dict[str, Any]:
+    """The configuration the flow run reads, for ``set_temporary_config``: the logger's level
+    and the ``[task_concurrency]`` table with ``--limit``'s values on top."""
+    from prefectlite import settings
+    from prefectlite.engine.limits import merge_limits
+
+    out: dict[str, Any] = {"logging.level": log_level.upper()} if log_level else {}
+    if limits:  # the whole table: a tag may contain dots, which would read as sections
+        configured = settings.current_config().get("task_concurrency")
+        out["task_concurrency"] = merge_limits(configured, limits)
+    return out
 
 
 def arguments(flow: Any, given: dict[str, Given]) -> dict[str, Any]:

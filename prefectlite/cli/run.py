@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -151,9 +150,9 @@ def run_command(target: str, param: tuple[str, ...], params_file: str | None,
     custom = _scheduling.build_schedule(cron, interval, timezone)
     loaded = load_flow(target)
     if loaded.is_eager:  # an @flow function runs its own body: see cli/eager_run.py
-        _run_eager(loaded, given, journal, quiet, as_json, log_level, executor=executor,
-                   resume=resume or rerun, schedule=schedule or custom is not None,
-                   limit=limit)
+        _run_eager(loaded, given, journal, quiet, as_json, log_level, _limits(limit),
+                   executor=executor, resume=resume or rerun,
+                   schedule=schedule or custom is not None)
         return
     flow = loaded.flow
     on_schedule = schedule or custom is not None
@@ -202,15 +201,16 @@ def _check_resume_options(resume: str | None, rerun: tuple[str, ...], wait: bool
 
 
 def _run_eager(loaded: Any, given: dict[str, Any], journal: bool, quiet: bool,
-               as_json: bool, log_level: str | None, **graph_options: Any) -> None:
+               as_json: bool, log_level: str | None, limits: dict[str, int],
+               **graph_options: Any) -> None:
     from prefectlite.cli import eager_run
 
     eager_run.refuse_graph_options(loaded.variable, **graph_options)
     values = eager_run.arguments(loaded.flow, given)
     chosen = log_level or ("WARNING" if quiet else None)
-    # an eager flow sets the prefectlite logger's level from the configuration when called
-    setting = set_temporary_config({"logging.level": chosen.upper()}) if chosen else nullcontext()
-    with cli_logging(log_level, quiet, False), setting:
+    # an eager flow reads the logger's level and the tag limits from the configuration
+    settings = eager_run.run_settings(chosen, limits)
+    with cli_logging(log_level, quiet, False), set_temporary_config(settings):
         ok = eager_run.run_eager(loaded.flow, values, journal, quiet, as_json)
     if not ok:
         sys.exit(FLOW_FAILED)

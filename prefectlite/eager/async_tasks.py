@@ -10,7 +10,9 @@ differ itself:
   under ``asyncio.timeout(task.timeout)``, with ``log_stdout`` prints sent to the task's
   logger; a timed-out coroutine is cancelled (unlike a thread, a coroutine can be stopped)
   and the run is ``TimedOut`` like a sync task's;
-* a retry waits with ``await asyncio.sleep``, so other coroutines go on meanwhile.
+* a retry waits with ``await asyncio.sleep``, so other coroutines go on meanwhile;
+* the slots of tag concurrency limits (:mod:`prefectlite.engine.limits`) are waited for in
+  a worker thread, so a coroutine waiting for a slot does not block the loop.
 
 Retries are always waited for here (an eager task run ends in a final state).
 """
@@ -40,7 +42,11 @@ async def run_task_async(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]
         kind, value = next(run)
         while True:
             if kind is task_steps.RUN:
-                kind, value = run.send(await _attempt(task, inputs, value))
+                limiter = value.get("_task_limiter") if task.tags else None
+                attempt = _attempt(task, inputs, value)
+                if limiter is not None:
+                    attempt = _holding(limiter.slots(task.tags), attempt)
+                kind, value = run.send(await attempt)
             else:
                 await asyncio.sleep(value)
                 kind, value = next(run)
@@ -48,6 +54,23 @@ async def run_task_async(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]
         return stop.value  # type: ignore[no-any-return]
     finally:
         _context.restore(token)
+
+
+async def _holding(slots: Any, attempt: Any) -> State:
+    """Await ``attempt`` holding ``slots`` (a context manager of blocking semaphores), taken
+    in a worker thread; slots taken after this coroutine was cancelled are given back."""
+    taking = asyncio.ensure_future(asyncio.to_thread(slots.__enter__))
+    try:
+        await asyncio.shield(taking)
+    except BaseException:
+        attempt.close()
+        taking.add_done_callback(
+            lambda f: f.cancelled() or f.exception() or slots.__exit__(None, None, None))
+        raise
+    try:
+        return await attempt  # type: ignore[no-any-return]
+    finally:
+        slots.__exit__(None, None, None)
 
 
 async def _attempt(task: Task, inputs: dict[str, Any], ctx: dict[str, Any]) -> State:

@@ -9,11 +9,13 @@
 3. resolve futures and states among the parameters (a subflow gets data) and wait for
    ``wait_for``; an upstream that did not complete gives ``Pending(name="NotReady")``;
 4. validate the parameters (:mod:`.validation`); invalid ones give ``Failed`` at once;
-5. run the body with the run's context installed, its task runner started, ``print``
-   routed to its logger (``log_prints``) and its ``timeout_seconds`` armed; the final state
-   follows the rules of :func:`prefectlite.states.return_value_to_state` (futures returned
-   are waited for and replaced by their states); an exception gives ``Failed``; a timeout
-   gives ``Failed(name="TimedOut")``; then wait for every submitted task run;
+5. run the body with the run's context installed, its task runner started with the tag
+   concurrency limits held (:meth:`~prefectlite.eager.run.FlowRun.task_runner_started`),
+   ``print`` routed to its logger (``log_prints``) and its ``timeout_seconds`` armed; the
+   final state follows the rules of :func:`prefectlite.states.return_value_to_state`
+   (futures returned are waited for and replaced by their states); an exception gives
+   ``Failed``; a timeout gives ``Failed(name="TimedOut")``; then wait for every submitted
+   task run;
 6. retry the body (``retries``, ``retry_delay_seconds``) while it fails;
 7. log ``Finished in state Completed()``; return ``state.result()`` (the body's value, or
    raise its exception), or the state itself with ``return_state=True``.
@@ -183,7 +185,7 @@ def _running(run: FlowRun) -> Iterator[None]:
     """The run's context, task runner and ``print`` routing, around one attempt."""
     token = _context.install(run.ctx)
     try:
-        with run.task_runner, _prints(run):
+        with run.task_runner_started(), _prints(run):
             yield
     finally:
         _context.restore(token)
@@ -334,7 +336,7 @@ def _run_generator(flow: EagerFlow, args: tuple, kwargs: dict[str, Any], wait_fo
         _end(run, state, False)  # raises
     state, value = _closed_early(), None
     try:
-        with run.task_runner:
+        with run.task_runner_started():
             try:
                 value = yield from _steps(run, run.flow.call_with(run.parameters))
                 state = return_value_to_state(resolve_futures_to_states(value))
@@ -378,7 +380,7 @@ async def _run_async_generator(flow: EagerFlow, args: tuple, kwargs: dict[str, A
         _end(run, state, False)  # raises
     state = _closed_early()
     try:
-        with run.task_runner:
+        with run.task_runner_started():
             agen = run.flow.call_with(run.parameters)
             try:
                 while True:

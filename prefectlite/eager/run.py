@@ -13,13 +13,22 @@ inside tasks, in any thread.
 
 Task runs are named ``"{task name}-{n}"``, ``n`` counting the runs of that task name in this
 flow run (``add_one-0``, ``add_one-1``); flow runs get two-word names (``"olive-poodle"``).
+
+Tag concurrency limits (the configuration's ``[task_concurrency]`` table, see
+:mod:`prefectlite.engine.limits`) are held as in a graph run: while the run's task runner is
+started, ``_task_limiter`` in every task run's context holds the slots, made by the runner's
+executor (``Executor.limiter``), so submitted runs, wherever they run, and direct calls share
+them. A subflow whose tasks run in this process shares its parent's threading slots; one on a
+process pool or Dask keeps its own.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import uuid
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from prefectlite.eager import task_calls
@@ -105,6 +114,28 @@ class FlowRun:
         })
         self.task_ctx = {**self.ctx, "task_run_count": 1, "task_loop_count": 1,
                          "map_index": None, "_retry_inline": True}
+
+    @contextlib.contextmanager
+    def task_runner_started(self) -> Iterator[None]:
+        """The run's task runner started, with the run's tag concurrency limits held."""
+        from prefectlite import settings
+        from prefectlite.engine.limits import ThreadLimiter, check_limits
+
+        limits = check_limits(settings.current_config().get("task_concurrency"))
+        with self.task_runner:
+            if not limits:
+                yield
+                return
+            above = self.parent.task_ctx.get("_task_limiter") if self.parent else None
+            shares = (isinstance(above, ThreadLimiter) and above.limits == limits
+                      and not self.task_runner.ships_work)
+            with contextlib.nullcontext(above) if shares else \
+                    self.task_runner.limiter(limits) as limiter:
+                self.task_ctx["_task_limiter"] = limiter
+                try:
+                    yield
+                finally:
+                    self.task_ctx.pop("_task_limiter", None)
 
     # -- task runs -----------------------------------------------------------------------
 

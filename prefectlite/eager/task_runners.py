@@ -35,9 +35,10 @@ override ``submit`` itself, keeping that contract.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Self
 
 from prefectlite.eager.states import Crashed, State, from_engine
@@ -92,6 +93,23 @@ class TaskRunner:
         started, self._started = self._started, None
         if started is not None:
             started.__exit__(*exc_info)
+
+    @property
+    def ships_work(self) -> bool:
+        """Whether submitted runs are pickled to another process (the executor's say)."""
+        return bool(self.executor is not None and self.executor.ships_work)
+
+    @contextlib.contextmanager
+    def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
+        """Slots for tag concurrency ``limits``, shared by one flow run's task runs wherever
+        they run: the executor's (``Executor.limiter``; threading semaphores without one)."""
+        if self.executor is not None:
+            with self.executor.limiter(limits) as limiter:
+                yield limiter
+            return
+        from prefectlite.engine.limits import ThreadLimiter
+
+        yield ThreadLimiter(limits)
 
     def submit(self, fn: RunFn, task: Any, inputs: dict[str, Any], context: dict[str, Any]
                ) -> cf.Future[State] | DoneFuture:

@@ -269,6 +269,24 @@ class TestLimits:
         assert result.exit_code == 0, result.stderr
         assert self.peak(log.read_text()) == 2
 
+    def test_limit_holds_for_an_eager_flow(self, invoke, flow_file, tmp_path) -> None:
+        log = tmp_path / "marks.log"
+        log.write_text("")
+        result = invoke("run", flow_file("eager_limited"), "-p", f"log={log}", "-p", "limit=2",
+                        "--limit", "database=2", "--no-journal", "-q")
+        assert result.exit_code == 0, result.stderr
+        assert self.peak(log.read_text()) == 2
+
+    def test_an_eager_run_s_limits_win_over_the_configuration_tag_by_tag(self) -> None:
+        from prefectlite.cli.eager_run import run_settings
+        from prefectlite.utilities.configuration import set_temporary_config
+
+        with set_temporary_config({"task_concurrency.database": 4, "task_concurrency.api": 1}):
+            got = run_settings("info", {"database": 2, "my.tag": 3})
+        assert got == {"logging.level": "INFO",
+                       "task_concurrency": {"database": 2, "api": 1, "my.tag": 3}}
+        assert run_settings(None, {}) == {}
+
     def test_malformed_limit_is_bad_input(self, invoke, flow_file) -> None:
         result = invoke("run", flow_file("limited"), "-p", "log=x", "--limit", "database",
                         "--no-journal")
