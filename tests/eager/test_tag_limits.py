@@ -76,6 +76,11 @@ async def guarded_async(i: int, log: str, limit: int, total: int) -> int:
 
 
 @task(tags=["database"])
+def plus_one(x: int) -> int:
+    return x + 1
+
+
+@task(tags=["database"])
 def slots_held() -> tuple[int, int]:
     limiter = context.get("_task_limiter")
     return id(limiter), limiter.held("database")
@@ -132,6 +137,19 @@ def test_the_limit_holds_on_a_dask_cluster(dask_address: str, log: Path) -> None
     with set_temporary_config({"task_concurrency.database": 1}):
         assert run_mapped(DaskTaskRunner(address=dask_address), log, 1, total=3) == [0, 1, 2]
     assert peak(log) == 1
+
+
+@pytest.mark.dask
+def test_direct_calls_take_cluster_slots_from_the_driver(dask_address: str) -> None:
+    """A direct call runs in this process, where the executor's client is not the default
+    one: its slots come through that client, run after run."""
+    @flow(task_runner=DaskTaskRunner(address=dask_address))
+    def mixed() -> tuple[int, int]:
+        return plus_one(1), plus_one.submit(2).result()
+
+    with set_temporary_config({"task_concurrency.database": 1}):
+        assert mixed() == (2, 3)
+        assert mixed() == (2, 3)  # a new client: the driver's semaphore is made again
 
 
 def test_without_a_limit_the_pool_lets_more_in(log: Path) -> None:

@@ -180,7 +180,9 @@ class DaskExecutor(Executor):
 
         if self.client is None:
             raise not_started(self)
-        yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n))
+        client = self.client
+        yield Limiter(limits, make=lambda tag, n: ClusterSemaphore(f"prefectlite-tag-{tag}-{n}", n,
+                                                                   client))
 
     def _reporting(self) -> Any:
         """Dask's performance report around the run, when a path was given."""
