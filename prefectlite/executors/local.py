@@ -270,19 +270,19 @@ class LocalProcessPoolExecutor(Executor):
         payload = _pickle_call(name, fn, args, kwargs)
         if isinstance(payload, Failed):
             return DoneFuture(payload)
-        pool = self._get_pool()
+        pool = self.pool()
         try:
             future = pool.submit(_run_payload, name, payload)
         except cf.BrokenExecutor:  # a process died earlier: start a fresh pool, once
             logging.getLogger("prefectlite.executors").warning(
                 "A worker process died; starting a new process pool.")
-            future = self._get_pool(broken=pool).submit(_run_payload, name, payload)
+            future = self.pool(broken=pool).submit(_run_payload, name, payload)
         names[future] = name
         return future
 
-    def _get_pool(self, broken: cf.ProcessPoolExecutor | None = None
-                  ) -> cf.ProcessPoolExecutor:
-        """The run's pool, made now if need be (in place of ``broken``, when given)."""
+    def pool(self, broken: cf.ProcessPoolExecutor | None = None) -> cf.ProcessPoolExecutor:
+        """The run's ``concurrent.futures`` pool, made now if need be (in place of ``broken``,
+        when given); inside ``start()`` only."""
         import multiprocessing
 
         from prefectlite.executors.process_logs import LogQueue, init_process

@@ -62,7 +62,7 @@ class LocalDaskExecutor(Executor):
         self.dask_config = kwargs
         self.max_in_flight: int | None = 1 if self.scheduler == "synchronous" else None
         self.ships_work = self.scheduler == "processes"
-        self._pool: cf.Executor | None = None  # threads
+        self._threads: cf.ThreadPoolExecutor | None = None
         self._procs: LocalProcessPoolExecutor | None = None  # processes
         self._book: RunBook | None = None
 
@@ -84,7 +84,12 @@ class LocalDaskExecutor(Executor):
         return resolve(self, futures)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_pool": None, "_procs": None, "_book": None}
+        return {**self.__dict__, "_threads": None, "_procs": None, "_book": None}
+
+    @property
+    def _pool(self) -> cf.Executor | None:
+        """The run's ``concurrent.futures`` pool (as in Prefect 1; ``None`` outside a run)."""
+        return self._procs.pool() if self._procs is not None else self._threads
 
     @contextmanager
     def start(self) -> Iterator[None]:
@@ -101,7 +106,7 @@ class LocalDaskExecutor(Executor):
                 with self._pools(size):
                     yield
             finally:
-                self._pool, self._procs, self._book = None, None, None
+                self._threads, self._procs, self._book = None, None, None
 
     @contextmanager
     def _pools(self, size: int) -> Iterator[None]:
@@ -109,17 +114,18 @@ class LocalDaskExecutor(Executor):
         if self.scheduler == "processes":
             self._procs = LocalProcessPoolExecutor(size)
             with self._procs.start():
+                self._procs.pool()  # opened when the run starts, as in Prefect 1
                 yield
             return
         if self.scheduler == "threads":
-            self._pool = cf.ThreadPoolExecutor(size, thread_name_prefix="prefectlite-dask")
+            self._threads = cf.ThreadPoolExecutor(size, thread_name_prefix="prefectlite-dask")
         clean = False
         try:
             yield
             clean = True
         finally:
-            if self._pool is not None:
-                self._pool.shutdown(wait=clean, cancel_futures=not clean)
+            if self._threads is not None:
+                self._threads.shutdown(wait=clean, cancel_futures=not clean)
 
     @contextmanager
     def limiter(self, limits: dict[str, int]) -> Iterator[Any]:
@@ -143,8 +149,8 @@ class LocalDaskExecutor(Executor):
         future: cf.Future[Any] | DoneFuture
         if self._procs is not None:
             future = self._procs.submit(fn, *args, extra_context=extra_context, **kwargs)
-        elif self._pool is not None:
-            future = self._pool.submit(fn, *args, **kwargs)
+        elif self._threads is not None:
+            future = self._threads.submit(fn, *args, **kwargs)
         else:
             future = call_now(fn, *args, **kwargs)
         self._book.track(future, name)
