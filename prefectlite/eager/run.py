@@ -129,8 +129,8 @@ class FlowRun:
             above = self.parent.task_ctx.get("_task_limiter") if self.parent else None
             shares = (isinstance(above, ThreadLimiter) and above.limits == limits
                       and not self.task_runner.ships_work)
-            with contextlib.nullcontext(above) if shares else \
-                    self.task_runner.limiter(limits) as limiter:
+            slots = contextlib.nullcontext(above) if shares else self.task_runner.limiter(limits)
+            with slots as limiter:
                 self.task_ctx["_task_limiter"] = limiter
                 try:
                     yield
