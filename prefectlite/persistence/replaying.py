@@ -94,15 +94,28 @@ class PreparedReplay:
 
 
 def _debugged(fn: Any, inputs: dict[str, Any]) -> Any:
+    """``fn(**inputs)`` under pdb: stopped at its first line, post-mortem when it raises;
+    :class:`bdb.BdbQuit` when the session is quit before it returned."""
+    import bdb
     import pdb
 
-    debugger = pdb.Pdb()
+    interactive = sys.stdin.isatty()  # else commands are read from sys.stdin as it is now
+    debugger = pdb.Pdb(skip=[__name__]) if interactive else \
+        pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout, skip=[__name__])
+    returned: list[Any] = []
+
+    def call() -> None:  # in this module: pdb skips it and stops in ``fn``
+        returned.append(fn(**inputs))
+
     try:
-        return debugger.runcall(fn, **inputs)
+        debugger.runcall(call)
     except Exception:
         debugger.reset()
         debugger.interaction(None, sys.exc_info()[2])
         raise
+    if not returned:  # runcall swallows the BdbQuit of a "quit"
+        raise bdb.BdbQuit
+    return returned[0]
 
 
 def replay(run_id: str, task: str, map_index: int | None = None, *, flow: Flow | None = None,
@@ -331,8 +344,11 @@ def _flow_in(module: Any, name: str, source: str) -> Flow:
             raise ReplayError(f"{source}: {name}() failed: {type(exc).__name__}: {exc}") \
                 from exc
         flows = [built] if isinstance(built, Flow) else []
-    if len(flows) != 1:
-        found = "none" if not flows else f"{len(flows)}"
-        raise ReplayError(f"{source} defines {found} flow named {name!r} at module level; "
-                          "pass the flow: replay(..., flow=flow).")
+    if not flows:
+        raise ReplayError(f"{source} has no flow named {name!r} at module level, nor a "
+                          "function of that name that builds it; pass the flow: "
+                          "replay(..., flow=flow).")
+    if len(flows) > 1:
+        raise ReplayError(f"{source} defines {len(flows)} flows named {name!r}; pass the "
+                          "flow: replay(..., flow=flow).")
     return flows[0]
