@@ -158,11 +158,26 @@ class InputRecorder:
 
 def _dumps(inputs: dict[str, Any]) -> bytes | None:
     try:
-        if all(type(v) in _PLAIN for v in inputs.values()):
-            return pickle.dumps(inputs, 5)
-        return cloudpickle.dumps(inputs)  # type: ignore[no-any-return]
+        for value in inputs.values():
+            if not _plain(value):
+                return cloudpickle.dumps(inputs)  # type: ignore[no-any-return]
+        return pickle.dumps(inputs, 5)
     except Exception:
         return None
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` pickles the same with ``pickle`` as with ``cloudpickle``: a scalar,
+    or a list, tuple or dict of scalars (nothing a script defines, which only cloudpickle
+    pickles by value)."""
+    kind = type(value)
+    if kind in _PLAIN:
+        return True
+    if kind is list or kind is tuple:
+        return all(type(item) in _PLAIN for item in value)
+    if kind is dict:
+        return all(type(k) in _PLAIN and type(v) in _PLAIN for k, v in value.items())
+    return False
 
 
 def _size(n: int) -> str:

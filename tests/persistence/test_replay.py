@@ -373,3 +373,35 @@ def test_replay_with_tasks_defined_in_a_test(tmp_path) -> None:
         add(1, Parameter("y", default=2))
     flow.run(journal=True)
     assert replay("latest", "add", flow=flow) == 3
+
+
+def test_inputs_are_encoded_on_dask_workers(flow_module, home, dask_address) -> None:
+    from prefectlite.executors import DaskExecutor
+
+    module = flow_module("""
+        from prefectlite import Flow, Parameter, task, unmapped
+
+        class Point:  # defined by the flow's file: pickled by value, read back here
+            def __init__(self, x):
+                self.x = x
+
+        @task
+        def make(x):
+            return Point(x)
+
+        @task
+        def norm(point, key):
+            return point.x * point.x
+
+        with Flow("on dask") as flow:
+            key = Parameter("key", default="k3y-value", secret=True)
+            norm.map(make.map([1, 2, 3]), key=unmapped(key))
+    """, name="on_dask")
+    import cloudpickle as cp
+
+    cp.register_pickle_by_value(module)  # what `prefectlite run` does with a flow's file
+    state = module.flow.run(journal=True, executor=DaskExecutor(address=dask_address))
+    assert state.is_successful()
+    row = stored(home)[("norm-1", 2)]
+    assert row["point"].x == 3 and row["key"] == NotRecorded("key", "secret")
+    assert replay("latest", "norm[2]", inputs={"key": "k"}) == 9
