@@ -99,23 +99,24 @@ def _debugged(fn: Any, inputs: dict[str, Any]) -> Any:
     import bdb
     import pdb
 
+    class Debugger(pdb.Pdb):
+        quit_asked = False
+
+        def set_quit(self) -> None:  # Bdb.runcall swallows the BdbQuit of a "quit"
+            self.quit_asked = True
+            super().set_quit()
+
     interactive = sys.stdin.isatty()  # else commands are read from sys.stdin as it is now
-    debugger = pdb.Pdb(skip=[__name__]) if interactive else \
-        pdb.Pdb(stdin=sys.stdin, stdout=sys.stdout, skip=[__name__])
-    returned: list[Any] = []
-
-    def call() -> None:  # in this module: pdb skips it and stops in ``fn``
-        returned.append(fn(**inputs))
-
+    debugger = Debugger() if interactive else Debugger(stdin=sys.stdin, stdout=sys.stdout)
     try:
-        debugger.runcall(call)
+        result = debugger.runcall(fn, **inputs)
     except Exception:
         debugger.reset()
         debugger.interaction(None, sys.exc_info()[2])
         raise
-    if not returned:  # runcall swallows the BdbQuit of a "quit"
+    if debugger.quit_asked:
         raise bdb.BdbQuit
-    return returned[0]
+    return result
 
 
 def replay(run_id: str, task: str, map_index: int | None = None, *, flow: Flow | None = None,

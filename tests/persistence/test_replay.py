@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
-import io
+import os
 import sqlite3
 import sys
 import textwrap
@@ -255,17 +255,29 @@ def test_resumed_runs_keep_the_inputs_of_the_task_runs_they_took_over(flow_modul
     assert replay(second, "check[0]") == 0
 
 
-def test_debug_runs_the_function_under_pdb(flow_module, monkeypatch, capsys) -> None:
+def test_debug_runs_the_function_under_pdb(flow_module, home) -> None:
+    """In a fresh interpreter, pdb reading its commands from a pipe (nothing a test before
+    this one left behind, such as a signal handler, can interrupt the session)."""
+    import subprocess
+
     run_journaled(flow_module())
-    monkeypatch.setattr(sys, "stdin", io.StringIO("p x * 7\ncontinue\np limit + 100\n"
-                                                  "quit\n"))
-    with pytest.raises(ValueError, match="3 is over 2"):
-        replay("latest", "check[3]", debug=True)
-    out = capsys.readouterr().out
-    assert "21" in out  # stopped at the function's first line
-    assert "102" in out  # then a post-mortem session where it raised
-    monkeypatch.setattr(sys, "stdin", io.StringIO("continue\n"))
-    assert replay("latest", "check[1]", debug=True) == 10
+
+    def debug(task: str, commands: str) -> subprocess.CompletedProcess[str]:
+        code = ("from prefectlite.persistence import replay\n"
+                f"print('returned', replay('latest', {task!r}, debug=True))\n")
+        return subprocess.run([sys.executable, "-c", code], input=commands, text=True,
+                              capture_output=True, timeout=60,
+                              env={**os.environ, "PREFECTLITE_HOME": str(home)})
+
+    failing = debug("check[3]", "p x * 7\ncontinue\np limit + 100\nquit\n")
+    assert failing.returncode == 1
+    assert "-> if x > limit:" in failing.stdout and "21" in failing.stdout  # the first line
+    assert "102" in failing.stdout  # then a post-mortem session where it raised
+    assert "ValueError: 3 is over 2" in failing.stderr
+    passing = debug("check[1]", "continue\n")
+    assert passing.returncode == 0 and "returned 10" in passing.stdout
+    quitting = debug("check[1]", "quit\n")
+    assert quitting.returncode == 1 and "BdbQuit" in quitting.stderr
 
 
 @pytest.mark.parametrize(("run", "task", "message"), [
