@@ -14,6 +14,7 @@ import click
 import prefectlite
 from prefectlite.cli.check import check_command
 from prefectlite.cli.inspect_cmd import inspect_command
+from prefectlite.cli.replay_cmd import replay_command
 from prefectlite.cli.run import run_command
 from prefectlite.cli.runs import runs_group
 from prefectlite.cli.ui import ui_command
@@ -51,4 +52,5 @@ cli.add_command(check_command)
 cli.add_command(inspect_command)
 cli.add_command(visualize_command)
 cli.add_command(runs_group)
+runs_group.add_command(replay_command)
 cli.add_command(ui_command)

@@ -1,4 +1,5 @@
-"""``prefectlite runs list|show|logs|delete``: read and prune the run journal.
+"""``prefectlite runs list|show|logs|delete``: read and prune the run journal (``runs replay``:
+:mod:`prefectlite.cli.replay_cmd`).
 
 The journal is ``$PREFECTLITE_HOME/prefectlite.db`` (:mod:`prefectlite.persistence.journal`);
 ``prefectlite run`` writes it unless ``--no-journal``. A run id may be shortened to any
@@ -90,7 +91,8 @@ def flow_state_of_run(flow: Flow, run_id: str) -> State:
 
 @click.group("runs")
 def runs_group() -> None:
-    """List, show, print the logs of, and delete the runs recorded in the run journal."""
+    """List, show, print the logs of, replay a task of, and delete the runs recorded in the
+    run journal."""
 
 
 @runs_group.command("list")

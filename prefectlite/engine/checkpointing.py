@@ -13,6 +13,9 @@ run wants (:func:`run_context` fills these keys in; a journaled run, see
 ``_journal_cache``    journaled runs: the persisted cache (an object with ``lookup(task,
                       key, inputs, ctx, validator)``, see :mod:`prefectlite.persistence.cache`)
                       that the task runner asks after an in-process cache miss
+``_record_inputs``    journaled runs: called with each task run's inputs, returns the bytes
+                      the journal keeps for ``prefectlite runs replay``, carried in the
+                      state's ``context["_inputs"]`` (:mod:`prefectlite.persistence.inputs`)
 ``_persist``          present when any of the above is on: the one key the task runner tests
 
 Rules, per task run:
@@ -129,6 +132,9 @@ def persist(task: Task, state: State, inputs: dict[str, Any], ctx: dict[str, Any
     if ctx.get("journal"):
         changes["context"] = {**state.context, "start_time": started,
                               "run_count": ctx.get("task_run_count", 1)}
+        record_inputs = ctx.get("_record_inputs")  # what `runs replay` calls the task with
+        if record_inputs is not None:
+            changes["context"]["_inputs"] = record_inputs(inputs, ctx)
         if task.cache_for is not None:
             changes["cached_inputs"] = inputs
     if (type(state) is Success and state._result.location is None and _wants_write(task, ctx)

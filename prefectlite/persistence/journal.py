@@ -50,6 +50,7 @@ from prefectlite.persistence.records import (
     clean_text,
     encode_parameters,
     insert_rows,
+    source_hash,
 )
 from prefectlite.utilities.files import check_private
 
@@ -129,7 +130,8 @@ class RunStore:
         :func:`~prefectlite.persistence.claims.claim`, is completed), ``parent_run_id`` a
         subflow's run to its parent's; ``graph`` is the flow's tasks and edges as JSON
         (:func:`prefectlite.persistence.journal_logs.flow_graph`), ``flow_file`` where the
-        flow came from; the values of the ``secret`` parameters are not stored.
+        flow came from (its file's SHA-256 is stored with it); the values of the ``secret``
+        parameters are not stored.
         """
         from prefectlite.version import __version__
 
@@ -137,14 +139,16 @@ class RunStore:
         now = time.time()
         values = tuple(clean_text(v) for v in (
             run_id, flow_name, "Running", "Running flow.", text, blob, now, None, resumed_from,
-            PYTHON, __version__, HOST, os.getpid(), parent_run_id, now, flow_file))
+            PYTHON, __version__, HOST, os.getpid(), parent_run_id, now, flow_file,
+            source_hash(flow_file)))
         with self.writing() as conn:
             conn.execute(
                 f"INSERT INTO flow_runs ({', '.join(RUN_COLUMNS)}) VALUES "
                 f"({', '.join('?' * len(RUN_COLUMNS))}) ON CONFLICT (id) DO UPDATE SET "
                 "message = excluded.message, parameters = excluded.parameters, "
                 "parameters_pickle = excluded.parameters_pickle, heartbeat = excluded.heartbeat, "
-                "flow_file = excluded.flow_file", values)
+                "flow_file = excluded.flow_file, flow_file_hash = excluded.flow_file_hash",
+                values)
             if graph is not None:
                 conn.execute("INSERT OR REPLACE INTO flow_graphs VALUES (?, ?)", (run_id, graph))
         self.heartbeat.add(run_id)
@@ -152,11 +156,12 @@ class RunStore:
     def copy_task_runs(self, run_id: str, old_run_id: str,
                        keys: Iterable[tuple[str, int]]) -> None:
         """Give run ``run_id`` the rows ``(slug, map_index)`` of ``old_run_id`` it took over."""
-        kept = ", ".join(ROW_COLUMNS[1:-2])
+        kept = ", ".join(ROW_COLUMNS[1:-3])
         with self.writing() as conn:
             conn.executemany(
                 f"INSERT OR REPLACE INTO task_runs ({', '.join(ROW_COLUMNS)}) SELECT ?, "
-                f"{kept}, COALESCE(copied_from, flow_run_id), result_inline FROM task_runs "
+                f"{kept}, COALESCE(copied_from, flow_run_id), result_inline, inputs FROM "
+                "task_runs "
                 "WHERE flow_run_id = ? AND task_slug = ? AND map_index = ?",
                 ((run_id, old_run_id, slug, index) for slug, index in keys))
 

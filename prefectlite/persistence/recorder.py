@@ -38,6 +38,7 @@ from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Retrying, State, Success
 from prefectlite.engine.task_steps import cache_key
 from prefectlite.persistence.cache import cache_row, code_hash
+from prefectlite.persistence.inputs import take_inputs
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.journal_logs import CAPTURE, flow_graph, save_graph
 from prefectlite.persistence.records import PYTHON, JournalError, task_run_row
@@ -215,7 +216,8 @@ class JournalRecorder(RunObserver):
             result_checksum=getattr(result, "checksum", None) if kind else None,
             serializer=getattr(result.serializer, "name", None) if kind else None,
             python=PYTHON if kind else None, code_hash=code,
-            managed=kind is not None and _is_journal_result(result), result_inline=inline)
+            managed=kind is not None and _is_journal_result(result), result_inline=inline,
+            inputs=take_inputs(ctx))
         cache = None
         if task.cache_for is not None and type(state) is Success and kind is not None:
             key = cache_key(task, {"flow_name": self.flow_name, "task_slug": self.slugs[task]})

@@ -39,6 +39,14 @@ Version 3 adds to ``flow_runs``::
     flow_file     where the flow came from (``path/to/flow.py`` or ``module``, with
                   ``:NAME`` when the file holds several flows), for the resume command
 
+Version 4 adds, for ``prefectlite runs replay`` (:mod:`prefectlite.persistence.replay`)::
+
+    task_runs.inputs         the keyword arguments the task's function was called with: a
+                             pickle of a dict, arguments that were not recorded (secret, too
+                             big, not picklable) replaced by a ``NotRecorded`` marker
+                             (:mod:`prefectlite.persistence.inputs`); NULL when none
+    flow_runs.flow_file_hash the SHA-256 of the flow file when the run started
+
 A ``Running`` row whose process is gone is read back as ``Crashed`` (:func:`live_state`).
 
 Times are UNIX seconds (UTC); the records turn them into aware ``datetime`` objects.
@@ -63,7 +71,7 @@ import cloudpickle
 
 from prefectlite.exceptions import PrefectliteError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 APPLICATION_ID = 0x50464C54  # "PFLT" in the SQLite header: this file is a prefectlite journal
 PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
 FINISHED_TASK = ("Success", "Cached", "Skipped", "Mapped")  # states a resume may keep
@@ -127,17 +135,21 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE flow_runs ADD COLUMN flow_file TEXT",
         "CREATE INDEX flow_runs_by_resumed ON flow_runs (resumed_from)",
     ),
+    4: (
+        "ALTER TABLE task_runs ADD COLUMN inputs BLOB",
+        "ALTER TABLE flow_runs ADD COLUMN flow_file_hash TEXT",
+    ),
 }
 
 RUN_COLUMNS = ("id", "flow_name", "state", "message", "parameters", "parameters_pickle",
                "started", "ended", "resumed_from", "python", "prefectlite_version", "host",
-               "pid", "parent_run_id", "heartbeat", "flow_file")
-#: the columns of a task run as written; reading lists all but the inline bytes
+               "pid", "parent_run_id", "heartbeat", "flow_file", "flow_file_hash")
+#: the columns of a task run as written; reading lists all but the inline bytes and inputs
 ROW_COLUMNS = ("flow_run_id", "task_slug", "map_index", "task_name", "state", "message",
                "started", "ended", "run_count", "n_map_states", "result_kind",
                "result_location", "result_checksum", "serializer", "python", "code_hash",
-               "managed", "copied_from", "result_inline")
-TASK_COLUMNS = ROW_COLUMNS[:-1]
+               "managed", "copied_from", "result_inline", "inputs")
+TASK_COLUMNS = ROW_COLUMNS[:-2]
 LOG_COLUMNS = ("flow_run_id", "seq", "task_slug", "map_index", "created", "level", "logger",
                "message")
 CACHE_COLUMNS = ("cache_key", "code_hash", "python", "created", "expires", "flow_run_id",
@@ -153,12 +165,14 @@ def task_run_row(
     result_checksum: str | None = None, serializer: str | None = None,
     python: str | None = None, code_hash: str | None = None, managed: bool = False,
     copied_from: str | None = None, result_inline: bytes | None = None,
+    inputs: bytes | None = None,
 ) -> tuple[Any, ...]:
     """One ``task_runs`` row as :meth:`RunStore.add_task_runs` takes it (``ROW_COLUMNS``).
 
     Both journal writers (the Prefect 1 style runs' ``JournalRecorder`` and the eager
     API's journal) build their rows here. ``map_index=None`` is the whole task (stored as
-    ``-1``); ``ended`` defaults to now.
+    ``-1``); ``ended`` defaults to now; ``inputs`` are the task's recorded arguments
+    (:func:`prefectlite.persistence.inputs.take_inputs`).
 
     Examples
     --------
@@ -169,7 +183,7 @@ def task_run_row(
     return (flow_run_id, task_slug, -1 if map_index is None else map_index, task_name, state,
             message, started, time.time() if ended is None else ended, run_count,
             n_map_states, result_kind, result_location, result_checksum, serializer, python,
-            code_hash, int(managed), copied_from, result_inline)
+            code_hash, int(managed), copied_from, result_inline, inputs)
 
 
 class JournalError(PrefectliteError, RuntimeError):
@@ -297,6 +311,7 @@ class FlowRunRecord:
     parent_run_id: str | None = None
     heartbeat: datetime.datetime | None = None
     flow_file: str | None = None
+    flow_file_hash: str | None = None
     #: some parameters are stored only as a pickle (not read when listing; see
     #: ``RunStore.run_parameters``); ``parameters`` shows them as text
     parameters_pickled: bool = False
@@ -452,6 +467,23 @@ def resume_command(flow_file: str | None, run_id: str) -> str:
 
     where = shlex.quote(flow_file) if flow_file else "FLOW_FILE"
     return f"prefectlite run {where} --resume {run_id}"
+
+
+def source_hash(flow_file: str | None) -> str | None:
+    """The SHA-256 of the file ``flow_file`` (``path.py[:NAME]``) names; ``None`` when it
+    names no file (a module, or a file gone)."""
+    if not flow_file:
+        return None
+    import hashlib
+
+    source, sep, name = flow_file.rpartition(":")
+    path = source if sep and source and name and not re.search(r"[/\\]", name) \
+        else flow_file
+    try:
+        with open(path, "rb") as file:
+            return hashlib.sha256(file.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def clean_text(value: Any) -> Any:

@@ -4,8 +4,10 @@
 :mod:`prefectlite.engine.hooks`, where this package registers it) for a run with
 ``journal=`` or ``resume=``: it opens the run journal, fills the journal's keys of the run
 context (:func:`prefectlite.engine.checkpointing.run_context`, plus the journal's path,
-its default ``JournalResult`` and the persisted cache,
-:class:`~prefectlite.persistence.cache.JournalCache`), adds the
+its default ``JournalResult``, the persisted cache,
+:class:`~prefectlite.persistence.cache.JournalCache`, and the
+:class:`~prefectlite.persistence.inputs.InputRecorder` that records each task run's
+inputs), adds the
 :class:`~prefectlite.persistence.recorder.JournalRecorder` that writes the run to the
 observers, and, when resuming, the restored ``task_states``
 (:mod:`prefectlite.persistence.resume`).
@@ -28,6 +30,7 @@ from prefectlite.engine.checkpointing import run_context
 from prefectlite.engine.results.journal_result import JournalResult
 from prefectlite.engine.state import Mapped, Pending, State
 from prefectlite.persistence.cache import JournalCache
+from prefectlite.persistence.inputs import InputRecorder, max_input_bytes, secret_inputs
 from prefectlite.persistence.journal import RunStore
 from prefectlite.persistence.recorder import JournalRecorder
 from prefectlite.persistence.records import TaskRunRecord, clean_text
@@ -85,6 +88,9 @@ def _journal_context(flow: Flow, context: dict[str, Any] | None,
         ctx["default_result"] = JournalResult(dir=store.results_dir)
     ctx["journal"] = str(store.path)
     ctx["_journal_cache"] = JournalCache(str(store.path))
+    cap = max_input_bytes()
+    if cap > 0:  # each task run's inputs, for `prefectlite runs replay`
+        ctx["_record_inputs"] = InputRecorder(cap, secret_inputs(flow))
     return ctx
 
 
